@@ -1,0 +1,47 @@
+# Jaring. `make run` starts the hub on a private PostgreSQL with demo data;
+# `make test` runs every test. See README.md.
+
+GO ?= go
+# A private cluster and the built binary live here (git-ignored).
+DATA_DIR ?= .jaring
+
+.PHONY: run build test test-short generate check-generate lint bench migrate clean
+
+run: build
+	exec $(DATA_DIR)/bin/jaring dev --data-dir $(DATA_DIR)
+
+build:
+	$(GO) build -o $(DATA_DIR)/bin/jaring ./cmd/jaring
+
+# Every test, with the race detector, each package against its own
+# throwaway PostgreSQL cluster.
+test:
+	$(GO) test -race -count=1 ./...
+
+# gqlgen's code is committed; this reproduces it exactly.
+generate:
+	$(GO) tool gqlgen generate
+
+# Fails when the committed generated code is not what `make generate` makes.
+check-generate: generate
+	@status=$$(git status --porcelain -- graph gqlgen.yml); \
+	if [ -n "$$status" ]; then \
+		echo "generated code is out of date; run 'make generate' and commit:"; echo "$$status"; \
+		git --no-pager diff --stat -- graph; exit 1; \
+	fi
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Migrates DATABASE_URL if set, else the private cluster in DATA_DIR.
+migrate: build
+	$(DATA_DIR)/bin/jaring migrate --data-dir $(DATA_DIR)
+
+clean:
+	rm -rf $(DATA_DIR)/bin

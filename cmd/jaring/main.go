@@ -1,0 +1,389 @@
+// Command jaring is the one binary of Jaring, the social-welfare hub: it
+// serves the GraphQL API, runs a private development PostgreSQL, migrates
+// and seeds databases. `jaring --help` lists the commands and their flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/jaring-id/jaring/graph"
+	"github.com/jaring-id/jaring/internal/benefit"
+	"github.com/jaring-id/jaring/internal/demo"
+	"github.com/jaring-id/jaring/internal/jaring"
+	"github.com/jaring-id/jaring/internal/pgdev"
+	"github.com/jaring-id/jaring/internal/postgres"
+	"github.com/jaring-id/jaring/internal/registry"
+	"github.com/jaring-id/jaring/internal/server"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := &Main{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	if err := m.Run(ctx, os.Args[1:]); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(os.Stderr, "jaring: %v\n", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+func exitCode(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	var u usageError
+	if errors.As(err, &u) {
+		return 2
+	}
+	return 1
+}
+
+// usageError is a mistake in the command line.
+type usageError struct{ error }
+
+// Main is the program, with its outside world made explicit so that tests
+// run it in process.
+type Main struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	// OnListen, if set, is told the address the server listens on.
+	OnListen func(addr string)
+}
+
+type command struct {
+	name, summary string
+	run           func(m *Main, ctx context.Context, args []string) error
+}
+
+var commands = []command{
+	{"dev", "run the hub on a private PostgreSQL with demo data (what `make run` does)", (*Main).dev},
+	{"serve", "run the hub on an existing database (DATABASE_URL or --data-dir)", (*Main).serve},
+	{"migrate", "bring a database's schema up to date", (*Main).migrate},
+	{"seed", "fill an empty database with the demo regency (--demo)", (*Main).seed},
+	{"version", "print the schema version this build knows", (*Main).version},
+}
+
+// Run runs the command that args name.
+func (m *Main) Run(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		m.help()
+		if len(args) == 0 {
+			return usageError{errors.New("no command given")}
+		}
+		return flag.ErrHelp
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c.run(m, ctx, args[1:])
+		}
+	}
+	return usageError{fmt.Errorf("unknown command %q; `jaring --help` lists the commands", args[0])}
+}
+
+// help prints every command with its flags and their variables.
+func (m *Main) help() {
+	w := m.Stdout
+	fmt.Fprintln(w, "Jaring: one GraphQL graph for a regency's social-welfare services.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Usage: jaring COMMAND [flags]")
+	fmt.Fprintln(w)
+	for _, c := range commands {
+		fmt.Fprintf(w, "jaring %s: %s\n", c.name, c.summary)
+		fs := m.flagsFor(c.name, &config{})
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w, "Every flag may also be set by the environment variable named after it; a flag given on the command line wins.")
+}
+
+// config is every setting of every command.
+type config struct {
+	addr            string
+	databaseURL     string
+	dataDir         string
+	shutdownTimeout time.Duration
+	logLevel        string
+	demo            bool
+	demoSeed        int
+	demoHouseholds  int
+	asOf            string
+}
+
+// flagsFor declares the flags of command name into cfg.
+func (m *Main) flagsFor(name string, cfg *config) *flags {
+	fs := newFlags(name, m.Getenv, m.Stderr)
+	db := func(defaultDir string) {
+		fs.String(&cfg.databaseURL, "database-url", "DATABASE_URL", "", "PostgreSQL URL, postgres://user:password@host:5432/db; when empty, a private cluster in --data-dir is used")
+		fs.String(&cfg.dataDir, "data-dir", "JARING_DATA_DIR", defaultDir, "folder of the private PostgreSQL cluster (started for the command if it is not running)")
+	}
+	serve := func() {
+		fs.String(&cfg.addr, "addr", "JARING_ADDR", "127.0.0.1:8080", "address to listen on")
+		fs.Duration(&cfg.shutdownTimeout, "shutdown-timeout", "JARING_SHUTDOWN_TIMEOUT", 30*time.Second, "how long requests in flight may take to finish at shutdown")
+	}
+	demoFlags := func() {
+		fs.Int(&cfg.demoSeed, "demo-seed", "JARING_DEMO_SEED", 1, "seed of the demo data: the same seed gives the same regency")
+		fs.Int(&cfg.demoHouseholds, "demo-households", "JARING_DEMO_HOUSEHOLDS", 2000, "households in the demo regency")
+		fs.String(&cfg.asOf, "demo-as-of", "JARING_DEMO_AS_OF", "", "the day the demo data describes, YYYY-MM-DD (default today)")
+	}
+	switch name {
+	case "dev":
+		serve()
+		db(".jaring")
+		demoFlags()
+	case "serve":
+		serve()
+		db("")
+	case "migrate":
+		db("")
+	case "seed":
+		db("")
+		fs.Bool(&cfg.demo, "demo", "JARING_SEED_DEMO", false, "seed the demo regency, Kabupaten Bangka Tengah (the only seed there is)")
+		demoFlags()
+	}
+	if name != "version" {
+		fs.String(&cfg.logLevel, "log-level", "JARING_LOG_LEVEL", "info", "debug, info, warn or error")
+	}
+	return fs
+}
+
+// parse reads the flags of command name.
+func (m *Main) parse(name string, args []string) (*config, *slog.Logger, error) {
+	cfg := &config{}
+	fs := m.flagsFor(name, cfg)
+	if err := fs.parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, nil, err
+		}
+		return nil, nil, usageError{err}
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.logLevel)); err != nil && name != "version" {
+		return nil, nil, usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", cfg.logLevel)}
+	}
+	log := slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
+	return cfg, log, nil
+}
+
+// database is an open database and, when Jaring started it, its cluster.
+type database struct {
+	url     string
+	cluster *pgdev.Cluster
+}
+
+// close stops the cluster if this command started it.
+func (d *database) close() error {
+	if d.cluster == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	return d.cluster.Stop(ctx)
+}
+
+// openDatabase finds the database the flags name: DATABASE_URL, or the
+// private cluster in --data-dir, started if it is not running.
+func (m *Main) openDatabase(ctx context.Context, cfg *config) (*database, error) {
+	switch {
+	case cfg.databaseURL != "":
+		return &database{url: cfg.databaseURL}, nil
+	case cfg.dataDir == "":
+		return nil, usageError{errors.New("no database: set DATABASE_URL (or --database-url), or --data-dir for a private PostgreSQL cluster")}
+	}
+	if err := os.MkdirAll(cfg.dataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	c, err := pgdev.Open(ctx, pgdev.Options{Dir: filepath.Join(cfg.dataDir, "postgres"), Log: m.Stdout})
+	if err != nil {
+		return nil, fmt.Errorf("private PostgreSQL in %s: %w", cfg.dataDir, err)
+	}
+	d := &database{url: c.URL("jaring")}
+	if c.Owned() {
+		d.cluster = c
+	}
+	return d, nil
+}
+
+func (m *Main) version(ctx context.Context, args []string) error {
+	if _, _, err := m.parse("version", args); err != nil {
+		return err
+	}
+	v, err := postgres.KnownVersion()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "jaring (schema version %d)\n", v)
+	return nil
+}
+
+func (m *Main) migrate(ctx context.Context, args []string) (err error) {
+	cfg, _, err := m.parse("migrate", args)
+	if err != nil {
+		return err
+	}
+	d, err := m.openDatabase(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, d.close()) }()
+	if err := postgres.Migrate(ctx, d.url, m.logf); err != nil {
+		return err
+	}
+	v, _ := postgres.KnownVersion()
+	fmt.Fprintf(m.Stdout, "schema is at version %d\n", v)
+	return nil
+}
+
+func (m *Main) logf(format string, args ...any) {
+	fmt.Fprintf(m.Stdout, format+"\n", args...)
+}
+
+func (m *Main) seed(ctx context.Context, args []string) (err error) {
+	cfg, _, err := m.parse("seed", args)
+	if err != nil {
+		return err
+	}
+	if !cfg.demo {
+		return usageError{errors.New("seed needs --demo: the demo regency is the only seed there is")}
+	}
+	d, err := m.openDatabase(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, d.close()) }()
+	db, err := postgres.Open(ctx, d.url)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.CheckSchema(ctx); err != nil {
+		return err
+	}
+	return m.seedDemo(ctx, db, cfg)
+}
+
+func (m *Main) seedDemo(ctx context.Context, db *postgres.DB, cfg *config) error {
+	opts := demo.Options{Seed: uint64(cfg.demoSeed), Households: cfg.demoHouseholds, AsOf: today()}
+	if cfg.asOf != "" {
+		d, err := jaring.ParseDate(cfg.asOf)
+		if err != nil {
+			return usageError{fmt.Errorf("--demo-as-of %q is not a date written as YYYY-MM-DD", cfg.asOf)}
+		}
+		opts.AsOf = d
+	}
+	if opts.Households < 1 || opts.Households > 1_000_000 {
+		return usageError{fmt.Errorf("--demo-households %d: want 1 to 1000000", opts.Households)}
+	}
+	start := time.Now()
+	fmt.Fprintf(m.Stdout, "seeding the demo regency, Kabupaten Bangka Tengah (seed %d, %d households, as of %s)…\n",
+		opts.Seed, opts.Households, opts.AsOf.Format(jaring.DateLayout))
+	data := demo.Generate(opts)
+	if err := db.LoadDemo(ctx, data); err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	fmt.Fprintf(m.Stdout, "seeded %d households, %d persons, %d benefits, %d applications, %d referrals in %s\n",
+		len(data.Households), len(data.Persons), len(data.Benefits), len(data.Applications), len(data.Referrals),
+		time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func today() time.Time {
+	y, mo, d := time.Now().Date()
+	return jaring.Date(y, mo, d)
+}
+
+func (m *Main) serve(ctx context.Context, args []string) (err error) {
+	cfg, log, err := m.parse("serve", args)
+	if err != nil {
+		return err
+	}
+	d, err := m.openDatabase(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, d.close()) }()
+	db, err := postgres.Open(ctx, d.url)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.CheckSchema(ctx); err != nil {
+		return err
+	}
+	return m.listenAndServe(ctx, cfg, log, db)
+}
+
+func (m *Main) dev(ctx context.Context, args []string) (err error) {
+	cfg, log, err := m.parse("dev", args)
+	if err != nil {
+		return err
+	}
+	d, err := m.openDatabase(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, d.close()) }()
+	if err := postgres.Migrate(ctx, d.url, m.logf); err != nil {
+		return err
+	}
+	db, err := postgres.Open(ctx, d.url)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := registry.Store(postgres.NewRegistryStore(db)).CountHouseholds(ctx, registry.HouseholdFilter{})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		if err := m.seedDemo(ctx, db, cfg); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(m.Stdout, "the database holds %d households: not seeding\n", n)
+	}
+	return m.listenAndServe(ctx, cfg, log, db)
+}
+
+// Resolver builds the GraphQL resolver over db.
+func Resolver(db *postgres.DB) *graph.Resolver {
+	benefits := postgres.NewBenefitStore(db)
+	return &graph.Resolver{
+		Registry:      &registry.Service{Store: postgres.NewRegistryStore(db)},
+		Benefits:      benefits,
+		Recorder:      &benefit.Service{Store: benefits},
+		Referrals:     postgres.NewReferralStore(db),
+		Organisations: postgres.NewOrganisationStore(db),
+	}
+}
+
+func (m *Main) listenAndServe(ctx context.Context, cfg *config, log *slog.Logger, db *postgres.DB) error {
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w; pass another --addr or set JARING_ADDR", cfg.addr, err)
+	}
+	gql := graph.NewHandler(Resolver(db), graph.HandlerConfig{Log: log})
+	srv := server.New(server.Config{Log: log, ShutdownTimeout: cfg.shutdownTimeout}, db, gql)
+	addr := ln.Addr().String()
+	fmt.Fprintf(m.Stdout, "\nJaring is listening on http://%s/  (GraphiQL; the API is at /graphql)\nPress Ctrl-C to stop.\n\n", addr)
+	if m.OnListen != nil {
+		m.OnListen(addr)
+	}
+	if err := srv.Serve(ctx, ln); err != nil {
+		return err
+	}
+	fmt.Fprintln(m.Stdout, "stopped")
+	return nil
+}

@@ -1,0 +1,68 @@
+package graph_test
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+	"testing"
+)
+
+// The household query with its members, their benefits, its applications
+// and referrals costs one statement per list field, however many rows each
+// list holds: six members cost what one costs.
+func TestHouseholdQueryStatementCount(t *testing.T) {
+	e := newEnv(t)
+	withMembers := func(n int) string {
+		return e.scalar(t, `SELECT h.kk FROM household h
+			WHERE (SELECT count(*) FROM person p WHERE p.household_id = h.id) = `+strconv.Itoa(n)+`
+			  AND (SELECT count(DISTINCT b.person_id) FROM benefit b WHERE b.household_id = h.id) >= `+strconv.Itoa(min(n, 2))+`
+			  AND EXISTS (SELECT 1 FROM benefit b WHERE b.household_id = h.id AND b.person_id IS NULL)
+			ORDER BY h.id LIMIT 1`)
+	}
+	query := `query($kk: String!) { household(kk: $kk) {
+		kk head { name }
+		members { nik benefits { program { code } payer { code } kind { code } } }
+		benefits { program { code } payer { code } kind { code } person { nik } }
+		applications { number referrals { to { code } } }
+		referrals { status to { code } }
+	} }`
+	count := func(kk string) int64 {
+		e.stmts.n.Store(0)
+		status, body := e.post(t, query, map[string]any{"kk": kk})
+		if status != http.StatusOK || !contains(body, kk) || contains(body, `"errors"`) {
+			t.Fatalf("household %s: %d %s", kk, status, body)
+		}
+		return e.stmts.n.Load()
+	}
+	one, six := count(withMembers(1)), count(withMembers(6))
+	if one != six {
+		t.Errorf("one member costs %d statements, six cost %d: a list is loaded row by row", one, six)
+	}
+	// household, members, members' benefits, household benefits,
+	// applications, application referrals, household referrals, programs,
+	// organisations, kinds, persons: at most one statement each.
+	if six > 11 {
+		t.Errorf("the household query costs %d statements, want at most 11", six)
+	}
+	t.Logf("household query: %d statements with 1 member, %d with 6", one, six)
+}
+
+// A page of households loads their members in one statement, not one per
+// household.
+func TestHouseholdsPageStatementCount(t *testing.T) {
+	e := newEnv(t)
+	count := func(first int) int64 {
+		e.stmts.n.Store(0)
+		status, body := e.post(t, `query($first: Int) { households(first: $first) { edges { node { kk members { nik } benefits { kind { code } } } } } }`,
+			map[string]any{"first": first})
+		if status != http.StatusOK || contains(body, `"errors"`) {
+			t.Fatalf("households: %d %s", status, body)
+		}
+		return e.stmts.n.Load()
+	}
+	if small, large := count(2), count(50); small != large {
+		t.Errorf("a page of 2 households costs %d statements, a page of 50 costs %d", small, large)
+	}
+}
+
+func contains(b []byte, s string) bool { return bytes.Contains(b, []byte(s)) }

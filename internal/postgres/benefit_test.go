@@ -1,0 +1,172 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jaring-id/jaring/internal/benefit"
+	"github.com/jaring-id/jaring/internal/jaring"
+	"github.com/jaring-id/jaring/internal/postgres"
+)
+
+func year(y int) jaring.Period {
+	end := jaring.Date(y, time.December, 31)
+	return jaring.Period{Start: jaring.Date(y, time.January, 1), End: &end}
+}
+
+func TestRecordBenefits(t *testing.T) {
+	ctx := context.Background()
+	db := fixtureDB(t)
+	svc := &benefit.Service{Store: postgres.NewBenefitStore(db)}
+
+	pkh := benefit.Input{KK: kkKoba, Program: "PKH", Payer: "DINSOS", Amount: 3_000_000, Period: year(2026), Channel: benefit.ChannelBank, ExternalRef: "DINSOS-PKH-1"}
+	pbi := benefit.Input{NIK: nikChild, Program: "PBI_JK", Payer: "DINKES", Amount: 504_000, Period: jaring.Period{Start: jaring.Date(2026, 1, 1)}, ExternalRef: "DINKES-PBI-1"}
+	batch := []benefit.Input{pkh, pbi}
+
+	first, err := svc.Record(ctx, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range first {
+		if r.Status != benefit.Recorded || r.Benefit == nil || r.Err != nil {
+			t.Fatalf("first batch, item %d = %+v, want RECORDED", i, r)
+		}
+	}
+	b := first[1].Benefit
+	if b.PersonID == nil || b.KindCode != "HEALTH_PREMIUM" || b.Source != benefit.APBN || b.Period.End != nil || b.Status != benefit.Active {
+		t.Errorf("PBI benefit = %+v: want the person's, kind and source from the program, open-ended, active", b)
+	}
+	if first[0].Benefit.PersonID != nil || first[0].Benefit.Period.End == nil || !first[0].Benefit.Period.End.Equal(jaring.Date(2026, 12, 31)) {
+		t.Errorf("PKH benefit = %+v: want household aid ending 2026-12-31", first[0].Benefit)
+	}
+
+	// The same batch again records nothing new, and says so per item.
+	second, err := svc.Record(ctx, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range second {
+		if r.Status != benefit.AlreadyRecorded || r.Benefit == nil || r.Benefit.ID != first[i].Benefit.ID {
+			t.Errorf("second batch, item %d = %+v, want ALREADY_RECORDED with benefit %d", i, r, first[i].Benefit.ID)
+		}
+	}
+	if n := count(t, db, `SELECT count(*) FROM benefit`); n != 2 {
+		t.Errorf("ledger holds %d benefits after the same batch twice, want 2", n)
+	}
+
+	// A reference reused for a different benefit is refused, not overwritten.
+	changed := pkh
+	changed.Amount = 9_000_000
+	res, err := svc.Record(ctx, []benefit.Input{changed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Status != benefit.Invalid || jaring.ErrorCode(res[0].Err) != jaring.ECONFLICT || jaring.ErrorField(res[0].Err) != "input[0].externalRef" {
+		t.Errorf("reused reference = %+v (%v), want INVALID with CONFLICT at input[0].externalRef", res[0], res[0].Err)
+	}
+	if n := count(t, db, `SELECT amount FROM benefit WHERE external_ref = 'DINSOS-PKH-1'`); n != 3_000_000 {
+		t.Errorf("amount after a refused reuse = %d, want the original 3000000", n)
+	}
+	// The same reference from another payer is another benefit.
+	other := pkh
+	other.Payer, other.Program = "DINKES", "RTLH"
+	if res, _ := svc.Record(ctx, []benefit.Input{other}); res[0].Status != benefit.Recorded {
+		t.Errorf("same reference, other payer = %+v, want RECORDED", res[0])
+	}
+}
+
+// Each bad item is refused with an error naming its field; the good ones in
+// the same batch are still recorded.
+func TestRecordBenefitsRefusals(t *testing.T) {
+	ctx := context.Background()
+	db := fixtureDB(t)
+	svc := &benefit.Service{Store: postgres.NewBenefitStore(db)}
+
+	good := func(ref string) benefit.Input {
+		return benefit.Input{KK: kkKoba, Program: "BPNT", Payer: "DINSOS", Amount: 2_400_000, Period: year(2026), ExternalRef: ref}
+	}
+	with := func(f func(*benefit.Input)) benefit.Input {
+		in := good("X")
+		f(&in)
+		return in
+	}
+	ended := jaring.Date(2025, 1, 1)
+	tests := []struct {
+		name  string
+		in    benefit.Input
+		code  jaring.Code
+		field string
+		msg   string
+	}{
+		{"no recipient", with(func(in *benefit.Input) { in.KK = "" }), jaring.EINVALID, "kk", "give the household's kk"},
+		{"short KK", with(func(in *benefit.Input) { in.KK = "190401" }), jaring.EINVALID, "kk", "has 6 characters"},
+		{"bad NIK", with(func(in *benefit.Input) { in.NIK, in.Program = "1904011213850001", "PBI_JK" }), jaring.EINVALID, "nik", "month 13"},
+		{"unknown program", with(func(in *benefit.Input) { in.Program = "NOPE" }), jaring.ENOTFOUND, "program", "no program with code NOPE"},
+		{"wrong kind", with(func(in *benefit.Input) { in.Kind = "HOUSING" }), jaring.EINVALID, "kind", "BPNT is aid of kind FOOD"},
+		{"unknown payer", with(func(in *benefit.Input) { in.Payer = "NOBODY" }), jaring.ENOTFOUND, "payer", "no organisation with code NOBODY"},
+		{"unknown household", with(func(in *benefit.Input) { in.KK = "1904010506159999" }), jaring.ENOTFOUND, "kk", "no household with KK"},
+		{"person aid by KK", with(func(in *benefit.Input) { in.Program = "PIP" }), jaring.EINVALID, "nik", "aid to one person"},
+		{"household aid by NIK", with(func(in *benefit.Input) { in.KK, in.NIK = "", nikHead }), jaring.EINVALID, "nik", "aid to a whole household"},
+		{"NIK of another KK", with(func(in *benefit.Input) { in.NIK, in.KK, in.Program = nikSingle, kkKoba, "PIP" }), jaring.EINVALID, "kk", "belongs to the household with KK " + kkKoba2},
+		{"negative amount", with(func(in *benefit.Input) { in.Amount = -1 }), jaring.EINVALID, "amount", "from 0 to"},
+		{"end before start", with(func(in *benefit.Input) { in.Period.End = &ended }), jaring.EINVALID, "period.end", "before period.start"},
+		{"no start", with(func(in *benefit.Input) { in.Period = jaring.Period{} }), jaring.EINVALID, "period.start", "required"},
+		{"bad source", with(func(in *benefit.Input) { in.Source = "BANK" }), jaring.EINVALID, "source", "not a source"},
+		{"bad channel", with(func(in *benefit.Input) { in.Channel = "DRONE" }), jaring.EINVALID, "channel", "not a channel"},
+		{"no reference", with(func(in *benefit.Input) { in.ExternalRef = "" }), jaring.EINVALID, "externalRef", "required"},
+		{"long reference", with(func(in *benefit.Input) { in.ExternalRef = strings.Repeat("x", 101) }), jaring.EINVALID, "externalRef", "at most 100"},
+	}
+	batch := []benefit.Input{good("first")}
+	for _, tt := range tests {
+		batch = append(batch, tt.in)
+	}
+	batch = append(batch, good("last"))
+
+	results, err := svc.Record(ctx, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != len(batch) {
+		t.Fatalf("%d results for %d items", len(results), len(batch))
+	}
+	for i, tt := range tests {
+		r := results[i+1]
+		field := fmt.Sprintf("input[%d].%s", i+1, tt.field)
+		t.Run(tt.name, func(t *testing.T) {
+			if r.Status != benefit.Invalid || r.Benefit != nil {
+				t.Fatalf("result = %+v, want INVALID", r)
+			}
+			if jaring.ErrorCode(r.Err) != tt.code || jaring.ErrorField(r.Err) != field || !strings.Contains(jaring.ErrorMessage(r.Err), tt.msg) {
+				t.Errorf("error = %s at %q: %q; want %s at %q containing %q",
+					jaring.ErrorCode(r.Err), jaring.ErrorField(r.Err), jaring.ErrorMessage(r.Err), tt.code, field, tt.msg)
+			}
+			if !strings.HasPrefix(jaring.ErrorMessage(r.Err), field+":") {
+				t.Errorf("message %q does not start with the field %s", jaring.ErrorMessage(r.Err), field)
+			}
+		})
+	}
+	if results[0].Status != benefit.Recorded || results[len(results)-1].Status != benefit.Recorded {
+		t.Errorf("good items around the bad ones = %s, %s; want both RECORDED", results[0].Status, results[len(results)-1].Status)
+	}
+	if n := count(t, db, `SELECT count(*) FROM benefit`); n != 2 {
+		t.Errorf("ledger holds %d benefits, want the 2 good ones", n)
+	}
+
+	// A batch over the limit is refused whole.
+	big := make([]benefit.Input, benefit.MaxBatch+1)
+	if _, err := svc.Record(ctx, big); jaring.ErrorCode(err) != jaring.ELIMIT {
+		t.Errorf("batch of %d: err = %v, want LIMIT_EXCEEDED", len(big), err)
+	}
+}
+
+func count(t *testing.T, db *postgres.DB, sql string) int64 {
+	t.Helper()
+	var n int64
+	if err := db.Pool.QueryRow(context.Background(), sql).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return n
+}

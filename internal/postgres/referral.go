@@ -1,0 +1,75 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/jaring-id/jaring/internal/referral"
+)
+
+// ReferralStore keeps applications and referrals.
+type ReferralStore struct {
+	db *DB
+}
+
+var _ referral.Store = (*ReferralStore)(nil)
+
+// NewReferralStore returns a ReferralStore on db.
+func NewReferralStore(db *DB) *ReferralStore { return &ReferralStore{db: db} }
+
+const applicationColumns = `a.id, a.number, a.household_id, a.applicant_id, a.type, a.category, coalesce(a.kind_code, ''),
+	a.description, a.doc_ktp, a.doc_kk, a.doc_sktm, a.doc_register, a.status, a.status_reason, a.submitted_by_id,
+	a.submitted_at, a.updated_at`
+
+func scanApplication(row pgx.CollectableRow) (*referral.Application, error) {
+	var a referral.Application
+	err := row.Scan(&a.ID, &a.Number, &a.HouseholdID, &a.ApplicantID, &a.Type, &a.Category, &a.KindCode,
+		&a.Description, &a.Documents.KTP, &a.Documents.KK, &a.Documents.SKTM, &a.Documents.Register,
+		&a.Status, &a.StatusReason, &a.SubmittedByID, &a.SubmittedAt, &a.UpdatedAt)
+	return &a, err
+}
+
+const referralColumns = `r.id, r.application_id, r.household_id, r.from_id, r.to_id, r.program_id, r.status, r.reason,
+	r.benefit_id, r.created_at, r.decided_at`
+
+func scanReferral(row pgx.CollectableRow) (*referral.Referral, error) {
+	var r referral.Referral
+	err := row.Scan(&r.ID, &r.ApplicationID, &r.HouseholdID, &r.FromID, &r.ToID, &r.ProgramID, &r.Status, &r.Reason,
+		&r.BenefitID, &r.CreatedAt, &r.DecidedAt)
+	return &r, err
+}
+
+// FindApplicationsByHouseholds returns the applications of the given
+// households, ordered by household, then newest first.
+func (s *ReferralStore) FindApplicationsByHouseholds(ctx context.Context, householdIDs []int64) ([]*referral.Application, error) {
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+applicationColumns+` FROM application a WHERE a.household_id = ANY($1)
+		ORDER BY a.household_id, a.submitted_at DESC, a.id DESC`, householdIDs)
+	as, err := pgx.CollectRows(rows, scanApplication)
+	return as, translate(err, "applications")
+}
+
+// FindApplicationsByIDs returns the applications with the given IDs.
+func (s *ReferralStore) FindApplicationsByIDs(ctx context.Context, ids []int64) ([]*referral.Application, error) {
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+applicationColumns+` FROM application a WHERE a.id = ANY($1)`, ids)
+	as, err := pgx.CollectRows(rows, scanApplication)
+	return as, translate(err, "applications")
+}
+
+// FindReferralsByHouseholds returns the referrals of the given households,
+// ordered by household, then newest first.
+func (s *ReferralStore) FindReferralsByHouseholds(ctx context.Context, householdIDs []int64) ([]*referral.Referral, error) {
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+referralColumns+` FROM referral r WHERE r.household_id = ANY($1)
+		ORDER BY r.household_id, r.created_at DESC, r.id DESC`, householdIDs)
+	rs, err := pgx.CollectRows(rows, scanReferral)
+	return rs, translate(err, "referrals")
+}
+
+// FindReferralsByApplications returns the referrals of the given
+// applications, ordered by application, then ID.
+func (s *ReferralStore) FindReferralsByApplications(ctx context.Context, applicationIDs []int64) ([]*referral.Referral, error) {
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+referralColumns+` FROM referral r WHERE r.application_id = ANY($1)
+		ORDER BY r.application_id, r.id`, applicationIDs)
+	rs, err := pgx.CollectRows(rows, scanReferral)
+	return rs, translate(err, "referrals")
+}

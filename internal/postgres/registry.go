@@ -1,0 +1,174 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/jaring-id/jaring/internal/jaring"
+	"github.com/jaring-id/jaring/internal/registry"
+)
+
+// RegistryStore keeps households and persons.
+type RegistryStore struct {
+	db *DB
+}
+
+var _ registry.Store = (*RegistryStore)(nil)
+
+// NewRegistryStore returns a RegistryStore on db.
+func NewRegistryStore(db *DB) *RegistryStore { return &RegistryStore{db: db} }
+
+const householdColumns = `h.id, h.kk, h.region_code, h.address, h.rt, h.rw, h.desil, h.register_status, h.created_at, h.updated_at`
+
+func scanHousehold(row pgx.CollectableRow) (*registry.Household, error) {
+	var h registry.Household
+	var desil *int16
+	err := row.Scan(&h.ID, &h.KK, &h.RegionCode, &h.Address, &h.RT, &h.RW, &desil, &h.RegisterStatus, &h.CreatedAt, &h.UpdatedAt)
+	if desil != nil {
+		d := int(*desil)
+		h.Desil = &d
+	}
+	return &h, err
+}
+
+const personColumns = `p.id, p.nik, p.household_id, p.name, p.birth_date, p.birth_place, p.sex, p.relationship, p.mother_name, p.disabled, p.pregnant, p.created_at`
+
+func scanPerson(row pgx.CollectableRow) (*registry.Person, error) {
+	var p registry.Person
+	err := row.Scan(&p.ID, &p.NIK, &p.HouseholdID, &p.Name, &p.BirthDate, &p.BirthPlace, &p.Sex, &p.Relationship, &p.MotherName, &p.Disabled, &p.Pregnant, &p.CreatedAt)
+	return &p, err
+}
+
+// FindHouseholdByKK returns the household with the given KK.
+// Returns ENOTFOUND if there is none.
+func (s *RegistryStore) FindHouseholdByKK(ctx context.Context, kk string) (*registry.Household, error) {
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+householdColumns+` FROM household h WHERE h.kk = $1`, kk)
+	h, err := pgx.CollectExactlyOneRow(rows, scanHousehold)
+	if err != nil {
+		return nil, translate(err, "household with KK "+kk)
+	}
+	return h, nil
+}
+
+// FindPersonByNIK returns the person with the given NIK.
+// Returns ENOTFOUND if there is none.
+func (s *RegistryStore) FindPersonByNIK(ctx context.Context, nik string) (*registry.Person, error) {
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+personColumns+` FROM person p WHERE p.nik = $1`, nik)
+	p, err := pgx.CollectExactlyOneRow(rows, scanPerson)
+	if err != nil {
+		return nil, translate(err, "person with NIK "+nik)
+	}
+	return p, nil
+}
+
+// householdWhere compiles a filter into a WHERE clause over household h,
+// appending its arguments to args.
+func householdWhere(f registry.HouseholdFilter, args []any) (string, []any) {
+	conds := []string{"true"}
+	if f.Region != "" {
+		// A prefix as a range, so that an index serves it under a generic
+		// plan too: "19.04.01" ≤ code < "19.04.01/" ('/' follows '.').
+		args = append(args, f.Region, f.Region+"/")
+		conds = append(conds, fmt.Sprintf("h.region_code >= $%d AND h.region_code < $%d", len(args)-1, len(args)))
+	}
+	if f.DesilMax != nil {
+		args = append(args, *f.DesilMax)
+		conds = append(conds, fmt.Sprintf("h.desil <= $%d", len(args)))
+	}
+	if f.Registered != nil {
+		if *f.Registered {
+			conds = append(conds, "h.register_status = 'REGISTERED'")
+		} else {
+			conds = append(conds, "h.register_status <> 'REGISTERED'")
+		}
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// FindHouseholds returns a page of the households that match filter, in the
+// order of their IDs, and whether more follow it.
+func (s *RegistryStore) FindHouseholds(ctx context.Context, f registry.HouseholdFilter, page jaring.PageRequest) ([]*registry.Household, bool, error) {
+	where, args := householdWhere(f, []any{page.After, page.First + 1})
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+householdColumns+` FROM household h
+		WHERE h.id > $1 AND `+where+` ORDER BY h.id LIMIT $2`, args...)
+	hs, err := pgx.CollectRows(rows, scanHousehold)
+	if err != nil {
+		return nil, false, translate(err, "households")
+	}
+	if len(hs) > page.First {
+		return hs[:page.First], true, nil
+	}
+	return hs, false, nil
+}
+
+// CountHouseholds counts the households that match filter.
+func (s *RegistryStore) CountHouseholds(ctx context.Context, f registry.HouseholdFilter) (int, error) {
+	where, args := householdWhere(f, nil)
+	var n int
+	if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM household h WHERE `+where, args...).Scan(&n); err != nil {
+		return 0, translate(err, "households")
+	}
+	return n, nil
+}
+
+// FindHouseholdsByIDs returns the households with the given IDs.
+func (s *RegistryStore) FindHouseholdsByIDs(ctx context.Context, ids []int64) ([]*registry.Household, error) {
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+householdColumns+` FROM household h WHERE h.id = ANY($1)`, ids)
+	hs, err := pgx.CollectRows(rows, scanHousehold)
+	return hs, translate(err, "households")
+}
+
+// FindPersonsByIDs returns the persons with the given IDs.
+func (s *RegistryStore) FindPersonsByIDs(ctx context.Context, ids []int64) ([]*registry.Person, error) {
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+personColumns+` FROM person p WHERE p.id = ANY($1)`, ids)
+	ps, err := pgx.CollectRows(rows, scanPerson)
+	return ps, translate(err, "persons")
+}
+
+// FindMembers returns the members of the given households, ordered by
+// household, then head first, then birth date.
+func (s *RegistryStore) FindMembers(ctx context.Context, householdIDs []int64) ([]*registry.Person, error) {
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+personColumns+` FROM person p WHERE p.household_id = ANY($1)
+		ORDER BY p.household_id, p.relationship <> 'HEAD', p.birth_date, p.id`, householdIDs)
+	ps, err := pgx.CollectRows(rows, scanPerson)
+	return ps, translate(err, "household members")
+}
+
+// OrganisationStore keeps organisations.
+type OrganisationStore struct {
+	db *DB
+}
+
+var _ jaring.OrganisationStore = (*OrganisationStore)(nil)
+
+// NewOrganisationStore returns an OrganisationStore on db.
+func NewOrganisationStore(db *DB) *OrganisationStore { return &OrganisationStore{db: db} }
+
+const organisationColumns = `o.id, o.code, o.name, o.kind, coalesce(o.region_code, ''), o.created_at`
+
+func scanOrganisation(row pgx.CollectableRow) (*jaring.Organisation, error) {
+	var o jaring.Organisation
+	err := row.Scan(&o.ID, &o.Code, &o.Name, &o.Kind, &o.RegionCode, &o.CreatedAt)
+	return &o, err
+}
+
+// FindOrganisationByCode returns the organisation with the given code.
+// Returns ENOTFOUND if there is none.
+func (s *OrganisationStore) FindOrganisationByCode(ctx context.Context, code string) (*jaring.Organisation, error) {
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+organisationColumns+` FROM organisation o WHERE o.code = $1`, code)
+	o, err := pgx.CollectExactlyOneRow(rows, scanOrganisation)
+	if err != nil {
+		return nil, translate(err, "organisation with code "+code)
+	}
+	return o, nil
+}
+
+// FindOrganisationsByIDs returns the organisations with the given IDs.
+func (s *OrganisationStore) FindOrganisationsByIDs(ctx context.Context, ids []int64) ([]*jaring.Organisation, error) {
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+organisationColumns+` FROM organisation o WHERE o.id = ANY($1)`, ids)
+	os, err := pgx.CollectRows(rows, scanOrganisation)
+	return os, translate(err, "organisations")
+}

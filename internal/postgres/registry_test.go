@@ -1,0 +1,180 @@
+package postgres_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/jaring-id/jaring/internal/demo"
+	"github.com/jaring-id/jaring/internal/jaring"
+	"github.com/jaring-id/jaring/internal/postgres"
+	"github.com/jaring-id/jaring/internal/registry"
+)
+
+func TestRegistryStore(t *testing.T) {
+	ctx := context.Background()
+	db := fixtureDB(t)
+	s := postgres.NewRegistryStore(db)
+
+	t.Run("FindHouseholdByKK", func(t *testing.T) {
+		h, err := s.FindHouseholdByKK(ctx, kkKoba)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.RegionCode != "19.04.01.2003" || h.Desil == nil || *h.Desil != 2 || h.RegisterStatus != registry.Registered || h.RT != "001" {
+			t.Errorf("household = %+v", h)
+		}
+		if _, err := s.FindHouseholdByKK(ctx, "1904010506159999"); jaring.ErrorCode(err) != jaring.ENOTFOUND {
+			t.Errorf("unknown KK: err = %v, want ENOTFOUND", err)
+		}
+	})
+
+	t.Run("FindPersonByNIK", func(t *testing.T) {
+		p, err := s.FindPersonByNIK(ctx, nikSpouse)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Name != "Siti Aminah" || p.Sex != registry.Female || p.BirthDate.Format(jaring.DateLayout) != "1988-08-15" {
+			t.Errorf("person = %+v", p)
+		}
+		if _, err := s.FindPersonByNIK(ctx, "1904011203859999"); jaring.ErrorCode(err) != jaring.ENOTFOUND {
+			t.Errorf("unknown NIK: err = %v, want ENOTFOUND", err)
+		}
+	})
+
+	t.Run("FindMembers", func(t *testing.T) {
+		h, _ := s.FindHouseholdByKK(ctx, kkKoba)
+		h2, _ := s.FindHouseholdByKK(ctx, kkPangkal)
+		ms, err := s.FindMembers(ctx, []int64{h.ID, h2.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var niks []string
+		for _, m := range ms {
+			niks = append(niks, m.NIK)
+		}
+		// Grouped by household; the head first, then by birth date.
+		want := []string{nikHead, nikSpouse, nikChild, nikPHead}
+		if len(niks) != len(want) {
+			t.Fatalf("members = %v, want %v", niks, want)
+		}
+		for i := range want {
+			if niks[i] != want[i] {
+				t.Fatalf("members = %v, want %v", niks, want)
+			}
+		}
+	})
+
+	desil4, yes, no := 4, true, false
+	filters := []struct {
+		name   string
+		filter registry.HouseholdFilter
+		want   []string
+	}{
+		{"everything", registry.HouseholdFilter{}, []string{kkKoba, kkKoba2, kkPangkal}},
+		// A district prefix takes its villages, and not the other district's.
+		{"district", registry.HouseholdFilter{Region: "19.04.01"}, []string{kkKoba, kkKoba2}},
+		{"village", registry.HouseholdFilter{Region: "19.04.02.2004"}, []string{kkPangkal}},
+		// "19.04.0" is no code, but a bare string prefix would match both districts.
+		{"regency", registry.HouseholdFilter{Region: "19.04"}, []string{kkKoba, kkKoba2, kkPangkal}},
+		{"other regency", registry.HouseholdFilter{Region: "19.01"}, nil},
+		{"desil", registry.HouseholdFilter{DesilMax: &desil4}, []string{kkKoba, kkPangkal}},
+		{"registered", registry.HouseholdFilter{Registered: &yes}, []string{kkKoba}},
+		{"not registered", registry.HouseholdFilter{Registered: &no}, []string{kkKoba2, kkPangkal}},
+		{"combined", registry.HouseholdFilter{Region: "19.04.01", DesilMax: &desil4}, []string{kkKoba}},
+	}
+	for _, tt := range filters {
+		t.Run("FindHouseholds/"+tt.name, func(t *testing.T) {
+			hs, more, err := s.FindHouseholds(ctx, tt.filter, jaring.PageRequest{First: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if more {
+				t.Error("more = true on a page that holds everything")
+			}
+			if got := kks(hs); !equal(got, tt.want) {
+				t.Errorf("households = %v, want %v", got, tt.want)
+			}
+			n, err := s.CountHouseholds(ctx, tt.filter)
+			if err != nil || n != len(tt.want) {
+				t.Errorf("CountHouseholds = %d, %v; want %d", n, err, len(tt.want))
+			}
+		})
+	}
+
+	t.Run("FindHouseholds/pages", func(t *testing.T) {
+		var got []string
+		page := jaring.PageRequest{First: 2}
+		for i := 0; ; i++ {
+			hs, more, err := s.FindHouseholds(ctx, registry.HouseholdFilter{}, page)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, kks(hs)...)
+			if !more {
+				break
+			}
+			if i > 3 {
+				t.Fatal("paging does not end")
+			}
+			page.After = hs[len(hs)-1].ID
+		}
+		if want := []string{kkKoba, kkKoba2, kkPangkal}; !equal(got, want) {
+			t.Errorf("pages = %v, want %v", got, want)
+		}
+	})
+}
+
+func kks(hs []*registry.Household) []string {
+	var out []string
+	for _, h := range hs {
+		out = append(out, h.KK)
+	}
+	return out
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Demo data goes only into an empty database, and all of it or none.
+func TestLoadDemo(t *testing.T) {
+	ctx := context.Background()
+	db := pgtestOpen(t)
+	data := demo.Generate(demo.Options{Seed: 7, Households: 30})
+	if err := db.LoadDemo(ctx, data); err != nil {
+		t.Fatal(err)
+	}
+	for table, want := range map[string]int{"household": len(data.Households), "person": len(data.Persons), "benefit": len(data.Benefits),
+		"application": len(data.Applications), "referral": len(data.Referrals), "organisation": len(data.Organisations)} {
+		if n := count(t, db, `SELECT count(*) FROM `+table); n != int64(want) {
+			t.Errorf("%s holds %d rows, want %d", table, n, want)
+		}
+	}
+	// Every demo benefit's kind is its program's: the loader joins by code.
+	if n := count(t, db, `SELECT count(*) FROM benefit b JOIN program p ON p.id = b.program_id WHERE p.kind_code <> b.kind_code`); n != 0 {
+		t.Errorf("%d benefits have a kind other than their program's", n)
+	}
+	if err := db.LoadDemo(ctx, data); jaring.ErrorCode(err) != jaring.ECONFLICT {
+		t.Errorf("second LoadDemo: err = %v, want CONFLICT", err)
+	}
+
+	// A row that refers to nothing aborts the whole load.
+	empty := pgtestOpen(t)
+	bad := demo.Generate(demo.Options{Seed: 7, Households: 30})
+	bad.Benefits[len(bad.Benefits)-1].Payer = "NOBODY"
+	if err := empty.LoadDemo(ctx, bad); err == nil || !strings.Contains(err.Error(), "refer to rows that do not exist") {
+		t.Fatalf("LoadDemo with a dangling payer: err = %v", err)
+	}
+	if n := count(t, empty, `SELECT count(*) FROM household`); n != 0 {
+		t.Errorf("a failed load left %d households behind", n)
+	}
+}

@@ -1,0 +1,94 @@
+package referral
+
+import (
+	"context"
+	"time"
+)
+
+// ApplicationType is what the resident came for.
+type ApplicationType string
+
+// The application types.
+const (
+	AidRequest ApplicationType = "AID_REQUEST"
+	Complaint  ApplicationType = "COMPLAINT"
+)
+
+// ApplicationStatus is where an application stands.
+type ApplicationStatus string
+
+// The application statuses, in workflow order.
+const (
+	Submitted ApplicationStatus = "SUBMITTED" // taken by the front office
+	Verified  ApplicationStatus = "VERIFIED"  // documents complete, NIK belongs to the KK
+	Rejected  ApplicationStatus = "REJECTED"  // refused at verification, with a reason
+	Referred  ApplicationStatus = "REFERRED"  // sent to one or more agencies or donors
+	Closed    ApplicationStatus = "CLOSED"    // every referral decided
+)
+
+// Documents is the checklist the front office ticks.
+type Documents struct {
+	KTP      bool // identity card
+	KK       bool // family card
+	SKTM     bool // poverty certificate (surat keterangan tidak mampu)
+	Register bool // the household is in the welfare register (DTKS/DTSEN)
+}
+
+// Application is a resident's request for aid, or complaint.
+type Application struct {
+	ID            int64
+	Number        string // the front office's number, "SLK-2026-000123"
+	HouseholdID   int64
+	ApplicantID   int64
+	Type          ApplicationType
+	Category      string // as the front office files it: "kesehatan", "pendidikan", …
+	KindCode      string // the kind of aid asked for; "" for a complaint
+	Description   string
+	Documents     Documents
+	Status        ApplicationStatus
+	StatusReason  string
+	SubmittedByID int64 // the front office
+	SubmittedAt   time.Time
+	UpdatedAt     time.Time
+}
+
+// ReferralStatus is where a referral stands.
+type ReferralStatus string
+
+// The referral statuses.
+const (
+	Pending   ReferralStatus = "PENDING"
+	Accepted  ReferralStatus = "ACCEPTED"
+	Declined  ReferralStatus = "REJECTED"
+	Fulfilled ReferralStatus = "FULFILLED" // accepted, and its benefit recorded
+)
+
+// Referral is an application sent to one agency or donor.
+type Referral struct {
+	ID            int64
+	ApplicationID int64
+	HouseholdID   int64
+	FromID        int64  // the organisation that referred
+	ToID          int64  // the organisation addressed
+	ProgramID     *int64 // the program asked for, if one was named
+	Status        ReferralStatus
+	Reason        string // why it was accepted or rejected
+	BenefitID     *int64 // the benefit that fulfilled it
+	CreatedAt     time.Time
+	DecidedAt     *time.Time
+}
+
+// Store keeps applications and referrals.
+type Store interface {
+	// FindApplicationsByHouseholds returns the applications of the given
+	// households, ordered by household, then newest first.
+	FindApplicationsByHouseholds(ctx context.Context, householdIDs []int64) ([]*Application, error)
+	// FindApplicationsByIDs returns the applications with the given IDs.
+	FindApplicationsByIDs(ctx context.Context, ids []int64) ([]*Application, error)
+	// FindReferralsByHouseholds returns the referrals of the given
+	// households, ordered by household, then newest first.
+	FindReferralsByHouseholds(ctx context.Context, householdIDs []int64) ([]*Referral, error)
+	// FindReferralsByApplications returns the referrals of the given
+	// applications, ordered by application, then ID.
+	FindReferralsByApplications(ctx context.Context, applicationIDs []int64) ([]*Referral, error)
+}
