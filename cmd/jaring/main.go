@@ -228,34 +228,15 @@ func (m *Main) version(ctx context.Context, args []string) error {
 	return nil
 }
 
-func (m *Main) migrate(ctx context.Context, args []string) (err error) {
-	cfg, _, err := m.parse("migrate", args)
+// withDatabase parses the flags of command name, finds the database they
+// name and runs f on it; a private cluster that this command started is
+// stopped afterwards.
+func (m *Main) withDatabase(ctx context.Context, name string, args []string, f func(cfg *config, log *slog.Logger, url string) error) (err error) {
+	cfg, log, err := m.parse(name, args)
 	if err != nil {
 		return err
 	}
-	d, err := m.openDatabase(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer func() { err = errors.Join(err, d.close()) }()
-	if err := postgres.Migrate(ctx, d.url, m.logf); err != nil {
-		return err
-	}
-	v, _ := postgres.KnownVersion()
-	fmt.Fprintf(m.Stdout, "schema is at version %d\n", v)
-	return nil
-}
-
-func (m *Main) logf(format string, args ...any) {
-	fmt.Fprintf(m.Stdout, format+"\n", args...)
-}
-
-func (m *Main) seed(ctx context.Context, args []string) (err error) {
-	cfg, _, err := m.parse("seed", args)
-	if err != nil {
-		return err
-	}
-	if !cfg.demo {
+	if name == "seed" && !cfg.demo {
 		return usageError{errors.New("seed needs --demo: the demo regency is the only seed there is")}
 	}
 	d, err := m.openDatabase(ctx, cfg)
@@ -263,15 +244,47 @@ func (m *Main) seed(ctx context.Context, args []string) (err error) {
 		return err
 	}
 	defer func() { err = errors.Join(err, d.close()) }()
-	db, err := postgres.Open(ctx, d.url)
+	return f(cfg, log, d.url)
+}
+
+// openMigrated connects to url, whose schema must be the one this build
+// knows.
+func openMigrated(ctx context.Context, url string) (*postgres.DB, error) {
+	db, err := postgres.Open(ctx, url)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer db.Close()
 	if err := db.CheckSchema(ctx); err != nil {
-		return err
+		db.Close()
+		return nil, err
 	}
-	return m.seedDemo(ctx, db, cfg)
+	return db, nil
+}
+
+func (m *Main) migrate(ctx context.Context, args []string) error {
+	return m.withDatabase(ctx, "migrate", args, func(_ *config, _ *slog.Logger, url string) error {
+		if err := postgres.Migrate(ctx, url, m.logf); err != nil {
+			return err
+		}
+		v, _ := postgres.KnownVersion()
+		fmt.Fprintf(m.Stdout, "schema is at version %d\n", v)
+		return nil
+	})
+}
+
+func (m *Main) logf(format string, args ...any) {
+	fmt.Fprintf(m.Stdout, format+"\n", args...)
+}
+
+func (m *Main) seed(ctx context.Context, args []string) error {
+	return m.withDatabase(ctx, "seed", args, func(cfg *config, _ *slog.Logger, url string) error {
+		db, err := openMigrated(ctx, url)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return m.seedDemo(ctx, db, cfg)
+	})
 }
 
 func (m *Main) seedDemo(ctx context.Context, db *postgres.DB, cfg *config) error {
@@ -304,57 +317,41 @@ func today() time.Time {
 	return jaring.Date(y, mo, d)
 }
 
-func (m *Main) serve(ctx context.Context, args []string) (err error) {
-	cfg, log, err := m.parse("serve", args)
-	if err != nil {
-		return err
-	}
-	d, err := m.openDatabase(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer func() { err = errors.Join(err, d.close()) }()
-	db, err := postgres.Open(ctx, d.url)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := db.CheckSchema(ctx); err != nil {
-		return err
-	}
-	return m.listenAndServe(ctx, cfg, log, db)
-}
-
-func (m *Main) dev(ctx context.Context, args []string) (err error) {
-	cfg, log, err := m.parse("dev", args)
-	if err != nil {
-		return err
-	}
-	d, err := m.openDatabase(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer func() { err = errors.Join(err, d.close()) }()
-	if err := postgres.Migrate(ctx, d.url, m.logf); err != nil {
-		return err
-	}
-	db, err := postgres.Open(ctx, d.url)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	n, err := registry.Store(postgres.NewRegistryStore(db)).CountHouseholds(ctx, registry.HouseholdFilter{})
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		if err := m.seedDemo(ctx, db, cfg); err != nil {
+func (m *Main) serve(ctx context.Context, args []string) error {
+	return m.withDatabase(ctx, "serve", args, func(cfg *config, log *slog.Logger, url string) error {
+		db, err := openMigrated(ctx, url)
+		if err != nil {
 			return err
 		}
-	} else {
-		fmt.Fprintf(m.Stdout, "the database holds %d households: not seeding\n", n)
-	}
-	return m.listenAndServe(ctx, cfg, log, db)
+		defer db.Close()
+		return m.listenAndServe(ctx, cfg, log, db)
+	})
+}
+
+// dev migrates, seeds an empty database and serves.
+func (m *Main) dev(ctx context.Context, args []string) error {
+	return m.withDatabase(ctx, "dev", args, func(cfg *config, log *slog.Logger, url string) error {
+		if err := postgres.Migrate(ctx, url, m.logf); err != nil {
+			return err
+		}
+		db, err := openMigrated(ctx, url)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		n, err := postgres.NewRegistryStore(db).CountHouseholds(ctx, registry.HouseholdFilter{})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			if err := m.seedDemo(ctx, db, cfg); err != nil {
+				return err
+			}
+		} else {
+			fmt.Fprintf(m.Stdout, "the database holds %d households: not seeding\n", n)
+		}
+		return m.listenAndServe(ctx, cfg, log, db)
+	})
 }
 
 // Resolver builds the GraphQL resolver over db.

@@ -53,7 +53,7 @@ func Migrate(ctx context.Context, url string, logf func(format string, args ...a
 	}
 	if logf != nil {
 		m.OnStart = func(seq int32, name, direction, _ string) {
-			logf("migrating %s: %03d %s", direction, seq, name)
+			logf("migrating %s: %s", direction, name)
 		}
 	}
 	if err := m.Migrate(ctx); err != nil {
