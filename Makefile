@@ -18,16 +18,18 @@ build:
 test:
 	$(GO) test -race -count=1 ./...
 
-# gqlgen's code is committed; this reproduces it exactly.
+# gqlgen's code and the permissions matrix are committed; this reproduces
+# them exactly.
 generate:
 	$(GO) tool gqlgen generate
+	$(GO) run ./cmd/jaring policy matrix --out docs/permissions.md
 
 # Fails when the committed generated code is not what `make generate` makes.
 check-generate: generate
-	@status=$$(git status --porcelain -- graph gqlgen.yml); \
+	@status=$$(git status --porcelain -- graph gqlgen.yml docs/permissions.md); \
 	if [ -n "$$status" ]; then \
 		echo "generated code is out of date; run 'make generate' and commit:"; echo "$$status"; \
-		git --no-pager diff --stat -- graph; exit 1; \
+		git --no-pager diff --stat -- graph docs/permissions.md; exit 1; \
 	fi
 
 lint:

@@ -59,7 +59,7 @@ func (r *householdResolver) Referrals(ctx context.Context, obj *registry.Househo
 
 // TotalCount is the resolver for the totalCount field.
 func (r *householdConnectionResolver) TotalCount(ctx context.Context, obj *model.HouseholdConnection) (int, error) {
-	return r.Registry.CountHouseholds(ctx, obj.Filter)
+	return r.Registry.CountHouseholds(ctx, requestFrom(ctx).scope, obj.Filter)
 }
 
 // Household is the resolver for the household field.
@@ -75,12 +75,12 @@ func (r *personResolver) Benefits(ctx context.Context, obj *registry.Person, act
 
 // Household is the resolver for the household field.
 func (r *queryResolver) Household(ctx context.Context, kk string) (*registry.Household, error) {
-	return nilIfNotFound(r.Registry.FindHouseholdByKK(ctx, kk))
+	return nilIfNotFound(r.Registry.FindHouseholdByKK(ctx, requestFrom(ctx).scope, kk))
 }
 
 // Person is the resolver for the person field.
 func (r *queryResolver) Person(ctx context.Context, nik string) (*registry.Person, error) {
-	return nilIfNotFound(r.Registry.FindPersonByNIK(ctx, nik))
+	return nilIfNotFound(r.Registry.FindPersonByNIK(ctx, requestFrom(ctx).scope, nik))
 }
 
 // Households is the resolver for the households field.
@@ -93,7 +93,7 @@ func (r *queryResolver) Households(ctx context.Context, filter *model.HouseholdF
 	if err != nil {
 		return nil, err
 	}
-	hs, more, err := r.Registry.FindHouseholds(ctx, f, page)
+	hs, more, err := r.Registry.FindHouseholds(ctx, requestFrom(ctx).scope, f, page)
 	if err != nil {
 		return nil, err
 	}

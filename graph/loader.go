@@ -41,9 +41,9 @@ type Loaders struct {
 	kindStore benefit.Store
 }
 
-// NewLoaders returns the loaders for one request. wait is how long a batch
-// waits for keys (DefaultLoaderWait when 0).
-func NewLoaders(r *Resolver, wait time.Duration) *Loaders {
+// NewLoaders returns the loaders for one request whose caller sees scope.
+// wait is how long a batch waits for keys (DefaultLoaderWait when 0).
+func NewLoaders(r *Resolver, scope jaring.Scope, wait time.Duration) *Loaders {
 	if wait == 0 {
 		wait = DefaultLoaderWait
 	}
@@ -57,9 +57,9 @@ func NewLoaders(r *Resolver, wait time.Duration) *Loaders {
 		program:        newOne(r.Benefits.FindProgramsByIDs, func(p *benefit.Program) int64 { return p.ID }, wait),
 		organisation:   newOne(r.Organisations.FindOrganisationsByIDs, func(o *jaring.Organisation) int64 { return o.ID }, wait),
 		application:    newOne(r.Referrals.FindApplicationsByIDs, func(a *referral.Application) int64 { return a.ID }, wait),
-		appsOfHH:       newMany(r.Referrals.FindApplicationsByHouseholds, func(a *referral.Application) int64 { return a.HouseholdID }, wait),
-		referralsOfHH:  newMany(r.Referrals.FindReferralsByHouseholds, func(x *referral.Referral) int64 { return x.HouseholdID }, wait),
-		referralsOfApp: newMany(r.Referrals.FindReferralsByApplications, func(x *referral.Referral) int64 { return x.ApplicationID }, wait),
+		appsOfHH:       newMany(scoped(scope, r.Referrals.FindApplicationsByHouseholds), func(a *referral.Application) int64 { return a.HouseholdID }, wait),
+		referralsOfHH:  newMany(scoped(scope, r.Referrals.FindReferralsByHouseholds), func(x *referral.Referral) int64 { return x.HouseholdID }, wait),
+		referralsOfApp: newMany(scoped(scope, r.Referrals.FindReferralsByApplications), func(x *referral.Referral) int64 { return x.ApplicationID }, wait),
 		kindStore:      r.Benefits,
 	}
 }
@@ -82,6 +82,11 @@ func (l *Loaders) kind(ctx context.Context, code string) (*benefit.Kind, error) 
 		return nil, jaring.Errorf(jaring.ENOTFOUND, "No kind of aid with code %s.", code)
 	}
 	return k, nil
+}
+
+// scoped binds a lookup to the caller's scope.
+func scoped[V any](scope jaring.Scope, find func(context.Context, jaring.Scope, []int64) ([]V, error)) func(context.Context, []int64) ([]V, error) {
+	return func(ctx context.Context, ids []int64) ([]V, error) { return find(ctx, scope, ids) }
 }
 
 type loadersKey struct{}

@@ -9,13 +9,16 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/99designs/gqlgen/client"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/jaring-id/jaring/graph"
+	"github.com/jaring-id/jaring/internal/authz"
 	"github.com/jaring-id/jaring/internal/benefit"
 	"github.com/jaring-id/jaring/internal/pgtest"
 	"github.com/jaring-id/jaring/internal/postgres"
@@ -26,53 +29,107 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-// statementCounter counts the SQL statements a pool sends.
+// statementCounter counts the SQL statements a pool sends for requests:
+// not the SET ROLE with which each new connection starts.
 type statementCounter struct{ n atomic.Int64 }
 
-func (c *statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	c.n.Add(1)
+func (c *statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	if !strings.HasPrefix(d.SQL, "SET ROLE") {
+		c.n.Add(1)
+	}
 	return ctx
 }
 
 func (c *statementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
-// env is a GraphQL handler over a test database.
+// env is a GraphQL handler over a test database holding the demo regency.
 type env struct {
 	db      *postgres.DB
-	handler http.Handler
+	handler http.Handler // expects a principal in the request's context
 	stmts   *statementCounter
+	audit   *postgres.AuditLog
+	policy  *authz.Holder
 }
 
 // newEnv serves the demo regency. The loaders wait longer than in
 // production so that a slow, loaded test machine does not split a batch.
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	c := &statementCounter{}
-	db := pgtest.Open(t, pgtest.DemoURL(t), postgres.WithTracer(c))
-	benefits := postgres.NewBenefitStore(db)
-	r := &graph.Resolver{
+	url := pgtest.DemoURL(t)
+	db := pgtest.Open(t, url, postgres.WithTracer(c), postgres.WithAppRole())
+	// The audit log writes through a pool of its own, so that the statement
+	// counts are of loading data alone.
+	log := postgres.NewAuditLog(pgtest.Open(t, url, postgres.WithAppRole()), postgres.AuditOptions{})
+	t.Cleanup(log.Close)
+	policy, err := authz.NewHolder("", graph.CheckPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := graph.NewHandler(newResolver(db, log), graph.HandlerConfig{LoaderWait: 20 * time.Millisecond, Policy: policy, Audit: log, Now: fixedNow})
+	return &env{db: db, handler: h, stmts: c, audit: log, policy: policy}
+}
+
+// fixedNow is the day the tests run on, as far as the handler knows: the
+// demo data's day, so that who is a child does not change with the calendar.
+func fixedNow() time.Time { return pgtest.DemoOptions.AsOf }
+
+func newResolver(db *postgres.DB, log *postgres.AuditLog) *graph.Resolver {
+	benefits := postgres.NewBenefitStore(db, log)
+	return &graph.Resolver{
 		Registry:      &registry.Service{Store: postgres.NewRegistryStore(db)},
 		Benefits:      benefits,
 		Recorder:      &benefit.Service{Store: benefits},
 		Referrals:     postgres.NewReferralStore(db),
 		Organisations: postgres.NewOrganisationStore(db),
+		Trails:        log,
 	}
-	return &env{db: db, handler: graph.NewHandler(r, graph.HandlerConfig{LoaderWait: 20 * time.Millisecond}), stmts: c}
 }
 
-// post sends a GraphQL request in process and returns the status and body.
-func (e *env) post(t *testing.T, query string, vars map[string]any) (int, []byte) {
+// as returns a principal of the demo organisation org with roles, as the
+// server's authentication would make it.
+func (e *env) as(t testing.TB, org, region string, roles ...authz.Role) *authz.Principal {
+	t.Helper()
+	o, err := postgres.NewOrganisationStore(e.db).FindOrganisationByCode(context.Background(), org)
+	if err != nil {
+		t.Fatalf("organisation %s: %v", org, err)
+	}
+	return &authz.Principal{Subject: strings.ToLower(org) + "-test", Org: o.Code, OrgKind: o.Kind, Roles: roles,
+		Region: region, OrgID: o.ID, OrgRegion: o.RegionCode}
+}
+
+// auditor is who the golden tests ask as: it sees every row and field.
+func (e *env) auditor(t testing.TB) *authz.Principal {
+	return e.as(t, "INSPEKTORAT", "", authz.RoleAuditor)
+}
+
+// post sends a GraphQL request as the auditor, with a purpose.
+func (e *env) post(t testing.TB, query string, vars map[string]any) (int, []byte) {
+	t.Helper()
+	return e.postAs(t, e.auditor(t), "test", query, vars)
+}
+
+// postAs sends a GraphQL request in process as p, declaring purpose.
+func (e *env) postAs(t testing.TB, p *authz.Principal, purpose, query string, vars map[string]any) (int, []byte) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	req = req.WithContext(authz.NewContext(req.Context(), p, purpose))
 	w := httptest.NewRecorder()
 	e.handler.ServeHTTP(w, req)
 	return w.Code, w.Body.Bytes()
 }
 
+// client is a gqlgen test client acting as p.
+func (e *env) client(p *authz.Principal, purpose string) *client.Client {
+	return client.New(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.handler.ServeHTTP(w, r.WithContext(authz.NewContext(r.Context(), p, purpose)))
+	}))
+}
+
 // scalar runs a SQL query that returns one value.
-func (e *env) scalar(t *testing.T, sql string) string {
+func (e *env) scalar(t testing.TB, sql string) string {
 	t.Helper()
 	var s string
 	if err := e.db.Pool.QueryRow(context.Background(), sql).Scan(&s); err != nil {

@@ -7,6 +7,9 @@ package graph
 //go:generate go tool gqlgen generate
 
 import (
+	"context"
+
+	"github.com/jaring-id/jaring/internal/audit"
 	"github.com/jaring-id/jaring/internal/benefit"
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/referral"
@@ -21,4 +24,13 @@ type Resolver struct {
 	Recorder      *benefit.Service
 	Referrals     referral.Store
 	Organisations jaring.OrganisationStore
+	Trails        AuditTrails
+}
+
+// AuditTrails reads persons' processing trails.
+type AuditTrails interface {
+	// Trail returns a page of the events that touched the person with the
+	// given NIK, newest first (page.After is an event ID), and whether more
+	// follow.
+	Trail(ctx context.Context, nik string, page jaring.PageRequest) ([]*audit.Event, bool, error)
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/jaring-id/jaring/graph"
+	"github.com/jaring-id/jaring/internal/authz"
 	"github.com/jaring-id/jaring/internal/benefit"
 	"github.com/jaring-id/jaring/internal/demo"
 	"github.com/jaring-id/jaring/internal/jaring"
@@ -72,6 +73,9 @@ var commands = []command{
 	{"serve", "run the hub on an existing database (DATABASE_URL or --data-dir)", (*Main).serve},
 	{"migrate", "bring a database's schema up to date", (*Main).migrate},
 	{"seed", "fill an empty database with the demo regency (--demo)", (*Main).seed},
+	{"token", "mint a token for the configured secret: --org DINSOS --role approver", (*Main).token},
+	{"policy", "policy matrix: write what the policy grants to docs/permissions.md", (*Main).policy},
+	{"audit", "audit verify: check the audit log's hash chain and name the first broken event", (*Main).audit},
 	{"version", "print the schema version this build knows", (*Main).version},
 }
 
@@ -120,6 +124,14 @@ type config struct {
 	demoSeed        int
 	demoHouseholds  int
 	asOf            string
+	jwksFile        string
+	policyDir       string
+	// token
+	org, orgKind, region, subject string
+	roles                         string
+	ttl                           time.Duration
+	// policy matrix
+	out string
 }
 
 // flagsFor declares the flags of command name into cfg.
@@ -138,13 +150,32 @@ func (m *Main) flagsFor(name string, cfg *config) *flags {
 		fs.Int(&cfg.demoHouseholds, "demo-households", "JARING_DEMO_HOUSEHOLDS", 2000, "households in the demo regency")
 		fs.String(&cfg.asOf, "demo-as-of", "JARING_DEMO_AS_OF", "", "the day the demo data describes, YYYY-MM-DD (default today)")
 	}
+	auth := func() {
+		fs.String(&cfg.jwksFile, "jwks-file", "JARING_JWKS_FILE", "", "JWKS file of the public keys (RS256, EdDSA) that sign tokens; tokens signed with the HS256 secret (JARING_JWT_SECRET, or kept in --data-dir) are accepted too")
+		fs.String(&cfg.policyDir, "policy-dir", "JARING_POLICY_DIR", "", "folder with model.conf and policy.csv to use instead of the built-in policy; SIGHUP reloads it")
+	}
 	switch name {
 	case "dev":
 		serve()
 		db(".jaring")
 		demoFlags()
+		auth()
 	case "serve":
 		serve()
+		db("")
+		auth()
+	case "token":
+		fs.String(&cfg.dataDir, "data-dir", "JARING_DATA_DIR", ".jaring", "folder whose jwt-secret signs the token (JARING_JWT_SECRET wins)")
+		fs.String(&cfg.org, "org", "JARING_TOKEN_ORG", "", "organisation code, such as DINSOS, CSR-A or DESA")
+		fs.String(&cfg.orgKind, "org-kind", "JARING_TOKEN_ORG_KIND", "", "front_office, agency, donor, village, auditor or integrator (known for the demo organisations)")
+		fs.String(&cfg.roles, "role", "JARING_TOKEN_ROLE", "", "role, or roles separated by commas: operator, verifier, approver, supervisor, viewer, auditor, donor, admin")
+		fs.String(&cfg.region, "region", "JARING_TOKEN_REGION", "", "region-code prefix the token is limited to (required for DESA), such as 19.04.01")
+		fs.String(&cfg.subject, "sub", "JARING_TOKEN_SUB", "", "the person's login (default: the organisation and role)")
+		fs.Duration(&cfg.ttl, "ttl", "JARING_TOKEN_TTL", 8*time.Hour, "how long the token is valid")
+	case "policy":
+		fs.String(&cfg.policyDir, "policy-dir", "JARING_POLICY_DIR", "", "folder with model.conf and policy.csv (default: the built-in policy)")
+		fs.String(&cfg.out, "out", "JARING_MATRIX_OUT", "docs/permissions.md", "file to write the matrix to; - for standard output")
+	case "audit":
 		db("")
 	case "migrate":
 		db("")
@@ -153,7 +184,7 @@ func (m *Main) flagsFor(name string, cfg *config) *flags {
 		fs.Bool(&cfg.demo, "demo", "JARING_SEED_DEMO", false, "seed the demo regency, Kabupaten Bangka Tengah (the only seed there is)")
 		demoFlags()
 	}
-	if name != "version" {
+	if name != "version" && name != "token" && name != "policy" {
 		fs.String(&cfg.logLevel, "log-level", "JARING_LOG_LEVEL", "info", "debug, info, warn or error")
 	}
 	return fs
@@ -170,7 +201,10 @@ func (m *Main) parse(name string, args []string) (*config, *slog.Logger, error) 
 		return nil, nil, usageError{err}
 	}
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(cfg.logLevel)); err != nil && name != "version" {
+	if cfg.logLevel == "" {
+		cfg.logLevel = "info"
+	}
+	if err := level.UnmarshalText([]byte(cfg.logLevel)); err != nil {
 		return nil, nil, usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", cfg.logLevel)}
 	}
 	log := slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
@@ -247,10 +281,10 @@ func (m *Main) withDatabase(ctx context.Context, name string, args []string, f f
 	return f(cfg, log, d.url)
 }
 
-// openMigrated connects to url, whose schema must be the one this build
-// knows.
+// openMigrated connects to url as the application's role; the schema must
+// be the one this build knows.
 func openMigrated(ctx context.Context, url string) (*postgres.DB, error) {
-	db, err := postgres.Open(ctx, url)
+	db, err := postgres.Open(ctx, url, postgres.WithAppRole())
 	if err != nil {
 		return nil, err
 	}
@@ -324,7 +358,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 			return err
 		}
 		defer db.Close()
-		return m.listenAndServe(ctx, cfg, log, db)
+		return m.listenAndServe(ctx, cfg, log, db, false)
 	})
 }
 
@@ -339,7 +373,7 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 			return err
 		}
 		defer db.Close()
-		n, err := postgres.NewRegistryStore(db).CountHouseholds(ctx, registry.HouseholdFilter{})
+		n, err := postgres.NewRegistryStore(db).CountHouseholds(ctx, jaring.Unrestricted(), registry.HouseholdFilter{})
 		if err != nil {
 			return err
 		}
@@ -350,30 +384,78 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 		} else {
 			fmt.Fprintf(m.Stdout, "the database holds %d households: not seeding\n", n)
 		}
-		return m.listenAndServe(ctx, cfg, log, db)
+		return m.listenAndServe(ctx, cfg, log, db, true)
 	})
 }
 
-// Resolver builds the GraphQL resolver over db.
-func Resolver(db *postgres.DB) *graph.Resolver {
-	benefits := postgres.NewBenefitStore(db)
+// Resolver builds the GraphQL resolver over db, recording changes in log.
+func Resolver(db *postgres.DB, log *postgres.AuditLog) *graph.Resolver {
+	benefits := postgres.NewBenefitStore(db, log)
 	return &graph.Resolver{
 		Registry:      &registry.Service{Store: postgres.NewRegistryStore(db)},
 		Benefits:      benefits,
 		Recorder:      &benefit.Service{Store: benefits},
 		Referrals:     postgres.NewReferralStore(db),
 		Organisations: postgres.NewOrganisationStore(db),
+		Trails:        log,
 	}
 }
 
-func (m *Main) listenAndServe(ctx context.Context, cfg *config, log *slog.Logger, db *postgres.DB) error {
+// verifier builds the token verifier: the HS256 secret (JARING_JWT_SECRET,
+// or the one kept in the data directory) and the JWKS file, if any.
+func (m *Main) verifier(cfg *config) (*authz.Verifier, error) {
+	vc := authz.VerifierConfig{JWKSFile: cfg.jwksFile}
+	secret, err := authz.LoadSecret(m.Getenv, cfg.dataDir)
+	switch {
+	case err == nil:
+		vc.Secret = secret
+	case cfg.jwksFile == "":
+		return nil, err
+	}
+	v, err := authz.NewVerifier(vc)
+	if err != nil {
+		return nil, fmt.Errorf("tokens: %w", err)
+	}
+	return v, nil
+}
+
+func (m *Main) listenAndServe(ctx context.Context, cfg *config, log *slog.Logger, db *postgres.DB, printTokens bool) error {
+	verifier, err := m.verifier(cfg)
+	if err != nil {
+		return err
+	}
+	policy, err := authz.NewHolder(cfg.policyDir, graph.CheckPolicy)
+	if err != nil {
+		return err
+	}
+	reload := make(chan os.Signal, 1)
+	signal.Notify(reload, syscall.SIGHUP)
+	defer signal.Stop(reload)
+	go func() {
+		for range reload {
+			if err := policy.Reload(); err != nil {
+				log.Error("SIGHUP", "err", err)
+			} else {
+				log.Info("SIGHUP: policy reloaded", "dir", cfg.policyDir)
+			}
+		}
+	}()
+	auditLog := postgres.NewAuditLog(db, postgres.AuditOptions{})
+	defer auditLog.Close()
+
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w; pass another --addr or set JARING_ADDR", cfg.addr, err)
 	}
-	gql := graph.NewHandler(Resolver(db), graph.HandlerConfig{Log: log})
-	srv := server.New(server.Config{Log: log, ShutdownTimeout: cfg.shutdownTimeout}, db, gql)
+	gql := graph.NewHandler(Resolver(db, auditLog), graph.HandlerConfig{Log: log, Policy: policy, Audit: auditLog})
+	auth := &authz.Authenticator{Verifier: verifier, Orgs: postgres.NewOrganisationStore(db)}
+	srv := server.New(server.Config{Log: log, ShutdownTimeout: cfg.shutdownTimeout, Auth: auth}, db, gql)
 	addr := ln.Addr().String()
+	if printTokens {
+		if err := m.printDemoTokens(cfg, addr); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(m.Stdout, "\nJaring is listening on http://%s/  (GraphiQL; the API is at /graphql)\nPress Ctrl-C to stop.\n\n", addr)
 	if m.OnListen != nil {
 		m.OnListen(addr)

@@ -18,6 +18,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jaring-id/jaring/internal/authz"
+	"github.com/jaring-id/jaring/internal/jaring"
 )
 
 // The test binary doubles as jaring: run with JARING_TEST_MAIN=1 it is the
@@ -94,10 +97,28 @@ func startDev(t *testing.T, dir string) (addr string, out *syncBuffer, stop func
 	}
 }
 
-func graphql(t *testing.T, addr, query string) map[string]any {
+// approverToken mints a DINSOS approver's token with the secret dev keeps in dir.
+func approverToken(t *testing.T, dir string) string {
+	t.Helper()
+	secret, err := authz.LoadSecret(env(nil), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := authz.Mint(secret, authz.Claims{Subject: "t", Org: "DINSOS", OrgKind: jaring.OrgAgency, Roles: []authz.Role{authz.RoleApprover}, TTL: time.Hour}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func graphql(t *testing.T, addr, token, query string) map[string]any {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query})
-	resp, err := http.Post("http://"+addr+"/graphql", "application/json", bytes.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("X-Purpose", "test")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,9 +146,13 @@ func TestDevKeepsData(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
-	data := graphql(t, addr, `{ households(first: 1) { totalCount edges { node { kk } } } }`)
+	tok := approverToken(t, dir)
+	if !strings.Contains(out.String(), "DINSOS approver") || !strings.Contains(out.String(), "Authorization: Bearer") {
+		t.Errorf("dev printed no demo tokens:\n%s", out)
+	}
+	data := graphql(t, addr, tok, `{ households(first: 1) { totalCount edges { node { kk } } } }`)
 	kk := data["households"].(map[string]any)["edges"].([]any)[0].(map[string]any)["node"].(map[string]any)["kk"].(string)
-	graphql(t, addr, `mutation { recordBenefits(input: [{kk: "`+kk+`", program: "RTLH", payer: "PERKIM", amount: 1000,
+	graphql(t, addr, tok, `mutation { recordBenefits(input: [{kk: "`+kk+`", program: "PKH", amount: 1000,
 		period: {start: "2026-07-01", end: "2026-07-31"}, externalRef: "KEEP-ME"}]) { status } }`)
 	stop()
 	pid := postmasterPID(t, dir)
@@ -140,7 +165,7 @@ func TestDevKeepsData(t *testing.T) {
 	if strings.Contains(out.String(), "seeded ") || strings.Contains(out.String(), "initialising") || !strings.Contains(out.String(), "not seeding") {
 		t.Errorf("second run initialised or seeded again:\n%s", out)
 	}
-	data = graphql(t, addr, `{ household(kk: "`+kk+`") { benefits { externalRef } } households { totalCount } }`)
+	data = graphql(t, addr, approverToken(t, dir), `{ household(kk: "`+kk+`") { benefits { externalRef } } households { totalCount } }`)
 	if n := data["households"].(map[string]any)["totalCount"].(float64); n != 40 {
 		t.Errorf("second run has %v households, want the 40 of the first", n)
 	}
@@ -237,7 +262,7 @@ func TestUsage(t *testing.T) {
 		{"no database", []string{"migrate"}, nil, "set DATABASE_URL", ""},
 		{"seed without demo", []string{"seed", "--database-url", "postgres://x@127.0.0.1:1/x"}, nil, "seed needs --demo", ""},
 		{"bad log level", []string{"migrate", "--log-level", "loud"}, nil, `--log-level "loud"`, ""},
-		{"version", []string{"version"}, nil, "", "schema version 5"},
+		{"version", []string{"version"}, nil, "", "schema version 7"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

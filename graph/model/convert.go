@@ -1,6 +1,7 @@
 package model
 
 import (
+	"github.com/jaring-id/jaring/internal/audit"
 	"github.com/jaring-id/jaring/internal/benefit"
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/registry"
@@ -39,9 +40,11 @@ func NewHouseholdConnection(hs []*registry.Household, more bool, page jaring.Pag
 func (in *BenefitInput) Domain() benefit.Input {
 	out := benefit.Input{
 		Program:     in.Program,
-		Payer:       in.Payer,
 		Amount:      int64(in.Amount),
 		ExternalRef: in.ExternalRef,
+	}
+	if in.Payer != nil {
+		out.Payer = *in.Payer
 	}
 	if in.Kk != nil {
 		out.KK = *in.Kk
@@ -74,4 +77,20 @@ func NewItemError(err error) *ItemError {
 		e.Field = &f
 	}
 	return e
+}
+
+// NewAuditEventConnection makes a Relay connection of a page of a trail.
+func NewAuditEventConnection(evs []*audit.Event, more bool, page jaring.PageRequest) *AuditEventConnection {
+	c := &AuditEventConnection{
+		Edges:    make([]*AuditEventEdge, len(evs)),
+		PageInfo: &PageInfo{HasNextPage: more, HasPreviousPage: page.After > 0},
+	}
+	for i, ev := range evs {
+		c.Edges[i] = &AuditEventEdge{Node: ev, Cursor: jaring.EncodeCursor("audit", ev.ID)}
+	}
+	if len(evs) > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[len(evs)-1].Cursor
+	}
+	return c
 }

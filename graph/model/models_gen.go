@@ -5,10 +5,21 @@ package model
 import (
 	"time"
 
+	"github.com/jaring-id/jaring/internal/audit"
 	"github.com/jaring-id/jaring/internal/benefit"
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/registry"
 )
+
+type AuditEventConnection struct {
+	Edges    []*AuditEventEdge `json:"edges"`
+	PageInfo *PageInfo         `json:"pageInfo"`
+}
+
+type AuditEventEdge struct {
+	Node   *audit.Event `json:"node"`
+	Cursor string       `json:"cursor"`
+}
 
 // One benefit as the payer reports it. Give the household's kk for household
 // aid (PKH, BPNT, …) or the recipient's nik for aid to one person (PBI-JK, PIP, …).
@@ -21,8 +32,8 @@ type BenefitInput struct {
 	Kind *string `json:"kind,omitempty"`
 	// Where the money came from; defaults to the program's usual source.
 	Source *benefit.Source `json:"source,omitempty"`
-	// The paying organisation's code.
-	Payer string `json:"payer"`
+	// The paying organisation's code; the caller's own organisation, which is the default.
+	Payer *string `json:"payer,omitempty"`
 	// Rupiah, for the whole period.
 	Amount  int              `json:"amount"`
 	Period  *PeriodInput     `json:"period"`

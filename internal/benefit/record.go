@@ -43,6 +43,7 @@ const (
 	Recorded        ResultStatus = "RECORDED"         // written now
 	AlreadyRecorded ResultStatus = "ALREADY_RECORDED" // the same benefit was written before; nothing changed
 	Invalid         ResultStatus = "INVALID"          // refused; Err says why
+	Forbidden       ResultStatus = "FORBIDDEN"        // refused: not the caller's to record
 )
 
 // Result answers one input of a batch.
@@ -58,11 +59,13 @@ type Service struct {
 	Store Store
 }
 
-// Record checks a batch and records the inputs that pass, answering one
-// Result per input in input order. An input that fails its checks is INVALID
-// with an error naming its field ("input[3].nik"); the others are recorded
-// in one transaction. Returns ELIMIT for a batch over MaxBatch.
-func (s *Service) Record(ctx context.Context, inputs []Input) ([]Result, error) {
+// Record checks a batch that payer (an organisation code) reports and
+// records the inputs that pass, answering one Result per input in input
+// order. An input that fails its checks is INVALID with an error naming its
+// field ("input[3].nik"); one that names another payer is FORBIDDEN: an
+// organisation records only what it pays. The others are recorded in one
+// transaction. Returns ELIMIT for a batch over MaxBatch.
+func (s *Service) Record(ctx context.Context, payer string, inputs []Input) ([]Result, error) {
 	if len(inputs) > MaxBatch {
 		return nil, &jaring.Error{Code: jaring.ELIMIT, Field: "input",
 			Message: fmt.Sprintf("input: at most %d benefits a call, got %d; split the batch", MaxBatch, len(inputs))}
@@ -72,6 +75,12 @@ func (s *Service) Record(ctx context.Context, inputs []Input) ([]Result, error) 
 	var at []int // at[j] is the index in inputs of valid[j]
 	for i, in := range inputs {
 		results[i].ExternalRef = in.ExternalRef
+		if in.Payer != "" && in.Payer != payer {
+			results[i].Status, results[i].Err = Forbidden, &jaring.Error{Code: jaring.EFORBIDDEN, Field: fmt.Sprintf("input[%d].payer", i),
+				Message: fmt.Sprintf("input[%d].payer: you record what %s pays, not what %s pays", i, payer, in.Payer)}
+			continue
+		}
+		in.Payer = payer
 		if err := Validate(in); err != nil {
 			results[i].Status, results[i].Err = Invalid, jaring.WithField(fmt.Sprintf("input[%d]", i), err)
 			continue

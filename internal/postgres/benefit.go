@@ -4,23 +4,28 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/jaring-id/jaring/internal/audit"
 	"github.com/jaring-id/jaring/internal/benefit"
 	"github.com/jaring-id/jaring/internal/jaring"
 )
 
 // BenefitStore keeps the ledger and its catalogues.
 type BenefitStore struct {
-	db *DB
+	db    *DB
+	audit *AuditLog
 }
 
 var _ benefit.Store = (*BenefitStore)(nil)
 
-// NewBenefitStore returns a BenefitStore on db.
-func NewBenefitStore(db *DB) *BenefitStore { return &BenefitStore{db: db} }
+// NewBenefitStore returns a BenefitStore on db that records its changes in
+// log, in the transaction that makes them.
+func NewBenefitStore(db *DB, log *AuditLog) *BenefitStore { return &BenefitStore{db: db, audit: log} }
 
 // Periods are stored as canonical dateranges [start, end+1); these columns
 // give them back with both ends included.
@@ -109,7 +114,7 @@ func (s *BenefitStore) RecordBenefits(ctx context.Context, inputs []benefit.Inpu
 	}
 	defer tx.Rollback(ctx)
 
-	r := recorder{tx: tx, programs: map[string]*programRef{}, payers: map[string]int64{}}
+	r := recorder{tx: tx, programs: map[string]*programRef{}, payers: map[string]int64{}, touched: map[string]bool{}}
 	results := make([]benefit.Result, len(inputs))
 	for i, in := range inputs {
 		res, err := r.record(ctx, in)
@@ -118,18 +123,41 @@ func (s *BenefitStore) RecordBenefits(ctx context.Context, inputs []benefit.Inpu
 		}
 		results[i] = res
 	}
+	if err := s.auditChange(ctx, tx, r.touched); err != nil {
+		return nil, err
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
 	}
 	return results, nil
 }
 
+// auditChange appends the operation's audit event in tx when it changed
+// the households touched (KKs). A change with no audit log to record it in
+// is refused: nothing changes unrecorded.
+func (s *BenefitStore) auditChange(ctx context.Context, tx pgx.Tx, touched map[string]bool) error {
+	pending := audit.PendingFrom(ctx)
+	if len(touched) == 0 || pending == nil {
+		return nil
+	}
+	if s.audit == nil {
+		return errors.New("record benefits: no audit log to record the change in")
+	}
+	ev := pending.Event(slices.Sorted(maps.Keys(touched))...)
+	if err := s.audit.AppendTx(ctx, tx, ev); err != nil {
+		return fmt.Errorf("record benefits: %w", err)
+	}
+	pending.Written()
+	return nil
+}
+
 // recorder records the inputs of one batch, remembering the programs and
-// payers it has looked up.
+// payers it has looked up and the households it changed.
 type recorder struct {
 	tx       pgx.Tx
 	programs map[string]*programRef
 	payers   map[string]int64
+	touched  map[string]bool // KKs
 }
 
 // record records one input. A refusal is a Result; the error is for faults
@@ -156,13 +184,13 @@ func (r *recorder) record(ctx context.Context, in benefit.Input) (benefit.Result
 
 	var householdID int64
 	var personID *int64
+	kk := in.KK
 	switch prog.scope {
 	case benefit.PersonScope:
 		if in.NIK == "" {
 			return refuse(jaring.Invalid("nik", "program %s is aid to one person (kind %s): give the recipient's nik", prog.code, prog.kind))
 		}
 		var pid int64
-		var kk string
 		err := r.tx.QueryRow(ctx, `SELECT p.id, p.household_id, h.kk FROM person p JOIN household h ON h.id = p.household_id
 			WHERE p.nik = $1`, in.NIK).Scan(&pid, &householdID, &kk)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -213,6 +241,7 @@ func (r *recorder) record(ctx context.Context, in benefit.Input) (benefit.Result
 		return benefit.Result{}, err
 	}
 	if len(got) == 1 {
+		r.touched[kk] = true
 		return benefit.Result{ExternalRef: in.ExternalRef, Status: benefit.Recorded, Benefit: got[0]}, nil
 	}
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jaring-id/jaring/internal/audit"
 	"github.com/jaring-id/jaring/internal/benefit"
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/postgres"
@@ -20,16 +21,25 @@ func year(y int) jaring.Period {
 func TestRecordBenefits(t *testing.T) {
 	ctx := context.Background()
 	db := fixtureDB(t)
-	svc := &benefit.Service{Store: postgres.NewBenefitStore(db)}
+	svc := &benefit.Service{Store: postgres.NewBenefitStore(db, nil)}
 
 	pkh := benefit.Input{KK: kkKoba, Program: "PKH", Payer: "DINSOS", Amount: 3_000_000, Period: year(2026), Channel: benefit.ChannelBank, ExternalRef: "DINSOS-PKH-1"}
 	pbi := benefit.Input{NIK: nikChild, Program: "PBI_JK", Payer: "DINKES", Amount: 504_000, Period: jaring.Period{Start: jaring.Date(2026, 1, 1)}, ExternalRef: "DINKES-PBI-1"}
+	record := func(batch ...benefit.Input) []benefit.Result {
+		t.Helper()
+		var out []benefit.Result
+		for _, in := range batch {
+			res, err := svc.Record(ctx, in.Payer, []benefit.Input{in})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, res...)
+		}
+		return out
+	}
 	batch := []benefit.Input{pkh, pbi}
 
-	first, err := svc.Record(ctx, batch)
-	if err != nil {
-		t.Fatal(err)
-	}
+	first := record(batch...)
 	for i, r := range first {
 		if r.Status != benefit.Recorded || r.Benefit == nil || r.Err != nil {
 			t.Fatalf("first batch, item %d = %+v, want RECORDED", i, r)
@@ -44,10 +54,7 @@ func TestRecordBenefits(t *testing.T) {
 	}
 
 	// The same batch again records nothing new, and says so per item.
-	second, err := svc.Record(ctx, batch)
-	if err != nil {
-		t.Fatal(err)
-	}
+	second := record(batch...)
 	for i, r := range second {
 		if r.Status != benefit.AlreadyRecorded || r.Benefit == nil || r.Benefit.ID != first[i].Benefit.ID {
 			t.Errorf("second batch, item %d = %+v, want ALREADY_RECORDED with benefit %d", i, r, first[i].Benefit.ID)
@@ -60,10 +67,7 @@ func TestRecordBenefits(t *testing.T) {
 	// A reference reused for a different benefit is refused, not overwritten.
 	changed := pkh
 	changed.Amount = 9_000_000
-	res, err := svc.Record(ctx, []benefit.Input{changed})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := record(changed)
 	if res[0].Status != benefit.Invalid || jaring.ErrorCode(res[0].Err) != jaring.ECONFLICT || jaring.ErrorField(res[0].Err) != "input[0].externalRef" {
 		t.Errorf("reused reference = %+v (%v), want INVALID with CONFLICT at input[0].externalRef", res[0], res[0].Err)
 	}
@@ -73,7 +77,7 @@ func TestRecordBenefits(t *testing.T) {
 	// The same reference from another payer is another benefit.
 	other := pkh
 	other.Payer, other.Program = "DINKES", "RTLH"
-	if res, _ := svc.Record(ctx, []benefit.Input{other}); res[0].Status != benefit.Recorded {
+	if res := record(other); res[0].Status != benefit.Recorded {
 		t.Errorf("same reference, other payer = %+v, want RECORDED", res[0])
 	}
 }
@@ -83,7 +87,7 @@ func TestRecordBenefits(t *testing.T) {
 func TestRecordBenefitsRefusals(t *testing.T) {
 	ctx := context.Background()
 	db := fixtureDB(t)
-	svc := &benefit.Service{Store: postgres.NewBenefitStore(db)}
+	svc := &benefit.Service{Store: postgres.NewBenefitStore(db, nil)}
 
 	good := func(ref string) benefit.Input {
 		return benefit.Input{KK: kkKoba, Program: "BPNT", Payer: "DINSOS", Amount: 2_400_000, Period: year(2026), ExternalRef: ref}
@@ -106,7 +110,8 @@ func TestRecordBenefitsRefusals(t *testing.T) {
 		{"bad NIK", with(func(in *benefit.Input) { in.NIK, in.Program = "1904011213850001", "PBI_JK" }), jaring.EINVALID, "nik", "month 13"},
 		{"unknown program", with(func(in *benefit.Input) { in.Program = "NOPE" }), jaring.ENOTFOUND, "program", "no program with code NOPE"},
 		{"wrong kind", with(func(in *benefit.Input) { in.Kind = "HOUSING" }), jaring.EINVALID, "kind", "BPNT is aid of kind FOOD"},
-		{"unknown payer", with(func(in *benefit.Input) { in.Payer = "NOBODY" }), jaring.ENOTFOUND, "payer", "no organisation with code NOBODY"},
+		// An organisation records only what it pays.
+		{"another payer", with(func(in *benefit.Input) { in.Payer = "DINKES" }), jaring.EFORBIDDEN, "payer", "you record what DINSOS pays, not what DINKES pays"},
 		{"unknown household", with(func(in *benefit.Input) { in.KK = "1904010506159999" }), jaring.ENOTFOUND, "kk", "no household with KK"},
 		{"person aid by KK", with(func(in *benefit.Input) { in.Program = "PIP" }), jaring.EINVALID, "nik", "aid to one person"},
 		{"household aid by NIK", with(func(in *benefit.Input) { in.KK, in.NIK = "", nikHead }), jaring.EINVALID, "nik", "aid to a whole household"},
@@ -125,7 +130,7 @@ func TestRecordBenefitsRefusals(t *testing.T) {
 	}
 	batch = append(batch, good("last"))
 
-	results, err := svc.Record(ctx, batch)
+	results, err := svc.Record(ctx, "DINSOS", batch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,8 +141,12 @@ func TestRecordBenefitsRefusals(t *testing.T) {
 		r := results[i+1]
 		field := fmt.Sprintf("input[%d].%s", i+1, tt.field)
 		t.Run(tt.name, func(t *testing.T) {
-			if r.Status != benefit.Invalid || r.Benefit != nil {
-				t.Fatalf("result = %+v, want INVALID", r)
+			want := benefit.Invalid
+			if tt.code == jaring.EFORBIDDEN {
+				want = benefit.Forbidden
+			}
+			if r.Status != want || r.Benefit != nil {
+				t.Fatalf("result = %+v, want %s", r, want)
 			}
 			if jaring.ErrorCode(r.Err) != tt.code || jaring.ErrorField(r.Err) != field || !strings.Contains(jaring.ErrorMessage(r.Err), tt.msg) {
 				t.Errorf("error = %s at %q: %q; want %s at %q containing %q",
@@ -157,7 +166,7 @@ func TestRecordBenefitsRefusals(t *testing.T) {
 
 	// A batch over the limit is refused whole.
 	big := make([]benefit.Input, benefit.MaxBatch+1)
-	if _, err := svc.Record(ctx, big); jaring.ErrorCode(err) != jaring.ELIMIT {
+	if _, err := svc.Record(ctx, "DINSOS", big); jaring.ErrorCode(err) != jaring.ELIMIT {
 		t.Errorf("batch of %d: err = %v, want LIMIT_EXCEEDED", len(big), err)
 	}
 }
@@ -169,4 +178,51 @@ func count(t *testing.T, db *postgres.DB, sql string) int64 {
 		t.Fatalf("%s: %v", sql, err)
 	}
 	return n
+}
+
+// A change and its audit record commit together: the event names the
+// households changed, and if it cannot be written, nothing is recorded.
+func TestRecordBenefitsAudited(t *testing.T) {
+	ctx := context.Background()
+	db := fixtureDB(t)
+	log := postgres.NewAuditLog(db, postgres.AuditOptions{})
+	defer log.Close()
+	svc := &benefit.Service{Store: postgres.NewBenefitStore(db, log)}
+	in := benefit.Input{KK: kkKoba, Program: "BPNT", Amount: 1, Period: year(2026), ExternalRef: "AUDITED-1"}
+
+	pending := audit.NewPending(audit.Event{Actor: "dinsos-approver", Org: "DINSOS", Roles: []string{"approver"}, Operation: "mutation recordBenefits", Purpose: "payment run"})
+	res, err := svc.Record(audit.WithPending(ctx, pending), "DINSOS", []benefit.Input{in})
+	if err != nil || res[0].Status != benefit.Recorded {
+		t.Fatalf("Record = %+v, %v", res, err)
+	}
+	if !pending.IsWritten() {
+		t.Error("the change was recorded without its audit event")
+	}
+	var op, purpose string
+	var households []string
+	if err := db.Pool.QueryRow(ctx, `SELECT operation, purpose, households FROM audit_event ORDER BY id DESC LIMIT 1`).Scan(&op, &purpose, &households); err != nil {
+		t.Fatal(err)
+	}
+	if op != "mutation recordBenefits" || purpose != "payment run" || len(households) != 1 || households[0] != kkKoba {
+		t.Errorf("audit event = %q %q %v, want the mutation, its purpose and household %s", op, purpose, households, kkKoba)
+	}
+
+	// Sent again, nothing changes, and nothing more is recorded.
+	again := audit.NewPending(audit.Event{Actor: "dinsos-approver", Org: "DINSOS", Operation: "mutation recordBenefits"})
+	if res, _ := svc.Record(audit.WithPending(ctx, again), "DINSOS", []benefit.Input{in}); res[0].Status != benefit.AlreadyRecorded || again.IsWritten() {
+		t.Errorf("a repeat wrote an audit event (%v) or recorded again (%s)", again.IsWritten(), res[0].Status)
+	}
+
+	// An event that cannot be written (it has no actor) takes the change down with it.
+	broken := audit.NewPending(audit.Event{Operation: "mutation recordBenefits"})
+	in.ExternalRef = "AUDITED-2"
+	if _, err := svc.Record(audit.WithPending(ctx, broken), "DINSOS", []benefit.Input{in}); err == nil {
+		t.Fatal("Record succeeded though its audit event could not be written")
+	}
+	if n := count(t, db, `SELECT count(*) FROM benefit WHERE external_ref = 'AUDITED-2'`); n != 0 {
+		t.Errorf("the benefit was recorded without its audit event")
+	}
+	if _, broken, err := log.Verify(ctx); err != nil || broken != nil {
+		t.Errorf("Verify after the failed change: %v %v", broken, err)
+	}
 }

@@ -26,6 +26,23 @@ func WithTracer(t pgx.QueryTracer) Option {
 	return func(c *pgxpool.Config) { c.ConnConfig.Tracer = t }
 }
 
+// AppRole is the database role the application works as (migration 007):
+// it may read and write the register and ledger, and only insert and read
+// the audit log.
+const AppRole = "jaring_app"
+
+// WithAppRole makes every connection work as AppRole, whatever user it
+// logged in as. The server uses it; migrations and administrative commands
+// do not.
+func WithAppRole() Option {
+	return func(c *pgxpool.Config) {
+		c.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+			_, err := conn.Exec(ctx, "SET ROLE "+AppRole)
+			return err
+		}
+	}
+}
+
 // WithMaxConns sets the size of the pool.
 func WithMaxConns(n int32) Option {
 	return func(c *pgxpool.Config) { c.MaxConns = n }

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/jaring-id/jaring/internal/audit"
 	"github.com/jaring-id/jaring/internal/pgtest"
 	"github.com/jaring-id/jaring/internal/postgres"
 )
@@ -62,5 +65,39 @@ func TestMigrate(t *testing.T) {
 	var tables int
 	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = 'benefit'`).Scan(&tables); err != nil || tables != 1 {
 		t.Fatalf("the benefit table is gone after a refused migration (%d, %v)", tables, err)
+	}
+}
+
+// The application's role may insert and read the audit log, and nothing
+// more; the register it may read and write.
+func TestAppRole(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.Open(t, pgtest.URL(t), postgres.WithAppRole())
+	var role string
+	if err := db.Pool.QueryRow(ctx, `SELECT current_user`).Scan(&role); err != nil || role != postgres.AppRole {
+		t.Fatalf("current_user = %q (%v), want %s", role, err, postgres.AppRole)
+	}
+	log := postgres.NewAuditLog(db, postgres.AuditOptions{})
+	defer log.Close()
+	if err := log.Write(ctx, &audit.Event{Actor: "a", Org: "X", Operation: "query household", Fields: []string{"Person.nik"}}); err != nil {
+		t.Fatalf("the app role cannot append to the audit log: %v", err)
+	}
+	for _, sql := range []string{
+		`UPDATE audit_event SET actor = 'x'`,
+		`DELETE FROM audit_event`,
+		`TRUNCATE audit_event`,
+		`ALTER TABLE audit_event DISABLE TRIGGER USER`,
+	} {
+		_, err := db.Pool.Exec(ctx, sql)
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || (pgErr.Code != "42501" && pgErr.Code != "42P01") {
+			t.Errorf("%s as the app role: err = %v, want permission denied", sql, err)
+		}
+	}
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO organisation (code, name, kind) VALUES ('APP-OK', 'x', 'AGENCY')`); err != nil {
+		t.Errorf("the app role cannot write the register: %v", err)
+	}
+	if _, err := db.Pool.Exec(ctx, `DROP TABLE benefit`); err == nil {
+		t.Error("the app role may drop tables")
 	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/referral"
 )
 
@@ -41,10 +42,11 @@ func scanReferral(row pgx.CollectableRow) (*referral.Referral, error) {
 }
 
 // FindApplicationsByHouseholds returns the applications of the given
-// households, ordered by household, then newest first.
-func (s *ReferralStore) FindApplicationsByHouseholds(ctx context.Context, householdIDs []int64) ([]*referral.Application, error) {
+// households that scope lets the caller see, newest first.
+func (s *ReferralStore) FindApplicationsByHouseholds(ctx context.Context, scope jaring.Scope, householdIDs []int64) ([]*referral.Application, error) {
+	a := args{householdIDs}
 	rows, _ := s.db.Pool.Query(ctx, `SELECT `+applicationColumns+` FROM application a WHERE a.household_id = ANY($1)
-		ORDER BY a.household_id, a.submitted_at DESC, a.id DESC`, householdIDs)
+		AND `+applicationScope(scope, &a)+` ORDER BY a.household_id, a.submitted_at DESC, a.id DESC`, a...)
 	as, err := pgx.CollectRows(rows, scanApplication)
 	return as, translate(err, "applications")
 }
@@ -56,20 +58,22 @@ func (s *ReferralStore) FindApplicationsByIDs(ctx context.Context, ids []int64) 
 	return as, translate(err, "applications")
 }
 
-// FindReferralsByHouseholds returns the referrals of the given households,
-// ordered by household, then newest first.
-func (s *ReferralStore) FindReferralsByHouseholds(ctx context.Context, householdIDs []int64) ([]*referral.Referral, error) {
+// FindReferralsByHouseholds returns the referrals of the given households
+// that scope lets the caller see, newest first.
+func (s *ReferralStore) FindReferralsByHouseholds(ctx context.Context, scope jaring.Scope, householdIDs []int64) ([]*referral.Referral, error) {
+	a := args{householdIDs}
 	rows, _ := s.db.Pool.Query(ctx, `SELECT `+referralColumns+` FROM referral r WHERE r.household_id = ANY($1)
-		ORDER BY r.household_id, r.created_at DESC, r.id DESC`, householdIDs)
+		AND `+referralScope(scope, &a)+` ORDER BY r.household_id, r.created_at DESC, r.id DESC`, a...)
 	rs, err := pgx.CollectRows(rows, scanReferral)
 	return rs, translate(err, "referrals")
 }
 
 // FindReferralsByApplications returns the referrals of the given
-// applications, ordered by application, then ID.
-func (s *ReferralStore) FindReferralsByApplications(ctx context.Context, applicationIDs []int64) ([]*referral.Referral, error) {
+// applications that scope lets the caller see, in order of ID.
+func (s *ReferralStore) FindReferralsByApplications(ctx context.Context, scope jaring.Scope, applicationIDs []int64) ([]*referral.Referral, error) {
+	a := args{applicationIDs}
 	rows, _ := s.db.Pool.Query(ctx, `SELECT `+referralColumns+` FROM referral r WHERE r.application_id = ANY($1)
-		ORDER BY r.application_id, r.id`, applicationIDs)
+		AND `+referralScope(scope, &a)+` ORDER BY r.application_id, r.id`, a...)
 	rs, err := pgx.CollectRows(rows, scanReferral)
 	return rs, translate(err, "referrals")
 }

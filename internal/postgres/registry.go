@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -42,10 +41,11 @@ func scanPerson(row pgx.CollectableRow) (*registry.Person, error) {
 	return &p, err
 }
 
-// FindHouseholdByKK returns the household with the given KK.
-// Returns ENOTFOUND if there is none.
-func (s *RegistryStore) FindHouseholdByKK(ctx context.Context, kk string) (*registry.Household, error) {
-	rows, _ := s.db.Pool.Query(ctx, `SELECT `+householdColumns+` FROM household h WHERE h.kk = $1`, kk)
+// FindHouseholdByKK returns the household with the given KK if scope lets
+// the caller see it. Returns ENOTFOUND otherwise.
+func (s *RegistryStore) FindHouseholdByKK(ctx context.Context, scope jaring.Scope, kk string) (*registry.Household, error) {
+	a := args{kk}
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+householdColumns+` FROM household h WHERE h.kk = $1 AND `+householdScope(scope, &a), a...)
 	h, err := pgx.CollectExactlyOneRow(rows, scanHousehold)
 	if err != nil {
 		return nil, translate(err, "household with KK "+kk)
@@ -53,10 +53,12 @@ func (s *RegistryStore) FindHouseholdByKK(ctx context.Context, kk string) (*regi
 	return h, nil
 }
 
-// FindPersonByNIK returns the person with the given NIK.
-// Returns ENOTFOUND if there is none.
-func (s *RegistryStore) FindPersonByNIK(ctx context.Context, nik string) (*registry.Person, error) {
-	rows, _ := s.db.Pool.Query(ctx, `SELECT `+personColumns+` FROM person p WHERE p.nik = $1`, nik)
+// FindPersonByNIK returns the person with the given NIK if scope lets the
+// caller see their household. Returns ENOTFOUND otherwise.
+func (s *RegistryStore) FindPersonByNIK(ctx context.Context, scope jaring.Scope, nik string) (*registry.Person, error) {
+	a := args{nik}
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+personColumns+` FROM person p JOIN household h ON h.id = p.household_id
+		WHERE p.nik = $1 AND `+householdScope(scope, &a), a...)
 	p, err := pgx.CollectExactlyOneRow(rows, scanPerson)
 	if err != nil {
 		return nil, translate(err, "person with NIK "+nik)
@@ -64,19 +66,15 @@ func (s *RegistryStore) FindPersonByNIK(ctx context.Context, nik string) (*regis
 	return p, nil
 }
 
-// householdWhere compiles a filter into a WHERE clause over household h,
-// appending its arguments to args.
-func householdWhere(f registry.HouseholdFilter, args []any) (string, []any) {
-	conds := []string{"true"}
+// householdWhere compiles a scope and a filter into a WHERE clause over
+// household h, appending their arguments to a.
+func householdWhere(scope jaring.Scope, f registry.HouseholdFilter, a *args) string {
+	conds := []string{householdScope(scope, a)}
 	if f.Region != "" {
-		// A prefix as a range, so that an index serves it under a generic
-		// plan too: "19.04.01" ≤ code < "19.04.01/" ('/' follows '.').
-		args = append(args, f.Region, f.Region+"/")
-		conds = append(conds, fmt.Sprintf("h.region_code >= $%d AND h.region_code < $%d", len(args)-1, len(args)))
+		conds = append(conds, householdScope(jaring.Scope{Households: jaring.RegionHouseholds, Region: f.Region}, a))
 	}
 	if f.DesilMax != nil {
-		args = append(args, *f.DesilMax)
-		conds = append(conds, fmt.Sprintf("h.desil <= $%d", len(args)))
+		conds = append(conds, "h.desil <= "+a.add(*f.DesilMax))
 	}
 	if f.Registered != nil {
 		if *f.Registered {
@@ -85,15 +83,16 @@ func householdWhere(f registry.HouseholdFilter, args []any) (string, []any) {
 			conds = append(conds, "h.register_status <> 'REGISTERED'")
 		}
 	}
-	return strings.Join(conds, " AND "), args
+	return strings.Join(conds, " AND ")
 }
 
-// FindHouseholds returns a page of the households that match filter, in the
-// order of their IDs, and whether more follow it.
-func (s *RegistryStore) FindHouseholds(ctx context.Context, f registry.HouseholdFilter, page jaring.PageRequest) ([]*registry.Household, bool, error) {
-	where, args := householdWhere(f, []any{page.After, page.First + 1})
+// FindHouseholds returns a page of the households in scope that match
+// filter, in the order of their IDs, and whether more follow it.
+func (s *RegistryStore) FindHouseholds(ctx context.Context, scope jaring.Scope, f registry.HouseholdFilter, page jaring.PageRequest) ([]*registry.Household, bool, error) {
+	a := args{page.After, page.First + 1}
+	where := householdWhere(scope, f, &a)
 	rows, _ := s.db.Pool.Query(ctx, `SELECT `+householdColumns+` FROM household h
-		WHERE h.id > $1 AND `+where+` ORDER BY h.id LIMIT $2`, args...)
+		WHERE h.id > $1 AND `+where+` ORDER BY h.id LIMIT $2`, a...)
 	hs, err := pgx.CollectRows(rows, scanHousehold)
 	if err != nil {
 		return nil, false, translate(err, "households")
@@ -104,11 +103,12 @@ func (s *RegistryStore) FindHouseholds(ctx context.Context, f registry.Household
 	return hs, false, nil
 }
 
-// CountHouseholds counts the households that match filter.
-func (s *RegistryStore) CountHouseholds(ctx context.Context, f registry.HouseholdFilter) (int, error) {
-	where, args := householdWhere(f, nil)
+// CountHouseholds counts the households in scope that match filter.
+func (s *RegistryStore) CountHouseholds(ctx context.Context, scope jaring.Scope, f registry.HouseholdFilter) (int, error) {
+	var a args
+	where := householdWhere(scope, f, &a)
 	var n int
-	if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM household h WHERE `+where, args...).Scan(&n); err != nil {
+	if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM household h WHERE `+where, a...).Scan(&n); err != nil {
 		return 0, translate(err, "households")
 	}
 	return n, nil

@@ -15,36 +15,37 @@ func TestRegistryStore(t *testing.T) {
 	ctx := context.Background()
 	db := fixtureDB(t)
 	s := postgres.NewRegistryStore(db)
+	all := jaring.Unrestricted()
 
 	t.Run("FindHouseholdByKK", func(t *testing.T) {
-		h, err := s.FindHouseholdByKK(ctx, kkKoba)
+		h, err := s.FindHouseholdByKK(ctx, all, kkKoba)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if h.RegionCode != "19.04.01.2003" || h.Desil == nil || *h.Desil != 2 || h.RegisterStatus != registry.Registered || h.RT != "001" {
 			t.Errorf("household = %+v", h)
 		}
-		if _, err := s.FindHouseholdByKK(ctx, "1904010506159999"); jaring.ErrorCode(err) != jaring.ENOTFOUND {
+		if _, err := s.FindHouseholdByKK(ctx, all, "1904010506159999"); jaring.ErrorCode(err) != jaring.ENOTFOUND {
 			t.Errorf("unknown KK: err = %v, want ENOTFOUND", err)
 		}
 	})
 
 	t.Run("FindPersonByNIK", func(t *testing.T) {
-		p, err := s.FindPersonByNIK(ctx, nikSpouse)
+		p, err := s.FindPersonByNIK(ctx, all, nikSpouse)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if p.Name != "Siti Aminah" || p.Sex != registry.Female || p.BirthDate.Format(jaring.DateLayout) != "1988-08-15" {
 			t.Errorf("person = %+v", p)
 		}
-		if _, err := s.FindPersonByNIK(ctx, "1904011203859999"); jaring.ErrorCode(err) != jaring.ENOTFOUND {
+		if _, err := s.FindPersonByNIK(ctx, all, "1904011203859999"); jaring.ErrorCode(err) != jaring.ENOTFOUND {
 			t.Errorf("unknown NIK: err = %v, want ENOTFOUND", err)
 		}
 	})
 
 	t.Run("FindMembers", func(t *testing.T) {
-		h, _ := s.FindHouseholdByKK(ctx, kkKoba)
-		h2, _ := s.FindHouseholdByKK(ctx, kkPangkal)
+		h, _ := s.FindHouseholdByKK(ctx, all, kkKoba)
+		h2, _ := s.FindHouseholdByKK(ctx, all, kkPangkal)
 		ms, err := s.FindMembers(ctx, []int64{h.ID, h2.ID})
 		if err != nil {
 			t.Fatal(err)
@@ -85,7 +86,7 @@ func TestRegistryStore(t *testing.T) {
 	}
 	for _, tt := range filters {
 		t.Run("FindHouseholds/"+tt.name, func(t *testing.T) {
-			hs, more, err := s.FindHouseholds(ctx, tt.filter, jaring.PageRequest{First: 10})
+			hs, more, err := s.FindHouseholds(ctx, all, tt.filter, jaring.PageRequest{First: 10})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -95,7 +96,7 @@ func TestRegistryStore(t *testing.T) {
 			if got := kks(hs); !equal(got, tt.want) {
 				t.Errorf("households = %v, want %v", got, tt.want)
 			}
-			n, err := s.CountHouseholds(ctx, tt.filter)
+			n, err := s.CountHouseholds(ctx, all, tt.filter)
 			if err != nil || n != len(tt.want) {
 				t.Errorf("CountHouseholds = %d, %v; want %d", n, err, len(tt.want))
 			}
@@ -106,7 +107,7 @@ func TestRegistryStore(t *testing.T) {
 		var got []string
 		page := jaring.PageRequest{First: 2}
 		for i := 0; ; i++ {
-			hs, more, err := s.FindHouseholds(ctx, registry.HouseholdFilter{}, page)
+			hs, more, err := s.FindHouseholds(ctx, all, registry.HouseholdFilter{}, page)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,6 +3,8 @@ package referral
 import (
 	"context"
 	"time"
+
+	"github.com/jaring-id/jaring/internal/jaring"
 )
 
 // ApplicationType is what the resident came for.
@@ -81,14 +83,17 @@ type Referral struct {
 // Store keeps applications and referrals.
 type Store interface {
 	// FindApplicationsByHouseholds returns the applications of the given
-	// households, ordered by household, then newest first.
-	FindApplicationsByHouseholds(ctx context.Context, householdIDs []int64) ([]*Application, error)
+	// households that scope lets the caller see, ordered by household, then
+	// newest first.
+	FindApplicationsByHouseholds(ctx context.Context, scope jaring.Scope, householdIDs []int64) ([]*Application, error)
 	// FindApplicationsByIDs returns the applications with the given IDs.
 	FindApplicationsByIDs(ctx context.Context, ids []int64) ([]*Application, error)
 	// FindReferralsByHouseholds returns the referrals of the given
-	// households, ordered by household, then newest first.
-	FindReferralsByHouseholds(ctx context.Context, householdIDs []int64) ([]*Referral, error)
+	// households that scope lets the caller see, ordered by household, then
+	// newest first.
+	FindReferralsByHouseholds(ctx context.Context, scope jaring.Scope, householdIDs []int64) ([]*Referral, error)
 	// FindReferralsByApplications returns the referrals of the given
-	// applications, ordered by application, then ID.
-	FindReferralsByApplications(ctx context.Context, applicationIDs []int64) ([]*Referral, error)
+	// applications that scope lets the caller see, ordered by application,
+	// then ID.
+	FindReferralsByApplications(ctx context.Context, scope jaring.Scope, applicationIDs []int64) ([]*Referral, error)
 }

@@ -81,19 +81,20 @@ type HouseholdFilter struct {
 
 // Store keeps households and persons.
 type Store interface {
-	// FindHouseholdByKK returns the household with the given KK.
-	// Returns ENOTFOUND if there is none.
-	FindHouseholdByKK(ctx context.Context, kk string) (*Household, error)
-	// FindPersonByNIK returns the person with the given NIK.
-	// Returns ENOTFOUND if there is none.
-	FindPersonByNIK(ctx context.Context, nik string) (*Person, error)
-	// FindHouseholds returns a page of the households that match filter,
-	// in the order of their IDs, and whether more follow it.
-	FindHouseholds(ctx context.Context, filter HouseholdFilter, page jaring.PageRequest) (households []*Household, more bool, err error)
-	// CountHouseholds counts the households that match filter.
-	CountHouseholds(ctx context.Context, filter HouseholdFilter) (int, error)
+	// FindHouseholdByKK returns the household with the given KK, if scope
+	// lets the caller see it. Returns ENOTFOUND if there is none it may see.
+	FindHouseholdByKK(ctx context.Context, scope jaring.Scope, kk string) (*Household, error)
+	// FindPersonByNIK returns the person with the given NIK, if scope lets
+	// the caller see their household. Returns ENOTFOUND otherwise.
+	FindPersonByNIK(ctx context.Context, scope jaring.Scope, nik string) (*Person, error)
+	// FindHouseholds returns a page of the households in scope that match
+	// filter, in the order of their IDs, and whether more follow it.
+	FindHouseholds(ctx context.Context, scope jaring.Scope, filter HouseholdFilter, page jaring.PageRequest) (households []*Household, more bool, err error)
+	// CountHouseholds counts the households in scope that match filter.
+	CountHouseholds(ctx context.Context, scope jaring.Scope, filter HouseholdFilter) (int, error)
 	// FindHouseholdsByIDs returns the households with the given IDs, in no
-	// particular order; IDs that do not exist are left out.
+	// particular order; IDs that do not exist are left out. IDs come from
+	// rows the caller already sees, so no scope applies.
 	FindHouseholdsByIDs(ctx context.Context, ids []int64) ([]*Household, error)
 	// FindPersonsByIDs returns the persons with the given IDs, in no
 	// particular order; IDs that do not exist are left out.

@@ -15,37 +15,37 @@ type Service struct {
 
 // FindHouseholdByKK returns the household with the given KK. Returns
 // EINVALID naming "kk" for a malformed KK, ENOTFOUND if there is none.
-func (s *Service) FindHouseholdByKK(ctx context.Context, kk string) (*Household, error) {
+func (s *Service) FindHouseholdByKK(ctx context.Context, scope jaring.Scope, kk string) (*Household, error) {
 	if _, err := ParseKK(kk); err != nil {
 		return nil, jaring.WithField("kk", err)
 	}
-	return s.Store.FindHouseholdByKK(ctx, kk)
+	return s.Store.FindHouseholdByKK(ctx, scope, kk)
 }
 
 // FindPersonByNIK returns the person with the given NIK. Returns EINVALID
 // naming "nik" for a malformed NIK, ENOTFOUND if there is none.
-func (s *Service) FindPersonByNIK(ctx context.Context, nik string) (*Person, error) {
+func (s *Service) FindPersonByNIK(ctx context.Context, scope jaring.Scope, nik string) (*Person, error) {
 	if _, err := ParseNIK(nik); err != nil {
 		return nil, jaring.WithField("nik", err)
 	}
-	return s.Store.FindPersonByNIK(ctx, nik)
+	return s.Store.FindPersonByNIK(ctx, scope, nik)
 }
 
 // FindHouseholds returns a page of the households that match filter, and
 // whether more follow. Returns EINVALID naming the filter's field at fault.
-func (s *Service) FindHouseholds(ctx context.Context, f HouseholdFilter, page jaring.PageRequest) ([]*Household, bool, error) {
+func (s *Service) FindHouseholds(ctx context.Context, scope jaring.Scope, f HouseholdFilter, page jaring.PageRequest) ([]*Household, bool, error) {
 	if err := f.Validate(); err != nil {
 		return nil, false, err
 	}
-	return s.Store.FindHouseholds(ctx, f, page)
+	return s.Store.FindHouseholds(ctx, scope, f, page)
 }
 
 // CountHouseholds counts the households that match filter.
-func (s *Service) CountHouseholds(ctx context.Context, f HouseholdFilter) (int, error) {
+func (s *Service) CountHouseholds(ctx context.Context, scope jaring.Scope, f HouseholdFilter) (int, error) {
 	if err := f.Validate(); err != nil {
 		return 0, err
 	}
-	return s.Store.CountHouseholds(ctx, f)
+	return s.Store.CountHouseholds(ctx, scope, f)
 }
 
 // Validate checks a filter; the error names the field relative to the filter.

@@ -11,14 +11,23 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
+
+	"github.com/jaring-id/jaring/internal/authz"
+	"github.com/jaring-id/jaring/internal/jaring"
 )
 
 // Pinger is what /readyz asks whether the database answers.
 type Pinger interface {
 	Ping(ctx context.Context) error
+}
+
+// Authenticator turns an Authorization header into a principal.
+type Authenticator interface {
+	Authenticate(ctx context.Context, authorization string) (*authz.Principal, error)
 }
 
 // Config configures a Server.
@@ -30,6 +39,8 @@ type Config struct {
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
 	// once shutdown starts (0: 30 s).
 	ShutdownTimeout time.Duration
+	// Auth authenticates every /graphql request. Required.
+	Auth Authenticator
 }
 
 // Server serves Jaring over HTTP.
@@ -50,8 +61,11 @@ func New(cfg Config, db Pinger, gql http.Handler) *Server {
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = 30 * time.Second
 	}
+	if cfg.Auth == nil {
+		panic("server: Config.Auth is required")
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", limitBody(cfg.MaxBodyBytes, gql))
+	mux.Handle("/graphql", limitBody(cfg.MaxBodyBytes, authenticate(cfg.Auth, cfg.Log, gql)))
 	mux.Handle("GET /{$}", playground.Handler("Jaring", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -102,6 +116,32 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("shut down: %w", err)
 	}
 	return nil
+}
+
+// authenticate lets a request through with its principal and purpose in
+// its context, or answers 401 with the reason and no data.
+func authenticate(auth Authenticator, log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodOptions {
+			next.ServeHTTP(w, r)
+			return
+		}
+		p, err := auth.Authenticate(r.Context(), r.Header.Get("Authorization"))
+		if err != nil {
+			code := jaring.ErrorCode(err)
+			status := http.StatusUnauthorized
+			if code == jaring.EINTERNAL {
+				log.ErrorContext(r.Context(), "authenticate", "err", err)
+				status = http.StatusInternalServerError
+			}
+			w.Header().Set("WWW-Authenticate", `Bearer realm="jaring"`)
+			writeJSON(w, status, map[string]any{"errors": []map[string]any{{
+				"message": jaring.ErrorMessage(err), "extensions": map[string]any{"code": code}}}})
+			return
+		}
+		purpose := strings.TrimSpace(r.Header.Get("X-Purpose"))
+		next.ServeHTTP(w, r.WithContext(authz.NewContext(r.Context(), p, purpose)))
+	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

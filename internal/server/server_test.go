@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jaring-id/jaring/internal/authz"
+	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/pgtest"
 	"github.com/jaring-id/jaring/internal/server"
 )
@@ -17,6 +19,59 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// bearerOK lets "Bearer ok" in as a DINSOS approver: these tests are of the
+// server's wiring; token rules are authz's and tested there.
+type bearerOK struct{}
+
+func (bearerOK) Authenticate(_ context.Context, h string) (*authz.Principal, error) {
+	if h != "Bearer ok" {
+		return nil, jaring.Errorf(jaring.EUNAUTHENTICATED, "No valid token.")
+	}
+	return &authz.Principal{Subject: "s", Org: "DINSOS"}, nil
+}
+
+func post(t *testing.T, addr, auth, purpose string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/graphql", strings.NewReader(`{"query":"{x}"}`))
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	if purpose != "" {
+		req.Header.Set("X-Purpose", purpose)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// Every /graphql request is authenticated: without a token, 401 and no
+// data; with one, the handler sees the principal and the declared purpose.
+func TestAuthentication(t *testing.T) {
+	db := pgtest.Open(t, pgtest.URL(t))
+	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, purpose := authz.FromContext(r.Context())
+		io.WriteString(w, p.Org+"|"+purpose)
+	})
+	addr, cancel, done := serve(t, server.New(server.Config{Log: quiet, Auth: bearerOK{}}, db, echo))
+	defer func() { cancel(); <-done }()
+
+	resp, body := post(t, addr, "", "")
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "UNAUTHENTICATED") || strings.Contains(body, `"data"`) ||
+		resp.Header.Get("WWW-Authenticate") == "" {
+		t.Errorf("no token: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := post(t, addr, "Bearer nope", ""); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "No valid token.") {
+		t.Errorf("bad token: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := post(t, addr, "Bearer ok", "  verifikasi SLK-1 "); resp.StatusCode != http.StatusOK || body != "DINSOS|verifikasi SLK-1" {
+		t.Errorf("good token: %d %q", resp.StatusCode, body)
+	}
+}
 
 func serve(t *testing.T, s *server.Server) (addr string, cancel func(), done chan error) {
 	t.Helper()
@@ -39,7 +94,7 @@ func TestGracefulShutdown(t *testing.T) {
 		<-release
 		io.WriteString(w, `{"data":{}}`)
 	})
-	addr, cancel, done := serve(t, server.New(server.Config{Log: quiet}, db, slow))
+	addr, cancel, done := serve(t, server.New(server.Config{Log: quiet, Auth: bearerOK{}}, db, slow))
 
 	type result struct {
 		status int
@@ -48,7 +103,9 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	res := make(chan result, 1)
 	go func() {
-		resp, err := http.Post("http://"+addr+"/graphql", "application/json", strings.NewReader(`{"query":"{x}"}`))
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/graphql", strings.NewReader(`{"query":"{x}"}`))
+		req.Header.Set("Authorization", "Bearer ok")
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			res <- result{err: err}
 			return
@@ -89,7 +146,7 @@ func TestGracefulShutdown(t *testing.T) {
 
 func TestHealthAndReadiness(t *testing.T) {
 	db := pgtest.Open(t, pgtest.URL(t))
-	addr, cancel, done := serve(t, server.New(server.Config{Log: quiet, MaxBodyBytes: 64}, db, http.NotFoundHandler()))
+	addr, cancel, done := serve(t, server.New(server.Config{Log: quiet, MaxBodyBytes: 64, Auth: bearerOK{}}, db, http.NotFoundHandler()))
 	defer func() { cancel(); <-done }()
 
 	get := func(path string) (int, string) {
@@ -111,7 +168,9 @@ func TestHealthAndReadiness(t *testing.T) {
 		t.Errorf("/ = %d, want GraphiQL", code)
 	}
 	// A body over the limit is refused before it reaches GraphQL.
-	resp, err := http.Post("http://"+addr+"/graphql", "application/json", strings.NewReader(strings.Repeat("x", 65)))
+	big, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/graphql", strings.NewReader(strings.Repeat("x", 65)))
+	big.Header.Set("Authorization", "Bearer ok")
+	resp, err := http.DefaultClient.Do(big)
 	if err != nil {
 		t.Fatal(err)
 	}

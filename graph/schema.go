@@ -1,0 +1,81 @@
+package graph
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/jaring-id/jaring/internal/authz"
+)
+
+// schema returns the parsed schema.
+func schema() *ast.Schema {
+	return NewExecutableSchema(Config{}).Schema()
+}
+
+// Fields lists every field of the schema's object types as "Type.field",
+// sorted, leaving out the root types (their fields are operations) and
+// introspection.
+func Fields() []string {
+	var out []string
+	for name, def := range schema().Types {
+		if def.Kind != ast.Object || name == "Query" || name == "Mutation" || strings.HasPrefix(name, "__") {
+			continue
+		}
+		for _, f := range def.Fields {
+			if !strings.HasPrefix(f.Name, "__") {
+				out = append(out, name+"."+f.Name)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Operations lists every root field as "Query.household", sorted.
+func Operations() []string {
+	var out []string
+	s := schema()
+	for _, root := range []*ast.Definition{s.Query, s.Mutation} {
+		if root == nil {
+			continue
+		}
+		for _, f := range root.Fields {
+			if !strings.HasPrefix(f.Name, "__") {
+				out = append(out, root.Name+"."+f.Name)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Nullable reports whether field "Type.field" may be null: a field the
+// policy may withhold must be, or its null would blank its parent too.
+func Nullable(field string) bool {
+	typ, name, _ := strings.Cut(field, ".")
+	def := schema().Types[typ]
+	if def == nil {
+		return false
+	}
+	f := def.Fields.ForName(name)
+	return f != nil && !f.Type.NonNull
+}
+
+// CheckPolicy refuses a policy that does not class every field of the
+// schema, or that classes as personal or specific a field that cannot be
+// null. It is run on the policy at startup and on every reload.
+func CheckPolicy(p *authz.Policy) error {
+	if missing := p.Unclassified(Fields()); len(missing) > 0 {
+		return fmt.Errorf("the policy classes no fields %s: give each a g2 line (g2, field:Type.field, class:public|personal|specific)",
+			strings.Join(missing, ", "))
+	}
+	for _, f := range Fields() {
+		if c, _ := p.Class(f); c != authz.Public && !Nullable(f) {
+			return fmt.Errorf("field %s is %s data but the schema says it is never null; it must be nullable to be withheld", f, c)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,333 @@
+package graph_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/jaring-id/jaring/graph"
+	"github.com/jaring-id/jaring/internal/authz"
+	"github.com/jaring-id/jaring/internal/jaring"
+)
+
+// introspected is the schema as introspection tells it.
+type introspected struct {
+	types map[string]*itype
+}
+
+type itype struct {
+	Name   string
+	Kind   string
+	Fields []struct {
+		Name string
+		Args []struct {
+			Name string
+			Type typeRef
+		}
+		Type typeRef
+	}
+}
+
+type typeRef struct {
+	Kind   string
+	Name   *string
+	OfType *typeRef
+}
+
+// base is the named type under any list and non-null wrappers.
+func (t typeRef) base() (string, string) {
+	for t.Name == nil && t.OfType != nil {
+		t = *t.OfType
+	}
+	return *t.Name, t.Kind
+}
+
+func introspect(t *testing.T, e *env) *introspected {
+	t.Helper()
+	_, body := e.post(t, `{ __schema { types { name kind fields { name args { name type { kind name ofType { kind name ofType { kind name } } } }
+		type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }`, nil)
+	var resp struct {
+		Data struct{ Schema struct{ Types []*itype } `json:"__schema"` }
+	}
+	if err := json.Unmarshal(body, &resp); err != nil {
+		t.Fatal(err)
+	}
+	in := &introspected{types: map[string]*itype{}}
+	for _, ty := range resp.Data.Schema.Types {
+		in.types[ty.Name] = ty
+	}
+	return in
+}
+
+// node is a selection: the field it selects on its parent type, and its
+// children.
+type node struct {
+	field    string // "Person.nik"
+	name     string
+	children []*node
+}
+
+// selection selects every field of typ, down to depth levels, letting a
+// type recur at most twice on a path, and leaving out the types in skip.
+func (in *introspected) selection(typ string, depth int, path map[string]int, skip map[string]bool) []*node {
+	var out []*node
+	path[typ]++
+	defer func() { path[typ]-- }()
+	for _, f := range in.types[typ].Fields {
+		required := false
+		for _, a := range f.Args {
+			required = required || a.Type.Kind == "NON_NULL"
+		}
+		if required || strings.HasPrefix(f.Name, "__") {
+			continue
+		}
+		base, kind := f.Type.base()
+		n := &node{field: typ + "." + f.Name, name: f.Name}
+		if kind == "OBJECT" {
+			if depth == 0 || path[base] >= 2 || skip[base] {
+				continue
+			}
+			n.children = in.selection(base, depth-1, path, skip)
+			if len(n.children) == 0 {
+				continue
+			}
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+func render(ns []*node) string {
+	var b strings.Builder
+	for _, n := range ns {
+		b.WriteString(n.name)
+		if len(n.children) > 0 {
+			b.WriteString(" { " + render(n.children) + " }")
+		}
+		b.WriteString(" ")
+	}
+	return b.String()
+}
+
+// seen is what a walk found: for each field, each value and whether an
+// error stood at its path.
+type seen struct {
+	field string
+	path  string
+	value any
+	err   string // the error code at the path, "" for none
+}
+
+func walk(ns []*node, v any, path string, errs map[string]string, out *[]seen) {
+	switch v := v.(type) {
+	case []any:
+		for i, x := range v {
+			walk(ns, x, fmt.Sprintf("%s.%d", path, i), errs, out)
+		}
+	case map[string]any:
+		for _, n := range ns {
+			p := path + "." + n.name
+			x := v[n.name]
+			*out = append(*out, seen{field: n.field, path: p, value: x, err: errs[p]})
+			if x != nil && len(n.children) > 0 {
+				walk(n.children, x, p, errs, out)
+			}
+		}
+	}
+}
+
+var (
+	maskedNumber = regexp.MustCompile(`^\d{4}\*+\d{4}$`)
+	maskedName   = regexp.MustCompile(`^([A-Z]\.( |$))+$`)
+)
+
+// TestFieldPolicyWalk asks every field of the schema, found by
+// introspection, as every demo role, and compares what comes back with the
+// permissions matrix: clear, masked, or withheld with a FORBIDDEN error at
+// the field's path. A field the policy does not class fails it.
+func TestFieldPolicyWalk(t *testing.T) {
+	e := newEnv(t)
+	in := introspect(t, e)
+	policy := e.policy.Policy()
+
+	// Every field the schema has is classed, and nullable if it is not public.
+	var all []string
+	for name, ty := range in.types {
+		if ty.Kind != "OBJECT" || name == "Query" || name == "Mutation" || strings.HasPrefix(name, "__") {
+			continue
+		}
+		for _, f := range ty.Fields {
+			field := name + "." + f.Name
+			all = append(all, field)
+			class, ok := policy.Class(field)
+			if !ok {
+				t.Errorf("field %s has no class in policy/policy.csv", field)
+			}
+			if class != authz.Public && f.Type.Kind == "NON_NULL" {
+				t.Errorf("field %s is %s data and non-null: withholding it would blank its parent", field, class)
+			}
+		}
+	}
+	if err := graph.CheckPolicy(policy); err != nil {
+		t.Error(err)
+	}
+
+	// Households of adults only: a child's fields follow another rule (TestChildren).
+	adults := `NOT EXISTS (SELECT 1 FROM person c WHERE c.household_id = h.id AND c.birth_date > DATE '2008-06-30')`
+	regencyKK := e.scalar(t, `SELECT h.kk FROM household h WHERE `+adults+`
+		AND EXISTS (SELECT 1 FROM referral r WHERE r.household_id = h.id AND r.status = 'FULFILLED')
+		AND EXISTS (SELECT 1 FROM benefit b WHERE b.household_id = h.id AND b.channel <> '') ORDER BY h.id LIMIT 1`)
+	kobaKK := e.scalar(t, `SELECT h.kk FROM household h WHERE `+adults+` AND h.region_code LIKE '19.04.01.%'
+		AND EXISTS (SELECT 1 FROM application a WHERE a.household_id = h.id) ORDER BY h.id LIMIT 1`)
+	donorKK := e.scalar(t, `SELECT h.kk FROM household h JOIN referral r ON r.household_id = h.id
+		JOIN organisation o ON o.id = r.to_id AND o.code = 'CSR-A' WHERE `+adults+` ORDER BY h.id LIMIT 1`)
+
+	roots := func(kk string) string {
+		nik := e.scalar(t, `SELECT p.nik FROM person p JOIN household h ON h.id = p.household_id WHERE h.kk = '`+kk+`' ORDER BY p.id LIMIT 1`)
+		// Something on the trail of that person, for auditTrail to show.
+		e.postAs(t, e.auditor(t), "walk", `{ person(nik: "`+nik+`") { name } }`, nil)
+		return fmt.Sprintf(`household(kk: %q) { %s } person(nik: %q) { %s } auditTrail(nik: %q) { %s } programs { %s } kinds { %s } region(code: "19.04.01.2003") { %s }`,
+			kk, render(in.selection("Household", 5, map[string]int{}, nil)),
+			nik, render(in.selection("Person", 3, map[string]int{}, nil)),
+			nik, render(in.selection("AuditEventConnection", 3, map[string]int{}, nil)),
+			render(in.selection("Program", 3, map[string]int{}, nil)),
+			render(in.selection("BenefitKind", 1, map[string]int{}, nil)),
+			render(in.selection("Region", 4, map[string]int{}, nil)))
+	}
+	queryNodes := func() []*node {
+		return []*node{
+			{name: "household", children: in.selection("Household", 5, map[string]int{}, nil)},
+			{name: "person", children: in.selection("Person", 3, map[string]int{}, nil)},
+			{name: "auditTrail", children: in.selection("AuditEventConnection", 3, map[string]int{}, nil)},
+			{name: "programs", children: in.selection("Program", 3, map[string]int{}, nil)},
+			{name: "kinds", children: in.selection("BenefitKind", 1, map[string]int{}, nil)},
+			{name: "region", children: in.selection("Region", 4, map[string]int{}, nil)},
+			{name: "households", children: in.selection("HouseholdConnection", 3, map[string]int{}, map[string]bool{"Person": true})},
+			{name: "recordBenefits", children: in.selection("BenefitResult", 2, map[string]int{}, nil)},
+		}
+	}
+	householdsRoot := `households(first: 2) { ` + render(in.selection("HouseholdConnection", 3, map[string]int{}, map[string]bool{"Person": true})) + ` }`
+	mutation := `mutation { recordBenefits(input: [{nik: "1904011213850001", program: "PIP", amount: 1, period: {start: "2026-01-01"}, externalRef: "WALK"}]) { ` +
+		render(in.selection("BenefitResult", 2, map[string]int{}, nil)) + ` } }`
+
+	columns := []struct {
+		col authz.Column
+		org string
+		kk  string
+	}{
+		{authz.DemoColumns[0], "SILAKSO", regencyKK},
+		{authz.DemoColumns[1], "SILAKSO", regencyKK},
+		{authz.DemoColumns[2], "SILAKSO", regencyKK},
+		{authz.DemoColumns[3], "SILAKSO", regencyKK},
+		{authz.DemoColumns[4], "DINKES", regencyKK},
+		{authz.DemoColumns[5], "DINSOS", regencyKK},
+		{authz.DemoColumns[6], "DINSOS", regencyKK},
+		{authz.DemoColumns[7], "DESA", kobaKK},
+		{authz.DemoColumns[8], "DESA", kobaKK},
+		{authz.DemoColumns[9], "CSR-A", donorKK},
+		{authz.DemoColumns[10], "INSPEKTORAT", regencyKK},
+	}
+	covered := map[string]bool{}
+	for _, c := range columns {
+		t.Run(c.col.Label, func(t *testing.T) {
+			p := e.as(t, c.org, c.col.Principal.Region, c.col.Principal.Roles...)
+			d := policy.Decide(p)
+			nodes := queryNodes()
+			var got []seen
+			for _, q := range []struct {
+				root  string
+				query string
+			}{{"", "{ " + roots(c.kk) + " }"}, {"households", "{ " + householdsRoot + " }"}, {"recordBenefits", mutation}} {
+				_, body := e.postAs(t, p, "walk", q.query, nil)
+				var resp struct {
+					Data   map[string]any
+					Errors []struct {
+						Message    string
+						Path       []any
+						Extensions struct{ Code string }
+					}
+				}
+				if err := json.Unmarshal(body, &resp); err != nil {
+					t.Fatalf("%v: %s", err, body)
+				}
+				errs := map[string]string{}
+				for _, er := range resp.Errors {
+					var parts []string
+					for _, x := range er.Path {
+						parts = append(parts, fmt.Sprint(x))
+					}
+					errs["."+strings.Join(parts, ".")] = er.Extensions.Code
+				}
+				for _, n := range nodes {
+					if (q.root == "" && (n.name == "households" || n.name == "recordBenefits")) || (q.root != "" && n.name != q.root) {
+						continue
+					}
+					op := "Query." + n.name
+					if n.name == "recordBenefits" {
+						op = "Mutation.recordBenefits"
+					}
+					if !d.MayRun(op) {
+						if resp.Data[n.name] != nil || errs["."+n.name] != string(jaring.EFORBIDDEN) {
+							t.Errorf("%s: the role may not run it, but got %v (error %q)", op, resp.Data[n.name], errs["."+n.name])
+						}
+						continue
+					}
+					if resp.Data[n.name] == nil {
+						t.Errorf("%s: no data (errors %v)", op, errs)
+						continue
+					}
+					walk(n.children, resp.Data[n.name], "."+n.name, errs, &got)
+				}
+			}
+			counts := map[authz.Level]int{}
+			for _, s := range got {
+				covered[s.field] = true
+				want := d.EffectiveLevel(s.field)
+				counts[want]++
+				switch want {
+				case authz.Withheld:
+					if s.value != nil || s.err != string(jaring.EFORBIDDEN) {
+						t.Errorf("%s at %s: want withheld (null, FORBIDDEN), got %v (error %q)", s.field, s.path, s.value, s.err)
+					}
+				case authz.Masked:
+					str, _ := s.value.(string)
+					if s.err != "" || (s.value != nil && !maskedNumber.MatchString(str) && !maskedName.MatchString(str) && !maskedList(s.value)) {
+						t.Errorf("%s at %s: want masked, got %v (error %q)", s.field, s.path, s.value, s.err)
+					}
+				case authz.Clear:
+					str, _ := s.value.(string)
+					if s.err != "" || (str != "" && maskedNumber.MatchString(str)) {
+						t.Errorf("%s at %s: want clear, got %v (error %q)", s.field, s.path, s.value, s.err)
+					}
+				}
+			}
+			if counts[authz.Clear] < 100 {
+				t.Errorf("the walk saw only %d values in clear: it did not reach the data", counts[authz.Clear])
+			}
+			t.Logf("%d values: %d clear, %d masked, %d withheld", len(got), counts[authz.Clear], counts[authz.Masked], counts[authz.Withheld])
+		})
+	}
+	// The walk reached every field of the schema.
+	sort.Strings(all)
+	for _, f := range all {
+		if !covered[f] {
+			t.Errorf("the walk never reached %s: extend its queries", f)
+		}
+	}
+}
+
+func maskedList(v any) bool {
+	list, ok := v.([]any)
+	if !ok {
+		return false
+	}
+	for _, x := range list {
+		if s, _ := x.(string); !maskedNumber.MatchString(s) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,24 @@
+package audit
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Event records one operation that revealed personal data in clear or
+// changed state (UU PDP art. 31: every processing activity is recorded).
+type Event struct {
+	ID         int64 // assigned when appended; the chain's order
+	At         time.Time
+	Actor      string          // the token's subject
+	Org        string          // the actor's organisation code
+	Roles      []string        // the actor's roles
+	Operation  string          // "query household", "mutation recordBenefits"
+	Persons    []string        // NIKs of the persons concerned, sorted, unique
+	Households []string        // KKs of the households concerned, sorted, unique
+	Fields     []string        // "Type.field" seen in clear, sorted, unique
+	Variables  json.RawMessage // the operation's variables, secrets removed; may be nil
+	Purpose    string          // the X-Purpose the caller gave
+	PrevHash   []byte          // the hash of the event before it; nil for the first
+	Hash       []byte          // over every field above, PrevHash included
+}

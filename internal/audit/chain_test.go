@@ -1,0 +1,366 @@
+package audit_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jaring-id/jaring/internal/audit"
+	"github.com/jaring-id/jaring/internal/jaring"
+)
+
+const (
+	nikA = "1904011203850001"
+	nikB = "1904015508880002"
+	kkA  = "1904010506150001"
+)
+
+// event returns a normalised event with every field set.
+func event() *audit.Event {
+	e := &audit.Event{
+		ID:         7,
+		At:         time.Date(2026, time.July, 1, 9, 30, 0, 123456000, time.UTC),
+		Actor:      "petugas-01",
+		Org:        "SILAKSO",
+		Roles:      []string{"front_office", "verifier"},
+		Operation:  "query household",
+		Persons:    []string{nikA, nikB},
+		Households: []string{kkA},
+		Fields:     []string{"Person.name", "Person.nik"},
+		Variables:  json.RawMessage(`{"kk":"1904010506150001","first":20}`),
+		Purpose:    "verifikasi permohonan bantuan",
+		PrevHash:   bytes.Repeat([]byte{0xab}, 32),
+	}
+	e.Normalize()
+	return e
+}
+
+func TestComputeHashCoversEveryField(t *testing.T) {
+	// Each case changes one field; every field but Hash must have one, so
+	// that a field added to Event later cannot go unhashed unnoticed.
+	cases := map[string]func(e *audit.Event){
+		"ID":         func(e *audit.Event) { e.ID++ },
+		"At":         func(e *audit.Event) { e.At = e.At.Add(time.Microsecond) },
+		"Actor":      func(e *audit.Event) { e.Actor = "petugas-02" },
+		"Org":        func(e *audit.Event) { e.Org = "DINSOS" },
+		"Roles":      func(e *audit.Event) { e.Roles = e.Roles[:1] },
+		"Operation":  func(e *audit.Event) { e.Operation = "mutation recordBenefits" },
+		"Persons":    func(e *audit.Event) { e.Persons = e.Persons[1:] },
+		"Households": func(e *audit.Event) { e.Households = nil },
+		"Fields":     func(e *audit.Event) { e.Fields = append(e.Fields, "Person.motherName") },
+		"Variables":  func(e *audit.Event) { e.Variables = json.RawMessage(`{"kk":"1904010506150001","first":21}`) },
+		"Purpose":    func(e *audit.Event) { e.Purpose = "penelitian" },
+		"PrevHash":   func(e *audit.Event) { e.PrevHash = bytes.Repeat([]byte{0xac}, 32) },
+	}
+	typ := reflect.TypeFor[audit.Event]()
+	for i := range typ.NumField() {
+		if name := typ.Field(i).Name; name != "Hash" && cases[name] == nil {
+			t.Errorf("no case changes Event.%s: is it hashed?", name)
+		}
+	}
+	base := event().ComputeHash()
+	if len(base) != 32 {
+		t.Fatalf("hash has %d bytes, want 32 (SHA-256)", len(base))
+	}
+	for name, change := range cases {
+		e := event()
+		change(e)
+		if bytes.Equal(e.ComputeHash(), base) {
+			t.Errorf("changing %s leaves the hash as it was", name)
+		}
+	}
+	// Hash itself is not hashed: setting it changes nothing.
+	e := event()
+	e.Hash = base
+	if !bytes.Equal(e.ComputeHash(), base) {
+		t.Error("the hash depends on the Hash field")
+	}
+}
+
+func TestComputeHashUnambiguous(t *testing.T) {
+	// Pairs of different events whose fields concatenate alike: a hash
+	// without length prefixes would confuse them.
+	tests := []struct {
+		name string
+		a, b func(e *audit.Event)
+	}{
+		{"a string's end moved into the next",
+			func(e *audit.Event) { e.Actor, e.Org = "ab", "c" },
+			func(e *audit.Event) { e.Actor, e.Org = "a", "bc" }},
+		{"one list item split in two",
+			func(e *audit.Event) { e.Roles = []string{"ab"} },
+			func(e *audit.Event) { e.Roles = []string{"a", "b"} }},
+		{"an item moved from one list to the next",
+			func(e *audit.Event) { e.Roles, e.Operation = []string{"x"}, "op" },
+			func(e *audit.Event) { e.Roles, e.Operation = nil, "xop" }},
+		{"no roles and one empty role",
+			func(e *audit.Event) { e.Roles = nil },
+			func(e *audit.Event) { e.Roles = []string{""} }},
+		// NULL and an empty bytea are different rows.
+		{"no prev_hash and an empty one",
+			func(e *audit.Event) { e.PrevHash = nil },
+			func(e *audit.Event) { e.PrevHash = []byte{} }},
+		{"variables and purpose",
+			func(e *audit.Event) { e.Variables, e.Purpose = json.RawMessage(`"a"`), "b" },
+			func(e *audit.Event) { e.Variables, e.Purpose = json.RawMessage(`"ab"`), "" }},
+	}
+	for _, tt := range tests {
+		a, b := event(), event()
+		tt.a(a)
+		tt.b(b)
+		if bytes.Equal(a.ComputeHash(), b.ComputeHash()) {
+			t.Errorf("%s: two different events share a hash", tt.name)
+		}
+	}
+}
+
+func TestComputeHashVariablesCanonical(t *testing.T) {
+	same := []struct {
+		name string
+		a, b string
+	}{
+		// What jsonb does to what it stores: keys reordered, spaces added.
+		{"jsonb's key order and spacing", `{"kk":"1904010506150001","first":20,"after":null}`, `{"kk": "1904010506150001", "after": null, "first": 20}`},
+		{"nested objects", `{"a":{"y":1,"x":[{"q":1,"p":2}]}}`, `{"a": {"x": [{"p": 2, "q": 1}], "y": 1}}`},
+		// jsonb keeps numeric's scale (1.0 stays 1.0) but rewrites exponents.
+		{"numbers by value", `[1, 1.0, 1e0, 10e-1, 0.25, 1200]`, `[1.00, 1E+0, 1, 1, 2.5e-1, 1.2e3]`},
+		{"minus zero", `-0`, `0.0`},
+		// A NIK sent as a number keeps all 16 digits, and 17 digits too.
+		{"big integers stay exact", `19040112038500011`, `19040112038500011.0`},
+		{"escapes", `"\u00e9\/"`, `"é/"`},
+		// No variables, however said.
+		{"nil and null", "", "null"},
+		{"null with spaces", " null\n", ""},
+	}
+	for _, tt := range same {
+		a, b := event(), event()
+		a.Variables, b.Variables = json.RawMessage(tt.a), json.RawMessage(tt.b)
+		if !bytes.Equal(a.ComputeHash(), b.ComputeHash()) {
+			t.Errorf("%s: %s and %s hash differently", tt.name, tt.a, tt.b)
+		}
+		// Normalize gives both one form, which hashes as they did.
+		ha := a.ComputeHash()
+		a.Normalize()
+		b.Normalize()
+		if !bytes.Equal(a.Variables, b.Variables) || !bytes.Equal(a.ComputeHash(), ha) {
+			t.Errorf("%s: Normalize gives %s and %s", tt.name, a.Variables, b.Variables)
+		}
+	}
+	differ := []struct {
+		name string
+		a, b string
+	}{
+		{"a number and a string", `{"first":1}`, `{"first":"1"}`},
+		{"numbers one part in 10^17 apart", `19040112038500011`, `19040112038500012`},
+		{"array order matters", `[1,2]`, `[2,1]`},
+		{"null is not an empty object", `null`, `{}`},
+		{"null inside is a value", `{"a":null}`, `{}`},
+	}
+	for _, tt := range differ {
+		a, b := event(), event()
+		a.Variables, b.Variables = json.RawMessage(tt.a), json.RawMessage(tt.b)
+		if bytes.Equal(a.ComputeHash(), b.ComputeHash()) {
+			t.Errorf("%s: %s and %s hash alike", tt.name, tt.a, tt.b)
+		}
+	}
+}
+
+func TestComputeHashAt(t *testing.T) {
+	// PostgreSQL keeps microseconds and no time zone: the hash must not
+	// change when At comes back from the database.
+	e := event()
+	h := e.ComputeHash()
+	wib := time.FixedZone("WIB", 7*3600)
+	for _, at := range []time.Time{e.At.In(wib), e.At.Add(999 * time.Nanosecond), e.At.Local()} {
+		f := event()
+		f.At = at
+		if !bytes.Equal(f.ComputeHash(), h) {
+			t.Errorf("At = %v hashes differently from %v", at, e.At)
+		}
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	e := &audit.Event{
+		At:         time.Date(2026, 7, 1, 16, 30, 0, 123456789, time.FixedZone("WIB", 7*3600)),
+		Roles:      []string{"verifier", "front_office", "verifier"},
+		Persons:    []string{nikB, nikA, nikB},
+		Households: []string{},
+		Fields:     []string{"Person.nik", "Person.name", "Person.nik", "Household.kk"},
+		Variables:  json.RawMessage(`{ "b": 2, "a": 1.50 }`),
+	}
+	e.Normalize()
+	want := &audit.Event{
+		At:        time.Date(2026, 7, 1, 9, 30, 0, 123456000, time.UTC),
+		Roles:     []string{"verifier", "front_office", "verifier"}, // roles keep their order
+		Persons:   []string{nikA, nikB},
+		Fields:    []string{"Household.kk", "Person.name", "Person.nik"},
+		Variables: json.RawMessage(`{"a":15e-1,"b":2}`),
+	}
+	if !reflect.DeepEqual(e, want) {
+		t.Errorf("Normalize =\n%+v\nwant\n%+v", e, want)
+	}
+	e.Variables = json.RawMessage("null")
+	e.Normalize()
+	if e.Variables != nil {
+		t.Errorf("null variables normalise to %q, want nil", e.Variables)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(e *audit.Event)
+		field  string // "" for valid
+	}{
+		{"complete", func(e *audit.Event) {}, ""},
+		{"no variables, persons or households", func(e *audit.Event) { e.Variables, e.Persons, e.Households = nil, nil, nil }, ""},
+		// Nobody acted: worthless as a record.
+		{"no actor", func(e *audit.Event) { e.Actor = "" }, "actor"},
+		{"no operation", func(e *audit.Event) { e.Operation = "" }, "operation"},
+		// The trail is searched by NIK: anything else would never be found.
+		{"a name for a NIK", func(e *audit.Event) { e.Persons = []string{"Siti Aminah"} }, "persons"},
+		{"a short KK", func(e *audit.Event) { e.Households = []string{"190401"} }, "households"},
+		// PostgreSQL refuses these; refusing them here keeps one bad event
+		// from failing a whole batch.
+		{"NUL in purpose", func(e *audit.Event) { e.Purpose = "a\x00b" }, "purpose"},
+		{"bad UTF-8 in a role", func(e *audit.Event) { e.Roles = []string{"\xff"} }, "roles"},
+		{"variables not JSON", func(e *audit.Event) { e.Variables = json.RawMessage(`{"a":`) }, "variables"},
+		{"variables followed by more", func(e *audit.Event) { e.Variables = json.RawMessage(`{} {}`) }, "variables"},
+		{"NUL in variables", func(e *audit.Event) { e.Variables = json.RawMessage(`{"a":"\u0000"}`) }, "variables"},
+		// The six characters \u0000 are text, not a NUL.
+		{"an escaped backslash-u", func(e *audit.Event) { e.Variables = json.RawMessage(`{"a":"\\u0000"}`) }, ""},
+	}
+	for _, tt := range tests {
+		e := event()
+		tt.change(e)
+		err := e.Validate()
+		switch {
+		case tt.field == "" && err != nil:
+			t.Errorf("%s: Validate = %v, want nil", tt.name, err)
+		case tt.field != "" && (jaring.ErrorCode(err) != jaring.EINVALID || jaring.ErrorField(err) != tt.field):
+			t.Errorf("%s: Validate = %v, want INVALID_INPUT at %s", tt.name, err, tt.field)
+		}
+	}
+}
+
+// chain returns n events chained as an appender would chain them.
+func chain(n int) []*audit.Event {
+	evs := make([]*audit.Event, n)
+	var prev []byte
+	for i := range evs {
+		e := event()
+		e.ID, e.PrevHash = int64(i+1), prev
+		e.At = e.At.Add(time.Duration(i) * time.Second)
+		e.Persons = []string{fmt.Sprintf("19040112038500%02d", i%100)}
+		e.Hash = e.ComputeHash()
+		evs[i], prev = e, e.Hash
+	}
+	return evs
+}
+
+// from returns a next function over evs.
+func from(evs []*audit.Event) func() (*audit.Event, error) {
+	return func() (*audit.Event, error) {
+		if len(evs) == 0 {
+			return nil, nil
+		}
+		e := evs[0]
+		evs = evs[1:]
+		return e, nil
+	}
+}
+
+// rehash recomputes e's hash, as a tamperer who knows the scheme would.
+func rehash(e *audit.Event) { e.Hash = e.ComputeHash() }
+
+func TestVerify(t *testing.T) {
+	tests := []struct {
+		name    string
+		tamper  func(evs []*audit.Event) []*audit.Event
+		checked int64
+		id      int64  // of the broken event; 0 for an intact chain
+		reason  string // part of the reason
+	}{
+		{"intact", func(evs []*audit.Event) []*audit.Event { return evs }, 50, 0, ""},
+		{"empty", func([]*audit.Event) []*audit.Event { return nil }, 0, 0, ""},
+		{"one field changed",
+			func(evs []*audit.Event) []*audit.Event { evs[40].Purpose = "lain"; return evs },
+			40, 41, "its hash does not match its contents"},
+		{"the hash changed",
+			func(evs []*audit.Event) []*audit.Event { evs[40].Hash[0] ^= 1; return evs },
+			40, 41, "its hash does not match its contents"},
+		// Rehashing the changed event moves the break to the next one.
+		{"changed and rehashed",
+			func(evs []*audit.Event) []*audit.Event { evs[40].Actor = "x"; rehash(evs[40]); return evs },
+			41, 42, "its prev_hash does not match the hash of event 41"},
+		{"an event removed",
+			func(evs []*audit.Event) []*audit.Event { return slices.Delete(evs, 41, 42) },
+			41, 43, "ids skip from 41 to 43 (an event is missing)"},
+		// Renumbering after a removal breaks the renumbered event's hash.
+		{"removed and renumbered",
+			func(evs []*audit.Event) []*audit.Event {
+				evs = slices.Delete(evs, 41, 42)
+				for _, e := range evs[41:] {
+					e.ID--
+				}
+				return evs
+			},
+			41, 42, "its hash does not match its contents"},
+		{"two swapped",
+			func(evs []*audit.Event) []*audit.Event { evs[10], evs[11] = evs[11], evs[10]; return evs },
+			10, 12, "ids skip from 10 to 12"},
+		{"one repeated",
+			func(evs []*audit.Event) []*audit.Event { return slices.Insert(evs, 11, evs[10]) },
+			11, 11, "follows event 11"},
+		{"the first removed",
+			func(evs []*audit.Event) []*audit.Event { return evs[1:] },
+			0, 2, "starts at id 2, not 1"},
+		{"the first given a prev_hash",
+			func(evs []*audit.Event) []*audit.Event {
+				evs[0].PrevHash = make([]byte, 32)
+				rehash(evs[0])
+				return evs
+			},
+			0, 1, "first event but has a prev_hash"},
+		{"a prev_hash emptied and rehashed",
+			func(evs []*audit.Event) []*audit.Event { evs[5].PrevHash = nil; rehash(evs[5]); return evs },
+			5, 6, "prev_hash does not match the hash of event 5"},
+	}
+	for _, tt := range tests {
+		checked, broken, err := audit.Verify(from(tt.tamper(chain(50))))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		switch {
+		case tt.id == 0 && broken != nil:
+			t.Errorf("%s: Verify = %v, want an intact chain", tt.name, broken)
+		case tt.id != 0 && (broken == nil || broken.ID != tt.id || !strings.Contains(broken.Reason, tt.reason)):
+			t.Errorf("%s: Verify = %v, want event %d broken: %q", tt.name, broken, tt.id, tt.reason)
+		}
+		if checked != tt.checked {
+			t.Errorf("%s: Verify checked %d events, want %d", tt.name, checked, tt.checked)
+		}
+	}
+
+	// An error reading the chain is returned, with the count so far.
+	evs := chain(3)
+	boom := errors.New("connection reset")
+	n := 0
+	checked, broken, err := audit.Verify(func() (*audit.Event, error) {
+		if n == 2 {
+			return nil, boom
+		}
+		n++
+		return evs[n-1], nil
+	})
+	if !errors.Is(err, boom) || broken != nil || checked != 2 {
+		t.Errorf("Verify with a failing reader = %d, %v, %v; want 2, nil, the error", checked, broken, err)
+	}
+}

@@ -1,0 +1,679 @@
+package postgres_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/jaring-id/jaring/internal/audit"
+	"github.com/jaring-id/jaring/internal/jaring"
+	"github.com/jaring-id/jaring/internal/pgtest"
+	"github.com/jaring-id/jaring/internal/postgres"
+)
+
+// auditNIK returns the i-th of a run of NIKs of Koba.
+func auditNIK(i int) string { return fmt.Sprintf("19040112038%05d", i) }
+
+// auditEvent returns an event about the person with the given NIK and the
+// fixture's Koba household, with every field set.
+func auditEvent(nik string) *audit.Event {
+	return &audit.Event{
+		At:         time.Now(),
+		Actor:      "petugas-01",
+		Org:        "SILAKSO",
+		Roles:      []string{"front_office", "verifier"},
+		Operation:  "query household",
+		Persons:    []string{nik},
+		Households: []string{kkKoba},
+		Fields:     []string{"Person.name", "Person.motherName", "Person.nik"},
+		Variables:  json.RawMessage(`{"kk":"` + kkKoba + `","first":20,"scale":1.50}`),
+		Purpose:    "verifikasi permohonan bantuan",
+	}
+}
+
+// lockCounter counts the transactions that took the audit chain lock: one
+// per append transaction.
+type lockCounter struct{ n atomic.Int64 }
+
+func (c *lockCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	if strings.Contains(d.SQL, "pg_advisory_xact_lock") {
+		c.n.Add(1)
+	}
+	return ctx
+}
+
+func (c *lockCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// verifyIntact fails t unless the chain verifies with want events.
+func verifyIntact(t *testing.T, log *postgres.AuditLog, want int64) {
+	t.Helper()
+	checked, broken, err := log.Verify(context.Background())
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	if broken != nil || checked != want {
+		t.Fatalf("Verify = %d checked, broken %v; want %d intact", checked, broken, want)
+	}
+}
+
+func TestAuditLogWrite(t *testing.T) {
+	ctx := context.Background()
+	db := pgtestOpen(t)
+	log := postgres.NewAuditLog(db, postgres.AuditOptions{})
+	defer log.Close()
+
+	first := auditEvent(nikHead)
+	first.Persons = []string{nikSpouse, nikHead, nikSpouse}
+	if err := log.Write(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	if first.ID != 1 || first.PrevHash != nil || len(first.Hash) != 32 || !bytes.Equal(first.Hash, first.ComputeHash()) {
+		t.Errorf("first event = id %d, prev %x, hash %x: want id 1, no prev, its own hash", first.ID, first.PrevHash, first.Hash)
+	}
+	if !slices.Equal(first.Persons, []string{nikHead, nikSpouse}) {
+		t.Errorf("Write gave back persons %v, want them sorted and unique", first.Persons)
+	}
+	second := auditEvent(nikHead)
+	second.Variables = nil
+	if err := log.Write(ctx, second); err != nil {
+		t.Fatal(err)
+	}
+	if second.ID != 2 || !bytes.Equal(second.PrevHash, first.Hash) {
+		t.Errorf("second event = id %d, prev %x: want id 2 after %x", second.ID, second.PrevHash, first.Hash)
+	}
+
+	// What comes back is what was written, and still hashes alike, though
+	// jsonb has respaced the variables and PostgreSQL has its own time zone.
+	got, _, err := log.Trail(ctx, nikHead, jaring.PageRequest{First: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("Trail = %d events, want 2", len(got))
+	}
+	for i, want := range []*audit.Event{second, first} {
+		g := got[i]
+		if !g.At.Equal(want.At) || g.ID != want.ID || g.Actor != want.Actor || g.Org != want.Org || g.Operation != want.Operation ||
+			g.Purpose != want.Purpose || !slices.Equal(g.Roles, want.Roles) || !slices.Equal(g.Persons, want.Persons) ||
+			!slices.Equal(g.Households, want.Households) || !slices.Equal(g.Fields, want.Fields) ||
+			!bytes.Equal(g.PrevHash, want.PrevHash) || !bytes.Equal(g.Hash, want.Hash) {
+			t.Errorf("event %d read back as %+v, want %+v", want.ID, g, want)
+		}
+		if !bytes.Equal(g.ComputeHash(), want.Hash) {
+			t.Errorf("event %d read back hashes differently (variables %s)", want.ID, g.Variables)
+		}
+	}
+	if got[0].Variables != nil {
+		t.Errorf("no variables read back as %s, want nil (SQL NULL)", got[0].Variables)
+	}
+	if n := count(t, db, `SELECT count(*) FROM audit_event WHERE variables IS NULL`); n != 1 {
+		t.Errorf("%d events with NULL variables, want 1", n)
+	}
+
+	// A bad event is refused alone, before it reaches a batch.
+	bad := auditEvent("Siti Aminah")
+	if err := log.Write(ctx, bad); jaring.ErrorCode(err) != jaring.EINVALID || bad.ID != 0 {
+		t.Errorf("Write of a name for a NIK = %v (id %d), want INVALID_INPUT and no id", err, bad.ID)
+	}
+	// A cancelled context is not written to.
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := log.Write(cancelled, auditEvent(nikHead)); !errors.Is(err, context.Canceled) {
+		t.Errorf("Write with a cancelled context = %v, want context.Canceled", err)
+	}
+	verifyIntact(t, log, 2)
+}
+
+func TestAuditLogGroupCommit(t *testing.T) {
+	ctx := context.Background()
+	var locks lockCounter
+	db := pgtest.Open(t, pgtest.URL(t), postgres.WithTracer(&locks))
+	log := postgres.NewAuditLog(db, postgres.AuditOptions{})
+	defer log.Close()
+
+	const writers, each = 64, 20
+	written := make([][]*audit.Event, writers)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			<-start
+			for i := range each {
+				ev := auditEvent(auditNIK(w*each + i))
+				if err := log.Write(ctx, ev); err != nil {
+					t.Errorf("writer %d, event %d: %v", w, i, err)
+					return
+				}
+				written[w] = append(written[w], ev)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+
+	const events = writers * each
+	var n, distinct, lo, hi int64
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*), count(DISTINCT id), min(id), max(id) FROM audit_event`).Scan(&n, &distinct, &lo, &hi); err != nil {
+		t.Fatal(err)
+	}
+	if n != events || distinct != events || lo != 1 || hi != events {
+		t.Errorf("audit_event holds %d events, %d ids from %d to %d; want ids 1..%d without gaps", n, distinct, lo, hi, events)
+	}
+	// Each Write returned the id and hash its event was stored with, and a
+	// writer's next event follows its last: Write returns once committed.
+	stored := map[int64][]byte{}
+	rows, _ := db.Pool.Query(ctx, `SELECT id, hash FROM audit_event`)
+	var id int64
+	var hash []byte
+	if _, err := pgx.ForEachRow(rows, []any{&id, &hash}, func() error { stored[id] = hash; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for w, evs := range written {
+		for i, ev := range evs {
+			if !bytes.Equal(stored[ev.ID], ev.Hash) {
+				t.Errorf("writer %d, event %d: Write returned id %d, hash %x; stored hash %x", w, i, ev.ID, ev.Hash, stored[ev.ID])
+			}
+			if i > 0 && ev.ID <= evs[i-1].ID {
+				t.Errorf("writer %d: event %d got id %d, after %d", w, i, ev.ID, evs[i-1].ID)
+			}
+		}
+	}
+	verifyIntact(t, log, events)
+
+	txs := locks.n.Load()
+	t.Logf("%d events in %d transactions (%.1f a transaction)", events, txs, float64(events)/float64(txs))
+	if txs >= events/4 {
+		t.Errorf("%d events took %d transactions; group commit should need fewer than %d", events, txs, events/4)
+	}
+}
+
+func TestAuditLogBadEventAlone(t *testing.T) {
+	// An event that passes Validate but that the database refuses (a number
+	// beyond numeric's range) fails its own Write, not its batch's.
+	ctx := context.Background()
+	db := pgtestOpen(t)
+	log := postgres.NewAuditLog(db, postgres.AuditOptions{MaxWait: 50 * time.Millisecond})
+	defer log.Close()
+
+	const good = 30
+	errs := make([]error, good+1)
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Go(func() {
+			ev := auditEvent(auditNIK(i))
+			if i == good {
+				ev.Variables = json.RawMessage(`{"amount":1e200000}`)
+			}
+			errs[i] = log.Write(ctx, ev)
+		})
+	}
+	wg.Wait()
+	for i, err := range errs[:good] {
+		if err != nil {
+			t.Errorf("good event %d: %v", i, err)
+		}
+	}
+	var pgErr *pgconn.PgError
+	if err := errs[good]; !errors.As(err, &pgErr) || pgErr.Code != "22003" {
+		t.Errorf("bad event: err = %v, want numeric_value_out_of_range", err)
+	}
+	verifyIntact(t, log, good)
+}
+
+func TestAuditLogAppendTx(t *testing.T) {
+	ctx := context.Background()
+	db := pgtestOpen(t)
+	log := postgres.NewAuditLog(db, postgres.AuditOptions{})
+	defer log.Close()
+
+	// A change and its record: committed together.
+	change := func(code string, commit bool) *audit.Event {
+		t.Helper()
+		tx, err := db.Pool.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(ctx)
+		if _, err := tx.Exec(ctx, `INSERT INTO organisation (code, name, kind) VALUES ($1, $1, 'DONOR')`, code); err != nil {
+			t.Fatal(err)
+		}
+		ev := auditEvent(nikHead)
+		ev.Operation = "mutation createDonor"
+		if err := log.AppendTx(ctx, tx, ev); err != nil {
+			t.Fatal(err)
+		}
+		if commit {
+			if err := tx.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return ev
+	}
+	if ev := change("CSR-A", true); ev.ID != 1 {
+		t.Errorf("first AppendTx gave id %d, want 1", ev.ID)
+	}
+	// Rolled back: neither the change nor its record, and the id is not used up.
+	if ev := change("CSR-B", false); ev.ID != 2 {
+		t.Errorf("second AppendTx gave id %d, want 2", ev.ID)
+	}
+	if n := count(t, db, `SELECT count(*) FROM organisation WHERE code = 'CSR-B'`) + count(t, db, `SELECT count(*) FROM audit_event WHERE id = 2`); n != 0 {
+		t.Errorf("a rolled-back change left %d rows behind", n)
+	}
+	if ev := change("CSR-C", true); ev.ID != 2 {
+		t.Errorf("AppendTx after a rollback gave id %d, want 2 (no gap)", ev.ID)
+	}
+	verifyIntact(t, log, 2)
+
+	// Two events in one transaction chain to each other.
+	tx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := auditEvent(nikHead), auditEvent(nikSpouse)
+	if err := log.AppendTx(ctx, tx, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := log.AppendTx(ctx, tx, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if a.ID != 3 || b.ID != 4 || !bytes.Equal(b.PrevHash, a.Hash) {
+		t.Errorf("two appends in one transaction got ids %d, %d", a.ID, b.ID)
+	}
+
+	// A REPEATABLE READ transaction whose snapshot predates the newest event
+	// cannot see it: its append fails on the primary key, and the chain
+	// does not fork.
+	rr, err := db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rr.Exec(ctx, `SELECT 1 FROM audit_event LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	if err := log.Write(ctx, auditEvent(nikHead)); err != nil {
+		t.Fatal(err)
+	}
+	var pgErr *pgconn.PgError
+	if err := log.AppendTx(ctx, rr, auditEvent(nikHead)); !errors.As(err, &pgErr) || pgErr.Code != "23505" {
+		t.Errorf("AppendTx on an old snapshot = %v, want a unique violation", err)
+	}
+	rr.Rollback(ctx)
+	verifyIntact(t, log, 5)
+}
+
+func TestAuditLogInterleaved(t *testing.T) {
+	// Writes in batches and AppendTx in callers' transactions, some rolled
+	// back, all at once: one chain, whole.
+	ctx := context.Background()
+	db := pgtest.Open(t, pgtest.URL(t), postgres.WithMaxConns(16))
+	log := postgres.NewAuditLog(db, postgres.AuditOptions{})
+	defer log.Close()
+
+	const writers, writes, appenders, txs = 8, 40, 4, 30
+	var committed atomic.Int64
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range writes {
+				if err := log.Write(ctx, auditEvent(auditNIK(w*writes+i))); err != nil {
+					t.Error(err)
+					return
+				}
+				committed.Add(1)
+			}
+		})
+	}
+	for a := range appenders {
+		wg.Go(func() {
+			for i := range txs {
+				err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+					if err := log.AppendTx(ctx, tx, auditEvent(auditNIK(50000+a*txs+i))); err != nil {
+						return err
+					}
+					if i%3 == 0 {
+						return errRollback
+					}
+					return nil
+				})
+				switch {
+				case err == nil:
+					committed.Add(1)
+				case !errors.Is(err, errRollback):
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	want := committed.Load()
+	if want != writers*writes+appenders*(txs-txs/3) {
+		t.Fatalf("%d events committed, want %d", want, writers*writes+appenders*(txs-txs/3))
+	}
+	verifyIntact(t, log, want)
+}
+
+var errRollback = errors.New("roll back")
+
+func TestAuditLogClose(t *testing.T) {
+	ctx := context.Background()
+	db := pgtestOpen(t)
+	log := postgres.NewAuditLog(db, postgres.AuditOptions{MaxWait: 50 * time.Millisecond})
+
+	// Writes racing Close: each either fails or is written, none is lost.
+	var ok atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 100 {
+		wg.Go(func() {
+			if err := log.Write(ctx, auditEvent(auditNIK(i))); err == nil {
+				ok.Add(1)
+			}
+		})
+	}
+	time.Sleep(10 * time.Millisecond) // some are waiting in a batch
+	log.Close()
+	wg.Wait()
+	if n := count(t, db, `SELECT count(*) FROM audit_event`); n != ok.Load() || n == 0 {
+		t.Errorf("%d events stored, %d Writes succeeded: want them equal and not 0", n, ok.Load())
+	}
+	if err := log.Write(ctx, auditEvent(nikHead)); err == nil {
+		t.Error("Write after Close succeeded")
+	}
+	log.Close() // twice is fine
+
+	// A log closed before its first Write stops at once.
+	postgres.NewAuditLog(db, postgres.AuditOptions{}).Close()
+}
+
+func TestAuditEventAppendOnly(t *testing.T) {
+	ctx := context.Background()
+	db := pgtestOpen(t)
+	log := postgres.NewAuditLog(db, postgres.AuditOptions{})
+	defer log.Close()
+	for i := range 3 {
+		if err := log.Write(ctx, auditEvent(auditNIK(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The tests connect as the cluster's superuser: the refusal holds even
+	// for the one who could grant every privilege.
+	if n := count(t, db, `SELECT count(*) FROM pg_roles WHERE rolname = current_user AND rolsuper`); n != 1 {
+		t.Fatal("the tests do not connect as a superuser; this test proves less than it says")
+	}
+	tests := []struct {
+		name  string
+		setup string // run first, in the same transaction
+		sql   string
+	}{
+		{"update", "", `UPDATE audit_event SET purpose = 'x' WHERE id = 2`},
+		{"update all", "", `UPDATE audit_event SET actor = actor`},
+		{"delete", "", `DELETE FROM audit_event WHERE id = 3`},
+		{"delete all", "", `DELETE FROM audit_event`},
+		{"truncate", "", `TRUNCATE audit_event`},
+		// Replica mode switches ordinary triggers off; these fire ALWAYS.
+		{"update as a replica", `SET LOCAL session_replication_role = replica`, `UPDATE audit_event SET purpose = 'x'`},
+		{"delete as a replica", `SET LOCAL session_replication_role = replica`, `DELETE FROM audit_event`},
+		{"truncate as a replica", `SET LOCAL session_replication_role = replica`, `TRUNCATE audit_event`},
+	}
+	for _, tt := range tests {
+		err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+			if tt.setup != "" {
+				if _, err := tx.Exec(ctx, tt.setup); err != nil {
+					return err
+				}
+			}
+			_, err := tx.Exec(ctx, tt.sql)
+			return err
+		})
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "42501" || !strings.Contains(pgErr.Message, "audit_event is append-only") {
+			t.Errorf("%s: err = %v, want insufficient_privilege from the append-only trigger", tt.name, err)
+		}
+	}
+	verifyIntact(t, log, 3)
+
+	// Rows that break the chain's shape are refused even when inserted
+	// by hand.
+	h := `'\x` + strings.Repeat("ab", 32) + `'::bytea`
+	for name, sql := range map[string]string{
+		"a second event without prev_hash": `INSERT INTO audit_event (id, at, actor, org, operation, purpose, hash) VALUES (4, now(), 'a', 'o', 'op', '', ` + h + `)`,
+		"a first event with a prev_hash":   `INSERT INTO audit_event (id, at, actor, org, operation, purpose, prev_hash, hash) VALUES (1, now(), 'a', 'o', 'op', '', ` + h + `, ` + h + `)`,
+		"a hash that is not SHA-256":       `INSERT INTO audit_event (id, at, actor, org, operation, purpose, prev_hash, hash) VALUES (4, now(), 'a', 'o', 'op', '', ` + h + `, '\x01')`,
+		"a name for a NIK":                 `INSERT INTO audit_event (id, at, actor, org, operation, persons, purpose, prev_hash, hash) VALUES (4, now(), 'a', 'o', 'op', '{Siti}', '', ` + h + `, ` + h + `)`,
+		"a NULL among the persons":         `INSERT INTO audit_event (id, at, actor, org, operation, persons, purpose, prev_hash, hash) VALUES (4, now(), 'a', 'o', 'op', '{1904011203850001,NULL}', '', ` + h + `, ` + h + `)`,
+		"JSON null for no variables":       `INSERT INTO audit_event (id, at, actor, org, operation, variables, purpose, prev_hash, hash) VALUES (4, now(), 'a', 'o', 'op', 'null', '', ` + h + `, ` + h + `)`,
+		"no actor":                         `INSERT INTO audit_event (id, at, actor, org, operation, purpose, prev_hash, hash) VALUES (4, now(), '', 'o', 'op', '', ` + h + `, ` + h + `)`,
+	} {
+		var pgErr *pgconn.PgError
+		if _, err := db.Pool.Exec(ctx, sql); !errors.As(err, &pgErr) || pgErr.Code != "23514" {
+			t.Errorf("%s: err = %v, want a check violation", name, err)
+		}
+	}
+}
+
+func TestAuditLogTamper(t *testing.T) {
+	// Each case tampers with event 5 of 10 as a superuser who switches the
+	// append-only trigger off, then asks Verify which event is broken.
+	const setHash4 = `(SELECT hash FROM audit_event WHERE id = 4)`
+	tests := []struct {
+		name   string
+		sql    string // run with the trigger off
+		id     int64  // the event Verify must name; 0 for an intact chain
+		reason string
+	}{
+		{"at", `UPDATE audit_event SET at = at + interval '1 microsecond' WHERE id = 5`, 5, "hash does not match"},
+		{"actor", `UPDATE audit_event SET actor = 'mallory' WHERE id = 5`, 5, "hash does not match"},
+		{"org", `UPDATE audit_event SET org = 'DINSOS' WHERE id = 5`, 5, "hash does not match"},
+		{"roles", `UPDATE audit_event SET roles = roles || 'auditor'::text WHERE id = 5`, 5, "hash does not match"},
+		{"operation", `UPDATE audit_event SET operation = 'query households' WHERE id = 5`, 5, "hash does not match"},
+		// Hiding an event from a person's trail.
+		{"persons", `UPDATE audit_event SET persons = '{}' WHERE id = 5`, 5, "hash does not match"},
+		{"households", `UPDATE audit_event SET households = '{}' WHERE id = 5`, 5, "hash does not match"},
+		// Hiding that the mother's name was seen.
+		{"fields", `UPDATE audit_event SET fields = array_remove(fields, 'Person.motherName') WHERE id = 5`, 5, "hash does not match"},
+		{"variables", `UPDATE audit_event SET variables = jsonb_set(variables, '{first}', '100') WHERE id = 5`, 5, "hash does not match"},
+		{"variables removed", `UPDATE audit_event SET variables = NULL WHERE id = 5`, 5, "hash does not match"},
+		{"purpose", `UPDATE audit_event SET purpose = 'penelitian' WHERE id = 5`, 5, "hash does not match"},
+		{"prev_hash", `UPDATE audit_event SET prev_hash = (SELECT prev_hash FROM audit_event WHERE id = 4) WHERE id = 5`, 5, "hash does not match"},
+		{"hash", `UPDATE audit_event SET hash = ` + setHash4 + ` WHERE id = 5`, 5, "hash does not match"},
+		// Renumbering leaves a gap where it was.
+		{"id", `UPDATE audit_event SET id = 50 WHERE id = 5`, 6, "ids skip from 4 to 6"},
+		{"delete", `DELETE FROM audit_event WHERE id = 5`, 6, "ids skip from 4 to 6 (an event is missing)"},
+		// Removing an event and chaining the next to the one before it:
+		// the next one's hash no longer matches.
+		{"delete and relink", `DELETE FROM audit_event WHERE id = 5;
+			UPDATE audit_event SET id = id + 1000 WHERE id > 5;
+			UPDATE audit_event SET id = id - 1001 WHERE id > 1000;
+			UPDATE audit_event SET prev_hash = ` + setHash4 + ` WHERE id = 5`, 5, "hash does not match"},
+		// Writing the same values back is no tampering: no false alarm from
+		// jsonb rewriting its variables or time zones.
+		{"the same values", `UPDATE audit_event SET variables = variables::text::jsonb, at = at, roles = roles WHERE id = 5`, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			db := pgtestOpen(t)
+			log := postgres.NewAuditLog(db, postgres.AuditOptions{})
+			defer log.Close()
+			writeChain(t, db, log, 10)
+
+			tamper(t, db, tt.sql)
+			checked, broken, err := log.Verify(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case tt.id == 0 && broken != nil:
+				t.Errorf("Verify = %v, want an intact chain", broken)
+			case tt.id != 0 && (broken == nil || broken.ID != tt.id || !strings.Contains(broken.Reason, tt.reason)):
+				t.Errorf("Verify = %v (%d checked), want event %d broken: %q", broken, checked, tt.id, tt.reason)
+			case tt.id != 0 && checked != 4:
+				// Events 1 to 4 are as written, whichever event is named.
+				t.Errorf("Verify checked %d events before the break, want 4", checked)
+			}
+		})
+	}
+
+	// A tamperer who knows the scheme rewrites event 5 and recomputes its
+	// hash: event 6, which points at the old hash, gives it away.
+	t.Run("rehashed", func(t *testing.T) {
+		t.Parallel()
+		ctx := context.Background()
+		db := pgtestOpen(t)
+		log := postgres.NewAuditLog(db, postgres.AuditOptions{})
+		defer log.Close()
+		evs := writeChain(t, db, log, 10)
+		ev := evs[4]
+		ev.Purpose = "penelitian"
+		ev.Hash = ev.ComputeHash()
+		tamper(t, db, fmt.Sprintf(`UPDATE audit_event SET purpose = 'penelitian', hash = '\x%x' WHERE id = 5`, ev.Hash))
+		_, broken, err := log.Verify(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if broken == nil || broken.ID != 6 || broken.Reason != "its prev_hash does not match the hash of event 5" {
+			t.Errorf("Verify = %v, want event 6 broken: its prev_hash does not match the hash of event 5", broken)
+		}
+	})
+}
+
+// writeChain appends n events, some by AppendTx and some by Write, and
+// returns them in id order.
+func writeChain(t *testing.T, db *postgres.DB, log *postgres.AuditLog, n int) []*audit.Event {
+	t.Helper()
+	ctx := context.Background()
+	evs := make([]*audit.Event, n)
+	for i := range evs {
+		evs[i] = auditEvent(auditNIK(i))
+		if i%2 == 0 {
+			if err := log.Write(ctx, evs[i]); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error { return log.AppendTx(ctx, tx, evs[i]) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	verifyIntact(t, log, int64(n))
+	return evs
+}
+
+// tamper runs sql with the append-only trigger switched off, as the table's
+// owner or a superuser could, and commits.
+func tamper(t *testing.T, db *postgres.DB, sql string) {
+	t.Helper()
+	ctx := context.Background()
+	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_update_delete`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, sql); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `ALTER TABLE audit_event ENABLE ALWAYS TRIGGER audit_event_no_update_delete`)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("tamper: %v", err)
+	}
+}
+
+func TestAuditLogTrail(t *testing.T) {
+	ctx := context.Background()
+	db := pgtestOpen(t)
+	log := postgres.NewAuditLog(db, postgres.AuditOptions{})
+	defer log.Close()
+
+	// 25 events: A alone, B alone, then A and B together, in turn.
+	var wantA []int64
+	for i := range 25 {
+		persons := [][]string{{nikHead}, {nikSpouse}, {nikHead, nikSpouse}}[i%3]
+		ev := auditEvent(nikHead)
+		ev.Persons = persons
+		if err := log.Write(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+		if slices.Contains(persons, nikHead) {
+			wantA = append(wantA, ev.ID)
+		}
+	}
+	slices.Reverse(wantA) // newest first
+
+	var got []int64
+	page := jaring.PageRequest{First: 5}
+	for pages := 1; ; pages++ {
+		evs, more, err := log.Trail(ctx, nikHead, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range evs {
+			if !slices.Contains(ev.Persons, nikHead) {
+				t.Errorf("Trail of A returned event %d about %v", ev.ID, ev.Persons)
+			}
+			got = append(got, ev.ID)
+		}
+		if wantMore := len(got) < len(wantA); more != wantMore {
+			t.Errorf("page %d: more = %v, want %v", pages, more, wantMore)
+		}
+		if !more || pages > 10 {
+			break
+		}
+		page.After = evs[len(evs)-1].ID
+	}
+	if !slices.Equal(got, wantA) {
+		t.Errorf("Trail of A, paged = %v, want %v", got, wantA)
+	}
+
+	if evs, more, err := log.Trail(ctx, nikSingle, jaring.PageRequest{First: 5}); err != nil || len(evs) != 0 || more {
+		t.Errorf("Trail of a person never seen = %d events, more %v, %v", len(evs), more, err)
+	}
+	if evs, more, err := log.Trail(ctx, nikHead, jaring.PageRequest{First: 0}); err != nil || len(evs) != 0 || !more {
+		t.Errorf("Trail asking for 0 = %d events, more %v, %v; want none, more", len(evs), more, err)
+	}
+}
+
+func BenchmarkAuditWrite(b *testing.B) {
+	// parallelism=1 with -cpu=1 is one writer at a time: the latency of one
+	// Write. The others show group commit at work.
+	for _, p := range []int{1, 16} {
+		b.Run(fmt.Sprintf("parallelism=%d", p), func(b *testing.B) {
+			ctx := context.Background()
+			var locks lockCounter
+			db := pgtest.Open(b, pgtest.URL(b), postgres.WithTracer(&locks))
+			log := postgres.NewAuditLog(db, postgres.AuditOptions{})
+			defer log.Close()
+			var i atomic.Int64
+			b.SetParallelism(p)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if err := log.Write(ctx, auditEvent(auditNIK(int(i.Add(1))%100000))); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			b.ReportMetric(float64(b.N)/float64(max(locks.n.Load(), 1)), "events/tx")
+		})
+	}
+}
