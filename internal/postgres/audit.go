@@ -232,14 +232,64 @@ func (l *AuditLog) flush(batch []*auditRequest) {
 	}
 }
 
+// appendBatch appends evs in one transaction of two round trips: BEGIN, the
+// chain lock and the read of the newest event go together, then the insert
+// and COMMIT. The pipeline runs its statements one after another, so the
+// read's snapshot is still taken after the lock is held (see appendEvents).
 func (l *AuditLog) appendBatch(evs []*audit.Event) error {
 	ctx, cancel := context.WithTimeout(context.Background(), auditFlushTimeout)
 	defer cancel()
-	err := pgx.BeginFunc(ctx, l.db.Pool, func(tx pgx.Tx) error { return appendEvents(ctx, tx, evs) })
+	conn, err := l.db.Pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("append audit events: %w", err)
 	}
+	// A connection released inside a transaction (after an error) is closed
+	// by the pool, not reused.
+	defer conn.Release()
+
+	var lastID int64
+	var lastHash []byte
+	head := &pgx.Batch{}
+	head.Queue(`BEGIN`)
+	head.Queue(`SELECT pg_advisory_xact_lock($1)`, auditChainLock)
+	head.Queue(`SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1`).QueryRow(func(row pgx.Row) error {
+		err := row.Scan(&lastID, &lastHash)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	if err := conn.SendBatch(ctx, head).Close(); err != nil {
+		return fmt.Errorf("append audit events: take the chain lock: %w", err)
+	}
+	chain(evs, lastID, lastHash)
+	tail := &pgx.Batch{}
+	values := make([]string, len(evs))
+	args := make([]any, 0, len(evs)*13)
+	for i, e := range evs {
+		ph := make([]string, 13)
+		for j := range ph {
+			ph[j] = fmt.Sprintf("$%d", i*13+j+1)
+		}
+		values[i] = "(" + strings.Join(ph, ", ") + ")"
+		args = append(args, auditRow(e)...)
+	}
+	tail.Queue(`INSERT INTO audit_event (`+auditColumns+`) VALUES `+strings.Join(values, ", "), args...)
+	tail.Queue(`COMMIT`)
+	if err := conn.SendBatch(ctx, tail).Close(); err != nil {
+		return fmt.Errorf("append audit events: %w", err)
+	}
 	return nil
+}
+
+// chain gives evs, in order, the IDs and hashes that follow the event
+// lastID whose hash is lastHash.
+func chain(evs []*audit.Event, lastID int64, lastHash []byte) {
+	for _, e := range evs {
+		e.ID, e.PrevHash = lastID+1, bytes.Clone(lastHash)
+		e.Hash = e.ComputeHash()
+		lastID, lastHash = e.ID, e.Hash
+	}
 }
 
 // AppendTx appends ev to the chain inside tx, so that a change and its record
@@ -312,11 +362,7 @@ func appendEvents(ctx context.Context, tx pgx.Tx, evs []*audit.Event) error {
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("read newest audit event: %w", err)
 	}
-	for _, e := range evs {
-		e.ID, e.PrevHash = lastID+1, bytes.Clone(lastHash)
-		e.Hash = e.ComputeHash()
-		lastID, lastHash = e.ID, e.Hash
-	}
+	chain(evs, lastID, lastHash)
 	if len(evs) == 1 {
 		_, err = tx.Exec(ctx, `INSERT INTO audit_event (`+auditColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 			auditRow(evs[0])...)
