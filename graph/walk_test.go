@@ -50,7 +50,9 @@ func introspect(t *testing.T, e *env) *introspected {
 	_, body := e.post(t, `{ __schema { types { name kind fields { name args { name type { kind name ofType { kind name ofType { kind name } } } }
 		type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }`, nil)
 	var resp struct {
-		Data struct{ Schema struct{ Types []*itype } `json:"__schema"` }
+		Data struct {
+			Schema struct{ Types []*itype } `json:"__schema"`
+		}
 	}
 	if err := json.Unmarshal(body, &resp); err != nil {
 		t.Fatal(err)
