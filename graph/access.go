@@ -228,7 +228,7 @@ func (r *request) reveal(field string, subject any) {
 			v.householdIDs[s.HouseholdID] = true
 		}
 	case *referral.Application:
-		v.personIDs[s.ApplicantID] = true
+		v.persons[s.ApplicantNIK] = true
 	case *referral.Referral:
 		v.householdIDs[s.HouseholdID] = true
 	case *audit.Event:
@@ -238,6 +238,17 @@ func (r *request) reveal(field string, subject any) {
 		for _, kk := range s.Households {
 			v.households[kk] = true
 		}
+	}
+}
+
+// actor is who the request acts as, in the workflow and the ledger.
+func (r *request) actor() benefit.Actor {
+	return benefit.Actor{
+		Org:         r.principal.Org,
+		OrgID:       r.principal.OrgID,
+		Login:       r.principal.Subject,
+		MayOverride: r.decisions.MayRun(authz.ActionOverrideDoubleAid),
+		Scope:       r.scope,
 	}
 }
 

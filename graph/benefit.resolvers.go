@@ -61,7 +61,7 @@ func (r *mutationResolver) RecordBenefits(ctx context.Context, input []*model.Be
 	for i, in := range input {
 		inputs[i] = in.Domain()
 	}
-	results, err := r.Recorder.Record(ctx, requestFrom(ctx).principal.Org, inputs)
+	results, err := r.Recorder.Record(ctx, requestFrom(ctx).actor(), inputs)
 	if err != nil {
 		return nil, err
 	}

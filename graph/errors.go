@@ -29,8 +29,13 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			}
 		case errors.As(err, &gqlErr) && !errors.As(err, &e):
 			// gqlgen's own: a query that does not parse or validate, or an
-			// argument of the wrong shape. The caller's to fix.
-			out.Extensions = map[string]any{"code": jaring.EINVALID}
+			// argument of the wrong shape, the caller's to fix; or one that
+			// asks for too much at once.
+			code := jaring.EINVALID
+			if gqlErr.Extensions["code"] == "COMPLEXITY_LIMIT_EXCEEDED" {
+				code = jaring.ELIMIT
+			}
+			out.Extensions = map[string]any{"code": code}
 		default:
 			log.ErrorContext(ctx, "internal error", "path", out.Path.String(), "err", err)
 			out.Message = "Internal error."

@@ -43,8 +43,10 @@ type ResolverRoot interface {
 	HouseholdConnection() HouseholdConnectionResolver
 	Mutation() MutationResolver
 	Organisation() OrganisationResolver
+	Override() OverrideResolver
 	Person() PersonResolver
 	Program() ProgramResolver
+	ProgramExclusion() ProgramExclusionResolver
 	Query() QueryResolver
 	Referral() ReferralResolver
 	Region() RegionResolver
@@ -56,6 +58,7 @@ type DirectiveRoot struct {
 type ComplexityRoot struct {
 	Application struct {
 		Applicant    func(childComplexity int) int
+		ApplicantNIK func(childComplexity int) int
 		Category     func(childComplexity int) int
 		Description  func(childComplexity int) int
 		Documents    func(childComplexity int) int
@@ -101,6 +104,7 @@ type ComplexityRoot struct {
 		Household   func(childComplexity int) int
 		ID          func(childComplexity int) int
 		Kind        func(childComplexity int) int
+		Override    func(childComplexity int) int
 		Payer       func(childComplexity int) int
 		Period      func(childComplexity int) int
 		Person      func(childComplexity int) int
@@ -110,17 +114,39 @@ type ComplexityRoot struct {
 		Status      func(childComplexity int) int
 	}
 
+	BenefitConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	BenefitEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	BenefitKind struct {
-		Code  func(childComplexity int) int
-		Name  func(childComplexity int) int
-		Scope func(childComplexity int) int
+		Code      func(childComplexity int) int
+		Exclusive func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Scope     func(childComplexity int) int
 	}
 
 	BenefitResult struct {
 		Benefit     func(childComplexity int) int
+		Clashes     func(childComplexity int) int
 		Error       func(childComplexity int) int
 		ExternalRef func(childComplexity int) int
 		Status      func(childComplexity int) int
+	}
+
+	Clash struct {
+		Benefit func(childComplexity int) int
+		Rule    func(childComplexity int) int
+	}
+
+	Conflict struct {
+		Benefits func(childComplexity int) int
+		Rule     func(childComplexity int) int
 	}
 
 	Documents struct {
@@ -134,6 +160,7 @@ type ComplexityRoot struct {
 		Address        func(childComplexity int) int
 		Applications   func(childComplexity int) int
 		Benefits       func(childComplexity int, activeOn *time.Time) int
+		Conflicts      func(childComplexity int) int
 		Desil          func(childComplexity int) int
 		Head           func(childComplexity int) int
 		KK             func(childComplexity int) int
@@ -163,7 +190,15 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		RecordBenefits func(childComplexity int, input []*model.BenefitInput) int
+		AddProgramExclusion    func(childComplexity int, programA string, programB string, reason string) int
+		DecideReferral         func(childComplexity int, input model.DecisionInput) int
+		FulfilReferral         func(childComplexity int, id int64, benefit model.BenefitInput) int
+		RecordBenefits         func(childComplexity int, input []*model.BenefitInput) int
+		ReferApplication       func(childComplexity int, id int64, to []*model.ReferralTargetInput) int
+		RemoveProgramExclusion func(childComplexity int, programA string, programB string) int
+		SetKindExclusive       func(childComplexity int, kind string, exclusive bool) int
+		SubmitApplication      func(childComplexity int, input model.ApplicationInput) int
+		VerifyApplication      func(childComplexity int, id int64, documents *model.DocumentsInput) int
 	}
 
 	Organisation struct {
@@ -171,6 +206,13 @@ type ComplexityRoot struct {
 		Kind   func(childComplexity int) int
 		Name   func(childComplexity int) int
 		Region func(childComplexity int) int
+	}
+
+	Override struct {
+		At           func(childComplexity int) int
+		By           func(childComplexity int) int
+		Organisation func(childComplexity int) int
+		Reason       func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -207,17 +249,28 @@ type ComplexityRoot struct {
 		Source func(childComplexity int) int
 	}
 
+	ProgramExclusion struct {
+		ProgramA func(childComplexity int) int
+		ProgramB func(childComplexity int) int
+		Reason   func(childComplexity int) int
+	}
+
 	Query struct {
-		AuditTrail func(childComplexity int, nik string, first *int, after *string) int
-		Household  func(childComplexity int, kk string) int
-		Households func(childComplexity int, filter *model.HouseholdFilter, first *int, after *string) int
-		Kinds      func(childComplexity int) int
-		Person     func(childComplexity int, nik string) int
-		Programs   func(childComplexity int) int
-		Region     func(childComplexity int, code string) int
+		AuditTrail    func(childComplexity int, nik string, first *int, after *string) int
+		CheckAid      func(childComplexity int, kk string, nik *string, kind string, program *string, period model.PeriodInput) int
+		Exclusions    func(childComplexity int) int
+		Household     func(childComplexity int, kk string) int
+		Households    func(childComplexity int, filter *model.HouseholdFilter, first *int, after *string) int
+		Kinds         func(childComplexity int) int
+		Overrides     func(childComplexity int, first *int, after *string) int
+		Person        func(childComplexity int, nik string) int
+		Programs      func(childComplexity int) int
+		ReferralInbox func(childComplexity int, status *referral.ReferralStatus, first *int, after *string) int
+		Region        func(childComplexity int, code string) int
 	}
 
 	Referral struct {
+		AgeDays     func(childComplexity int) int
 		Application func(childComplexity int) int
 		Benefit     func(childComplexity int) int
 		CreatedAt   func(childComplexity int) int
@@ -231,11 +284,26 @@ type ComplexityRoot struct {
 		To          func(childComplexity int) int
 	}
 
+	ReferralConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	ReferralEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Region struct {
 		Code   func(childComplexity int) int
 		Level  func(childComplexity int) int
 		Name   func(childComplexity int) int
 		Parent func(childComplexity int) int
+	}
+
+	Rule struct {
+		Description func(childComplexity int) int
+		Kind        func(childComplexity int) int
 	}
 }
 
@@ -245,6 +313,7 @@ type ComplexityRoot struct {
 
 type ApplicationResolver interface {
 	Household(ctx context.Context, obj *referral.Application) (*registry.Household, error)
+
 	Applicant(ctx context.Context, obj *referral.Application) (*registry.Person, error)
 
 	Kind(ctx context.Context, obj *referral.Application) (*benefit.Kind, error)
@@ -274,15 +343,27 @@ type HouseholdResolver interface {
 	Benefits(ctx context.Context, obj *registry.Household, activeOn *time.Time) ([]*benefit.Benefit, error)
 	Applications(ctx context.Context, obj *registry.Household) ([]*referral.Application, error)
 	Referrals(ctx context.Context, obj *registry.Household) ([]*referral.Referral, error)
+	Conflicts(ctx context.Context, obj *registry.Household) ([]*model.Conflict, error)
 }
 type HouseholdConnectionResolver interface {
 	TotalCount(ctx context.Context, obj *model.HouseholdConnection) (int, error)
 }
 type MutationResolver interface {
 	RecordBenefits(ctx context.Context, input []*model.BenefitInput) ([]*benefit.Result, error)
+	SubmitApplication(ctx context.Context, input model.ApplicationInput) (*referral.Application, error)
+	VerifyApplication(ctx context.Context, id int64, documents *model.DocumentsInput) (*referral.Application, error)
+	ReferApplication(ctx context.Context, id int64, to []*model.ReferralTargetInput) (*referral.Application, error)
+	DecideReferral(ctx context.Context, input model.DecisionInput) (*referral.Referral, error)
+	FulfilReferral(ctx context.Context, id int64, benefit model.BenefitInput) (*referral.Referral, error)
+	SetKindExclusive(ctx context.Context, kind string, exclusive bool) (*benefit.Kind, error)
+	AddProgramExclusion(ctx context.Context, programA string, programB string, reason string) (*benefit.Exclusion, error)
+	RemoveProgramExclusion(ctx context.Context, programA string, programB string) (bool, error)
 }
 type OrganisationResolver interface {
 	Region(ctx context.Context, obj *jaring.Organisation) (*region.Region, error)
+}
+type OverrideResolver interface {
+	Organisation(ctx context.Context, obj *benefit.Override) (*jaring.Organisation, error)
 }
 type PersonResolver interface {
 	Household(ctx context.Context, obj *registry.Person) (*registry.Household, error)
@@ -293,6 +374,10 @@ type ProgramResolver interface {
 
 	Owner(ctx context.Context, obj *benefit.Program) (*jaring.Organisation, error)
 }
+type ProgramExclusionResolver interface {
+	ProgramA(ctx context.Context, obj *benefit.Exclusion) (*benefit.Program, error)
+	ProgramB(ctx context.Context, obj *benefit.Exclusion) (*benefit.Program, error)
+}
 type QueryResolver interface {
 	Region(ctx context.Context, code string) (*region.Region, error)
 	AuditTrail(ctx context.Context, nik string, first *int, after *string) (*model.AuditEventConnection, error)
@@ -301,6 +386,10 @@ type QueryResolver interface {
 	Household(ctx context.Context, kk string) (*registry.Household, error)
 	Person(ctx context.Context, nik string) (*registry.Person, error)
 	Households(ctx context.Context, filter *model.HouseholdFilter, first *int, after *string) (*model.HouseholdConnection, error)
+	ReferralInbox(ctx context.Context, status *referral.ReferralStatus, first *int, after *string) (*model.ReferralConnection, error)
+	CheckAid(ctx context.Context, kk string, nik *string, kind string, program *string, period model.PeriodInput) ([]*benefit.Clash, error)
+	Overrides(ctx context.Context, first *int, after *string) (*model.BenefitConnection, error)
+	Exclusions(ctx context.Context) ([]*benefit.Exclusion, error)
 }
 type ReferralResolver interface {
 	Application(ctx context.Context, obj *referral.Referral) (*referral.Application, error)
@@ -310,6 +399,8 @@ type ReferralResolver interface {
 	Program(ctx context.Context, obj *referral.Referral) (*benefit.Program, error)
 
 	Benefit(ctx context.Context, obj *referral.Referral) (*benefit.Benefit, error)
+
+	AgeDays(ctx context.Context, obj *referral.Referral) (int, error)
 }
 type RegionResolver interface {
 	Parent(ctx context.Context, obj *region.Region) (*region.Region, error)
@@ -339,6 +430,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Application.Applicant(childComplexity), true
+	case "Application.applicantNik":
+		if e.ComplexityRoot.Application.ApplicantNIK == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Application.ApplicantNIK(childComplexity), true
 	case "Application.category":
 		if e.ComplexityRoot.Application.Category == nil {
 			break
@@ -541,6 +638,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Benefit.Kind(childComplexity), true
+	case "Benefit.override":
+		if e.ComplexityRoot.Benefit.Override == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Benefit.Override(childComplexity), true
 	case "Benefit.payer":
 		if e.ComplexityRoot.Benefit.Payer == nil {
 			break
@@ -584,12 +687,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Benefit.Status(childComplexity), true
 
+	case "BenefitConnection.edges":
+		if e.ComplexityRoot.BenefitConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitConnection.Edges(childComplexity), true
+	case "BenefitConnection.pageInfo":
+		if e.ComplexityRoot.BenefitConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitConnection.PageInfo(childComplexity), true
+
+	case "BenefitEdge.cursor":
+		if e.ComplexityRoot.BenefitEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitEdge.Cursor(childComplexity), true
+	case "BenefitEdge.node":
+		if e.ComplexityRoot.BenefitEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitEdge.Node(childComplexity), true
+
 	case "BenefitKind.code":
 		if e.ComplexityRoot.BenefitKind.Code == nil {
 			break
 		}
 
 		return e.ComplexityRoot.BenefitKind.Code(childComplexity), true
+	case "BenefitKind.exclusive":
+		if e.ComplexityRoot.BenefitKind.Exclusive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitKind.Exclusive(childComplexity), true
 	case "BenefitKind.name":
 		if e.ComplexityRoot.BenefitKind.Name == nil {
 			break
@@ -609,6 +744,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BenefitResult.Benefit(childComplexity), true
+	case "BenefitResult.clashes":
+		if e.ComplexityRoot.BenefitResult.Clashes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitResult.Clashes(childComplexity), true
 	case "BenefitResult.error":
 		if e.ComplexityRoot.BenefitResult.Error == nil {
 			break
@@ -627,6 +768,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BenefitResult.Status(childComplexity), true
+
+	case "Clash.benefit":
+		if e.ComplexityRoot.Clash.Benefit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Clash.Benefit(childComplexity), true
+	case "Clash.rule":
+		if e.ComplexityRoot.Clash.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Clash.Rule(childComplexity), true
+
+	case "Conflict.benefits":
+		if e.ComplexityRoot.Conflict.Benefits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conflict.Benefits(childComplexity), true
+	case "Conflict.rule":
+		if e.ComplexityRoot.Conflict.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conflict.Rule(childComplexity), true
 
 	case "Documents.kk":
 		if e.ComplexityRoot.Documents.KK == nil {
@@ -676,6 +843,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Household.Benefits(childComplexity, args["activeOn"].(*time.Time)), true
+	case "Household.conflicts":
+		if e.ComplexityRoot.Household.Conflicts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Household.Conflicts(childComplexity), true
 	case "Household.desil":
 		if e.ComplexityRoot.Household.Desil == nil {
 			break
@@ -782,6 +955,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ItemError.Message(childComplexity), true
 
+	case "Mutation.addProgramExclusion":
+		if e.ComplexityRoot.Mutation.AddProgramExclusion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addProgramExclusion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddProgramExclusion(childComplexity, args["programA"].(string), args["programB"].(string), args["reason"].(string)), true
+	case "Mutation.decideReferral":
+		if e.ComplexityRoot.Mutation.DecideReferral == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_decideReferral_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DecideReferral(childComplexity, args["input"].(model.DecisionInput)), true
+	case "Mutation.fulfilReferral":
+		if e.ComplexityRoot.Mutation.FulfilReferral == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_fulfilReferral_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.FulfilReferral(childComplexity, args["id"].(int64), args["benefit"].(model.BenefitInput)), true
 	case "Mutation.recordBenefits":
 		if e.ComplexityRoot.Mutation.RecordBenefits == nil {
 			break
@@ -793,6 +999,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordBenefits(childComplexity, args["input"].([]*model.BenefitInput)), true
+	case "Mutation.referApplication":
+		if e.ComplexityRoot.Mutation.ReferApplication == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_referApplication_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReferApplication(childComplexity, args["id"].(int64), args["to"].([]*model.ReferralTargetInput)), true
+	case "Mutation.removeProgramExclusion":
+		if e.ComplexityRoot.Mutation.RemoveProgramExclusion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeProgramExclusion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveProgramExclusion(childComplexity, args["programA"].(string), args["programB"].(string)), true
+	case "Mutation.setKindExclusive":
+		if e.ComplexityRoot.Mutation.SetKindExclusive == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setKindExclusive_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetKindExclusive(childComplexity, args["kind"].(string), args["exclusive"].(bool)), true
+	case "Mutation.submitApplication":
+		if e.ComplexityRoot.Mutation.SubmitApplication == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitApplication_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitApplication(childComplexity, args["input"].(model.ApplicationInput)), true
+	case "Mutation.verifyApplication":
+		if e.ComplexityRoot.Mutation.VerifyApplication == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_verifyApplication_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.VerifyApplication(childComplexity, args["id"].(int64), args["documents"].(*model.DocumentsInput)), true
 
 	case "Organisation.code":
 		if e.ComplexityRoot.Organisation.Code == nil {
@@ -818,6 +1079,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organisation.Region(childComplexity), true
+
+	case "Override.at":
+		if e.ComplexityRoot.Override.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Override.At(childComplexity), true
+	case "Override.by":
+		if e.ComplexityRoot.Override.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Override.By(childComplexity), true
+	case "Override.organisation":
+		if e.ComplexityRoot.Override.Organisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Override.Organisation(childComplexity), true
+	case "Override.reason":
+		if e.ComplexityRoot.Override.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Override.Reason(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -960,6 +1246,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Program.Source(childComplexity), true
 
+	case "ProgramExclusion.programA":
+		if e.ComplexityRoot.ProgramExclusion.ProgramA == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramExclusion.ProgramA(childComplexity), true
+	case "ProgramExclusion.programB":
+		if e.ComplexityRoot.ProgramExclusion.ProgramB == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramExclusion.ProgramB(childComplexity), true
+	case "ProgramExclusion.reason":
+		if e.ComplexityRoot.ProgramExclusion.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramExclusion.Reason(childComplexity), true
+
 	case "Query.auditTrail":
 		if e.ComplexityRoot.Query.AuditTrail == nil {
 			break
@@ -971,6 +1276,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AuditTrail(childComplexity, args["nik"].(string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.checkAid":
+		if e.ComplexityRoot.Query.CheckAid == nil {
+			break
+		}
+
+		args, err := ec.field_Query_checkAid_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CheckAid(childComplexity, args["kk"].(string), args["nik"].(*string), args["kind"].(string), args["program"].(*string), args["period"].(model.PeriodInput)), true
+	case "Query.exclusions":
+		if e.ComplexityRoot.Query.Exclusions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Exclusions(childComplexity), true
 	case "Query.household":
 		if e.ComplexityRoot.Query.Household == nil {
 			break
@@ -1000,6 +1322,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Kinds(childComplexity), true
+	case "Query.overrides":
+		if e.ComplexityRoot.Query.Overrides == nil {
+			break
+		}
+
+		args, err := ec.field_Query_overrides_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Overrides(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.person":
 		if e.ComplexityRoot.Query.Person == nil {
 			break
@@ -1017,6 +1350,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Programs(childComplexity), true
+	case "Query.referralInbox":
+		if e.ComplexityRoot.Query.ReferralInbox == nil {
+			break
+		}
+
+		args, err := ec.field_Query_referralInbox_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ReferralInbox(childComplexity, args["status"].(*referral.ReferralStatus), args["first"].(*int), args["after"].(*string)), true
 	case "Query.region":
 		if e.ComplexityRoot.Query.Region == nil {
 			break
@@ -1029,6 +1373,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Region(childComplexity, args["code"].(string)), true
 
+	case "Referral.ageDays":
+		if e.ComplexityRoot.Referral.AgeDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.AgeDays(childComplexity), true
 	case "Referral.application":
 		if e.ComplexityRoot.Referral.Application == nil {
 			break
@@ -1096,6 +1446,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Referral.To(childComplexity), true
 
+	case "ReferralConnection.edges":
+		if e.ComplexityRoot.ReferralConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReferralConnection.Edges(childComplexity), true
+	case "ReferralConnection.pageInfo":
+		if e.ComplexityRoot.ReferralConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReferralConnection.PageInfo(childComplexity), true
+
+	case "ReferralEdge.cursor":
+		if e.ComplexityRoot.ReferralEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReferralEdge.Cursor(childComplexity), true
+	case "ReferralEdge.node":
+		if e.ComplexityRoot.ReferralEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReferralEdge.Node(childComplexity), true
+
 	case "Region.code":
 		if e.ComplexityRoot.Region.Code == nil {
 			break
@@ -1121,6 +1497,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Region.Parent(childComplexity), true
 
+	case "Rule.description":
+		if e.ComplexityRoot.Rule.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rule.Description(childComplexity), true
+	case "Rule.kind":
+		if e.ComplexityRoot.Rule.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rule.Kind(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -1129,9 +1518,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
+		ec.unmarshalInputApplicationInput,
 		ec.unmarshalInputBenefitInput,
+		ec.unmarshalInputDecisionInput,
+		ec.unmarshalInputDocumentsInput,
 		ec.unmarshalInputHouseholdFilter,
 		ec.unmarshalInputPeriodInput,
+		ec.unmarshalInputReferralTargetInput,
 	)
 	first := true
 
@@ -1206,7 +1599,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/audit.graphqls" "schema/benefit.graphqls" "schema/household.graphqls" "schema/referral.graphqls" "schema/schema.graphqls"
+//go:embed "schema/audit.graphqls" "schema/benefit.graphqls" "schema/household.graphqls" "schema/referral.graphqls" "schema/rules.graphqls" "schema/schema.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1222,6 +1615,7 @@ var sources = []*ast.Source{
 	{Name: "schema/benefit.graphqls", Input: sourceData("schema/benefit.graphqls"), BuiltIn: false},
 	{Name: "schema/household.graphqls", Input: sourceData("schema/household.graphqls"), BuiltIn: false},
 	{Name: "schema/referral.graphqls", Input: sourceData("schema/referral.graphqls"), BuiltIn: false},
+	{Name: "schema/rules.graphqls", Input: sourceData("schema/rules.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -1238,6 +1632,8 @@ func (ec *executionContext) childFields_Application(ctx context.Context, field g
 		return ec.fieldContext_Application_number(ctx, field)
 	case "household":
 		return ec.fieldContext_Application_household(ctx, field)
+	case "applicantNik":
+		return ec.fieldContext_Application_applicantNik(ctx, field)
 	case "applicant":
 		return ec.fieldContext_Application_applicant(ctx, field)
 	case "type":
@@ -1338,8 +1734,30 @@ func (ec *executionContext) childFields_Benefit(ctx context.Context, field graph
 		return ec.fieldContext_Benefit_externalRef(ctx, field)
 	case "recordedAt":
 		return ec.fieldContext_Benefit_recordedAt(ctx, field)
+	case "override":
+		return ec.fieldContext_Benefit_override(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Benefit", field.Name)
+}
+
+func (ec *executionContext) childFields_BenefitConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_BenefitConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_BenefitConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BenefitConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_BenefitEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_BenefitEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_BenefitEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BenefitEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_BenefitKind(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1350,6 +1768,8 @@ func (ec *executionContext) childFields_BenefitKind(ctx context.Context, field g
 		return ec.fieldContext_BenefitKind_name(ctx, field)
 	case "scope":
 		return ec.fieldContext_BenefitKind_scope(ctx, field)
+	case "exclusive":
+		return ec.fieldContext_BenefitKind_exclusive(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BenefitKind", field.Name)
 }
@@ -1364,8 +1784,30 @@ func (ec *executionContext) childFields_BenefitResult(ctx context.Context, field
 		return ec.fieldContext_BenefitResult_benefit(ctx, field)
 	case "error":
 		return ec.fieldContext_BenefitResult_error(ctx, field)
+	case "clashes":
+		return ec.fieldContext_BenefitResult_clashes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BenefitResult", field.Name)
+}
+
+func (ec *executionContext) childFields_Clash(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "benefit":
+		return ec.fieldContext_Clash_benefit(ctx, field)
+	case "rule":
+		return ec.fieldContext_Clash_rule(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Clash", field.Name)
+}
+
+func (ec *executionContext) childFields_Conflict(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "benefits":
+		return ec.fieldContext_Conflict_benefits(ctx, field)
+	case "rule":
+		return ec.fieldContext_Conflict_rule(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Conflict", field.Name)
 }
 
 func (ec *executionContext) childFields_Documents(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1408,6 +1850,8 @@ func (ec *executionContext) childFields_Household(ctx context.Context, field gra
 		return ec.fieldContext_Household_applications(ctx, field)
 	case "referrals":
 		return ec.fieldContext_Household_referrals(ctx, field)
+	case "conflicts":
+		return ec.fieldContext_Household_conflicts(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Household", field.Name)
 }
@@ -1458,6 +1902,20 @@ func (ec *executionContext) childFields_Organisation(ctx context.Context, field 
 		return ec.fieldContext_Organisation_region(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Organisation", field.Name)
+}
+
+func (ec *executionContext) childFields_Override(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "reason":
+		return ec.fieldContext_Override_reason(ctx, field)
+	case "by":
+		return ec.fieldContext_Override_by(ctx, field)
+	case "organisation":
+		return ec.fieldContext_Override_organisation(ctx, field)
+	case "at":
+		return ec.fieldContext_Override_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Override", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1528,6 +1986,18 @@ func (ec *executionContext) childFields_Program(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Program", field.Name)
 }
 
+func (ec *executionContext) childFields_ProgramExclusion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "programA":
+		return ec.fieldContext_ProgramExclusion_programA(ctx, field)
+	case "programB":
+		return ec.fieldContext_ProgramExclusion_programB(ctx, field)
+	case "reason":
+		return ec.fieldContext_ProgramExclusion_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProgramExclusion", field.Name)
+}
+
 func (ec *executionContext) childFields_Referral(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1552,8 +2022,30 @@ func (ec *executionContext) childFields_Referral(ctx context.Context, field grap
 		return ec.fieldContext_Referral_createdAt(ctx, field)
 	case "decidedAt":
 		return ec.fieldContext_Referral_decidedAt(ctx, field)
+	case "ageDays":
+		return ec.fieldContext_Referral_ageDays(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Referral", field.Name)
+}
+
+func (ec *executionContext) childFields_ReferralConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ReferralConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ReferralConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReferralConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ReferralEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ReferralEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ReferralEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReferralEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Region(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1568,6 +2060,16 @@ func (ec *executionContext) childFields_Region(ctx context.Context, field graphq
 		return ec.fieldContext_Region_parent(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Region", field.Name)
+}
+
+func (ec *executionContext) childFields_Rule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_Rule_kind(ctx, field)
+	case "description":
+		return ec.fieldContext_Rule_description(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Rule", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1700,6 +2202,72 @@ func (ec *executionContext) field_Household_benefits_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_addProgramExclusion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "programA",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["programA"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "programB",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["programB"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_decideReferral_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DecisionInput, error) {
+			return ec.unmarshalNDecisionInput2githubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐDecisionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_fulfilReferral_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int64, error) {
+			return ec.unmarshalNID2int64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "benefit",
+		func(ctx context.Context, v any) (model.BenefitInput, error) {
+			return ec.unmarshalNBenefitInput2githubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐBenefitInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["benefit"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_recordBenefits_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1711,6 +2279,108 @@ func (ec *executionContext) field_Mutation_recordBenefits_args(ctx context.Conte
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_referApplication_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int64, error) {
+			return ec.unmarshalNID2int64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) ([]*model.ReferralTargetInput, error) {
+			return ec.unmarshalNReferralTargetInput2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐReferralTargetInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removeProgramExclusion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "programA",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["programA"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "programB",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["programB"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setKindExclusive_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "exclusive",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["exclusive"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_submitApplication_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ApplicationInput, error) {
+			return ec.unmarshalNApplicationInput2githubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐApplicationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_verifyApplication_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int64, error) {
+			return ec.unmarshalNID2int64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "documents",
+		func(ctx context.Context, v any) (*model.DocumentsInput, error) {
+			return ec.unmarshalODocumentsInput2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐDocumentsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["documents"] = arg1
 	return args, nil
 }
 
@@ -1772,6 +2442,52 @@ func (ec *executionContext) field_Query_auditTrail_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_checkAid_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kk",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kk"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "nik",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["nik"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "program",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["program"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "period",
+		func(ctx context.Context, v any) (model.PeriodInput, error) {
+			return ec.unmarshalNPeriodInput2githubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐPeriodInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["period"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_household_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1816,6 +2532,28 @@ func (ec *executionContext) field_Query_households_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_overrides_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_person_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1827,6 +2565,36 @@ func (ec *executionContext) field_Query_person_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["nik"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_referralInbox_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*referral.ReferralStatus, error) {
+			return ec.unmarshalOReferralStatus2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋreferralᚐReferralStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -1982,6 +2750,29 @@ func (ec *executionContext) fieldContext_Application_household(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Application_applicantNik(ctx context.Context, field graphql.CollectedField, obj *referral.Application) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Application_applicantNik(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApplicantNIK, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Application_applicantNik(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Application", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Application_applicant(ctx context.Context, field graphql.CollectedField, obj *referral.Application) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1995,10 +2786,10 @@ func (ec *executionContext) _Application_applicant(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *registry.Person) graphql.Marshaler {
-			return ec.marshalNPerson2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐPerson(ctx, selections, v)
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐPerson(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Application_applicant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2982,6 +3773,157 @@ func (ec *executionContext) fieldContext_Benefit_recordedAt(_ context.Context, f
 	return graphql.NewScalarFieldContext("Benefit", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _Benefit_override(ctx context.Context, field graphql.CollectedField, obj *benefit.Benefit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Benefit_override(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Override, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *benefit.Override) graphql.Marshaler {
+			return ec.marshalOOverride2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐOverride(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Benefit_override(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Benefit",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Override(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BenefitConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.BenefitConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BenefitConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BenefitEdge) graphql.Marshaler {
+			return ec.marshalNBenefitEdge2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐBenefitEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BenefitConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BenefitConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BenefitEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BenefitConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.BenefitConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BenefitConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BenefitConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BenefitConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BenefitEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.BenefitEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BenefitEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *benefit.Benefit) graphql.Marshaler {
+			return ec.marshalNBenefit2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐBenefit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BenefitEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BenefitEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Benefit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BenefitEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.BenefitEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BenefitEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BenefitEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BenefitEdge", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _BenefitKind_code(ctx context.Context, field graphql.CollectedField, obj *benefit.Kind) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3049,6 +3991,29 @@ func (ec *executionContext) _BenefitKind_scope(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_BenefitKind_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BenefitKind", field, false, false, errors.New("field of type Scope does not have child fields"))
+}
+
+func (ec *executionContext) _BenefitKind_exclusive(ctx context.Context, field graphql.CollectedField, obj *benefit.Kind) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BenefitKind_exclusive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Exclusive, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BenefitKind_exclusive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BenefitKind", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
 func (ec *executionContext) _BenefitResult_externalRef(ctx context.Context, field graphql.CollectedField, obj *benefit.Result) (ret graphql.Marshaler) {
@@ -3156,6 +4121,166 @@ func (ec *executionContext) fieldContext_BenefitResult_error(_ context.Context, 
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ItemError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BenefitResult_clashes(ctx context.Context, field graphql.CollectedField, obj *benefit.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BenefitResult_clashes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Clashes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []benefit.Clash) graphql.Marshaler {
+			return ec.marshalNClash2ᚕgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐClashᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BenefitResult_clashes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BenefitResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Clash(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Clash_benefit(ctx context.Context, field graphql.CollectedField, obj *benefit.Clash) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Clash_benefit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Benefit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *benefit.Benefit) graphql.Marshaler {
+			return ec.marshalNBenefit2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐBenefit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Clash_benefit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Clash",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Benefit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Clash_rule(ctx context.Context, field graphql.CollectedField, obj *benefit.Clash) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Clash_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v benefit.Rule) graphql.Marshaler {
+			return ec.marshalNRule2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐRule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Clash_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Clash",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rule(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Conflict_benefits(ctx context.Context, field graphql.CollectedField, obj *model.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Conflict_benefits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Benefits, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*benefit.Benefit) graphql.Marshaler {
+			return ec.marshalNBenefit2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐBenefitᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Conflict_benefits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Conflict",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Benefit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Conflict_rule(ctx context.Context, field graphql.CollectedField, obj *model.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Conflict_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *benefit.Rule) graphql.Marshaler {
+			return ec.marshalNRule2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐRule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Conflict_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Conflict",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rule(ctx, field)
 		},
 	}
 	return fc, nil
@@ -3595,6 +4720,38 @@ func (ec *executionContext) fieldContext_Household_referrals(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Household_conflicts(ctx context.Context, field graphql.CollectedField, obj *registry.Household) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Household_conflicts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Household().Conflicts(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Conflict) graphql.Marshaler {
+			return ec.marshalNConflict2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐConflictᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Household_conflicts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Household",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conflict(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _HouseholdConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.HouseholdConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3850,6 +5007,358 @@ func (ec *executionContext) fieldContext_Mutation_recordBenefits(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_submitApplication(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitApplication(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitApplication(ctx, fc.Args["input"].(model.ApplicationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *referral.Application) graphql.Marshaler {
+			return ec.marshalNApplication2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋreferralᚐApplication(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitApplication(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Application(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitApplication_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_verifyApplication(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_verifyApplication(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().VerifyApplication(ctx, fc.Args["id"].(int64), fc.Args["documents"].(*model.DocumentsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *referral.Application) graphql.Marshaler {
+			return ec.marshalNApplication2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋreferralᚐApplication(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_verifyApplication(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Application(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_verifyApplication_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_referApplication(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_referApplication(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReferApplication(ctx, fc.Args["id"].(int64), fc.Args["to"].([]*model.ReferralTargetInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *referral.Application) graphql.Marshaler {
+			return ec.marshalNApplication2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋreferralᚐApplication(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_referApplication(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Application(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_referApplication_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_decideReferral(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_decideReferral(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DecideReferral(ctx, fc.Args["input"].(model.DecisionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *referral.Referral) graphql.Marshaler {
+			return ec.marshalNReferral2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋreferralᚐReferral(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_decideReferral(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Referral(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_decideReferral_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_fulfilReferral(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_fulfilReferral(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().FulfilReferral(ctx, fc.Args["id"].(int64), fc.Args["benefit"].(model.BenefitInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *referral.Referral) graphql.Marshaler {
+			return ec.marshalNReferral2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋreferralᚐReferral(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_fulfilReferral(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Referral(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_fulfilReferral_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setKindExclusive(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setKindExclusive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetKindExclusive(ctx, fc.Args["kind"].(string), fc.Args["exclusive"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *benefit.Kind) graphql.Marshaler {
+			return ec.marshalNBenefitKind2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setKindExclusive(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BenefitKind(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setKindExclusive_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addProgramExclusion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addProgramExclusion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddProgramExclusion(ctx, fc.Args["programA"].(string), fc.Args["programB"].(string), fc.Args["reason"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *benefit.Exclusion) graphql.Marshaler {
+			return ec.marshalNProgramExclusion2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐExclusion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addProgramExclusion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProgramExclusion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addProgramExclusion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeProgramExclusion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeProgramExclusion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveProgramExclusion(ctx, fc.Args["programA"].(string), fc.Args["programB"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeProgramExclusion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeProgramExclusion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Organisation_code(ctx context.Context, field graphql.CollectedField, obj *jaring.Organisation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3949,6 +5458,107 @@ func (ec *executionContext) fieldContext_Organisation_region(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Override_reason(ctx context.Context, field graphql.CollectedField, obj *benefit.Override) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Override_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Override_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Override", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Override_by(ctx context.Context, field graphql.CollectedField, obj *benefit.Override) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Override_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.By, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Override_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Override", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Override_organisation(ctx context.Context, field graphql.CollectedField, obj *benefit.Override) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Override_organisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Override().Organisation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *jaring.Organisation) graphql.Marshaler {
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋjaringᚐOrganisation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Override_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Override",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organisation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Override_at(ctx context.Context, field graphql.CollectedField, obj *benefit.Override) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Override_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Override_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Override", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
@@ -4505,6 +6115,93 @@ func (ec *executionContext) fieldContext_Program_owner(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _ProgramExclusion_programA(ctx context.Context, field graphql.CollectedField, obj *benefit.Exclusion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramExclusion_programA(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProgramExclusion().ProgramA(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *benefit.Program) graphql.Marshaler {
+			return ec.marshalNProgram2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐProgram(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramExclusion_programA(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgramExclusion",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Program(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProgramExclusion_programB(ctx context.Context, field graphql.CollectedField, obj *benefit.Exclusion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramExclusion_programB(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProgramExclusion().ProgramB(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *benefit.Program) graphql.Marshaler {
+			return ec.marshalNProgram2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐProgram(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramExclusion_programB(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgramExclusion",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Program(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProgramExclusion_reason(ctx context.Context, field graphql.CollectedField, obj *benefit.Exclusion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramExclusion_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramExclusion_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgramExclusion", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Query_region(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4785,6 +6482,170 @@ func (ec *executionContext) fieldContext_Query_households(ctx context.Context, f
 	if fc.Args, err = ec.field_Query_households_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_referralInbox(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_referralInbox(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ReferralInbox(ctx, fc.Args["status"].(*referral.ReferralStatus), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReferralConnection) graphql.Marshaler {
+			return ec.marshalNReferralConnection2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐReferralConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_referralInbox(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReferralConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_referralInbox_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_checkAid(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_checkAid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CheckAid(ctx, fc.Args["kk"].(string), fc.Args["nik"].(*string), fc.Args["kind"].(string), fc.Args["program"].(*string), fc.Args["period"].(model.PeriodInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*benefit.Clash) graphql.Marshaler {
+			return ec.marshalOClash2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐClashᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_checkAid(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Clash(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_checkAid_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_overrides(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_overrides(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Overrides(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BenefitConnection) graphql.Marshaler {
+			return ec.marshalNBenefitConnection2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐBenefitConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_overrides(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BenefitConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_overrides_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_exclusions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_exclusions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Exclusions(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*benefit.Exclusion) graphql.Marshaler {
+			return ec.marshalNProgramExclusion2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐExclusionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_exclusions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProgramExclusion(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -5172,6 +7033,148 @@ func (ec *executionContext) fieldContext_Referral_decidedAt(_ context.Context, f
 	return graphql.NewScalarFieldContext("Referral", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _Referral_ageDays(ctx context.Context, field graphql.CollectedField, obj *referral.Referral) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Referral_ageDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Referral().AgeDays(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Referral_ageDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Referral", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ReferralConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ReferralConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReferralConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ReferralEdge) graphql.Marshaler {
+			return ec.marshalNReferralEdge2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐReferralEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReferralConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReferralConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReferralEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReferralConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ReferralConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReferralConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReferralConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReferralConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReferralEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ReferralEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReferralEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *referral.Referral) graphql.Marshaler {
+			return ec.marshalNReferral2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋreferralᚐReferral(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReferralEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReferralEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Referral(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReferralEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ReferralEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReferralEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReferralEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReferralEdge", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Region_code(ctx context.Context, field graphql.CollectedField, obj *region.Region) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5271,6 +7274,52 @@ func (ec *executionContext) fieldContext_Region_parent(_ context.Context, field 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Rule_kind(ctx context.Context, field graphql.CollectedField, obj *benefit.Rule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rule_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v benefit.RuleKind) graphql.Marshaler {
+			return ec.marshalNRuleKind2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐRuleKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rule_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rule", field, false, false, errors.New("field of type RuleKind does not have child fields"))
+}
+
+func (ec *executionContext) _Rule_description(ctx context.Context, field graphql.CollectedField, obj *benefit.Rule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rule_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rule_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rule", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -6332,6 +8381,78 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputApplicationInput(ctx context.Context, obj any) (model.ApplicationInput, error) {
+	var it model.ApplicationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"applicantNik", "kk", "type", "category", "kind", "description", "documents"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "applicantNik":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("applicantNik"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApplicantNik = data
+		case "kk":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kk"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kk = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNApplicationType2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋreferralᚐApplicationType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "documents":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("documents"))
+			data, err := ec.unmarshalNDocumentsInput2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐDocumentsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Documents = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputBenefitInput(ctx context.Context, obj any) (model.BenefitInput, error) {
 	var it model.BenefitInput
 	if obj == nil {
@@ -6343,7 +8464,7 @@ func (ec *executionContext) unmarshalInputBenefitInput(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"kk", "nik", "program", "kind", "source", "payer", "amount", "period", "channel", "externalRef"}
+	fieldsInOrder := [...]string{"kk", "nik", "program", "kind", "source", "payer", "amount", "period", "channel", "externalRef", "override"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -6420,6 +8541,115 @@ func (ec *executionContext) unmarshalInputBenefitInput(ctx context.Context, obj 
 				return it, err
 			}
 			it.ExternalRef = data
+		case "override":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("override"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Override = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputDecisionInput(ctx context.Context, obj any) (model.DecisionInput, error) {
+	var it model.DecisionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"referral", "decision", "reason", "benefit"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "referral":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("referral"))
+			data, err := ec.unmarshalNID2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Referral = data
+		case "decision":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decision"))
+			data, err := ec.unmarshalNDecision2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋreferralᚐDecision(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Decision = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "benefit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("benefit"))
+			data, err := ec.unmarshalOBenefitInput2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐBenefitInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Benefit = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputDocumentsInput(ctx context.Context, obj any) (model.DocumentsInput, error) {
+	var it model.DocumentsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"ktp", "kk", "sktm", "register"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "ktp":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ktp"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ktp = data
+		case "kk":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kk"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kk = data
+		case "sktm":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sktm"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sktm = data
+		case "register":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("register"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Register = data
 		}
 	}
 	return it, nil
@@ -6506,6 +8736,43 @@ func (ec *executionContext) unmarshalInputPeriodInput(ctx context.Context, obj a
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputReferralTargetInput(ctx context.Context, obj any) (model.ReferralTargetInput, error) {
+	var it model.ReferralTargetInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"organisation", "program"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "organisation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organisation"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Organisation = data
+		case "program":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("program"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Program = data
+		}
+	}
+	return it, nil
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -6574,6 +8841,11 @@ func (ec *executionContext) _Application(ctx context.Context, sel ast.SelectionS
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "applicantNik":
+			out.Values[i] = ec._Application_applicantNik(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "applicant":
 			field := field
 
@@ -6584,7 +8856,7 @@ func (ec *executionContext) _Application(ctx context.Context, sel ast.SelectionS
 					}
 				}()
 				res = ec._Application_applicant(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -7226,6 +9498,97 @@ func (ec *executionContext) _Benefit(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "override":
+			out.Values[i] = ec._Benefit_override(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var benefitConnectionImplementors = []string{"BenefitConnection"}
+
+func (ec *executionContext) _BenefitConnection(ctx context.Context, sel ast.SelectionSet, obj *model.BenefitConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, benefitConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BenefitConnection")
+		case "edges":
+			out.Values[i] = ec._BenefitConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._BenefitConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var benefitEdgeImplementors = []string{"BenefitEdge"}
+
+func (ec *executionContext) _BenefitEdge(ctx context.Context, sel ast.SelectionSet, obj *model.BenefitEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, benefitEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BenefitEdge")
+		case "node":
+			out.Values[i] = ec._BenefitEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._BenefitEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -7271,6 +9634,11 @@ func (ec *executionContext) _BenefitKind(ctx context.Context, sel ast.SelectionS
 			}
 		case "scope":
 			out.Values[i] = ec._BenefitKind_scope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exclusive":
+			out.Values[i] = ec._BenefitKind_exclusive(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -7360,6 +9728,97 @@ func (ec *executionContext) _BenefitResult(ctx context.Context, sel ast.Selectio
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "clashes":
+			out.Values[i] = ec._BenefitResult_clashes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var clashImplementors = []string{"Clash"}
+
+func (ec *executionContext) _Clash(ctx context.Context, sel ast.SelectionSet, obj *benefit.Clash) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, clashImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Clash")
+		case "benefit":
+			out.Values[i] = ec._Clash_benefit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rule":
+			out.Values[i] = ec._Clash_rule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var conflictImplementors = []string{"Conflict"}
+
+func (ec *executionContext) _Conflict(ctx context.Context, sel ast.SelectionSet, obj *model.Conflict) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, conflictImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Conflict")
+		case "benefits":
+			out.Values[i] = ec._Conflict_benefits(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rule":
+			out.Values[i] = ec._Conflict_rule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -7704,6 +10163,44 @@ func (ec *executionContext) _Household(ctx context.Context, sel ast.SelectionSet
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "conflicts":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Household_conflicts(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -7924,6 +10421,62 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "submitApplication":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitApplication(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "verifyApplication":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_verifyApplication(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "referApplication":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_referApplication(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "decideReferral":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_decideReferral(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fulfilReferral":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_fulfilReferral(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setKindExclusive":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setKindExclusive(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addProgramExclusion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addProgramExclusion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeProgramExclusion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeProgramExclusion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8010,6 +10563,92 @@ func (ec *executionContext) _Organisation(ctx context.Context, sel ast.Selection
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var overrideImplementors = []string{"Override"}
+
+func (ec *executionContext) _Override(ctx context.Context, sel ast.SelectionSet, obj *benefit.Override) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, overrideImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Override")
+		case "reason":
+			out.Values[i] = ec._Override_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "by":
+			out.Values[i] = ec._Override_by(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organisation":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Override_organisation(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "at":
+			out.Values[i] = ec._Override_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8405,6 +11044,120 @@ func (ec *executionContext) _Program(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var programExclusionImplementors = []string{"ProgramExclusion"}
+
+func (ec *executionContext) _ProgramExclusion(ctx context.Context, sel ast.SelectionSet, obj *benefit.Exclusion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, programExclusionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProgramExclusion")
+		case "programA":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ProgramExclusion_programA(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "programB":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ProgramExclusion_programB(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "reason":
+			out.Values[i] = ec._ProgramExclusion_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -8567,6 +11320,94 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_households(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "referralInbox":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_referralInbox(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "checkAid":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_checkAid(ctx, field)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "overrides":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_overrides(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "exclusions":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_exclusions(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -8879,6 +11720,130 @@ func (ec *executionContext) _Referral(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "ageDays":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Referral_ageDays(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var referralConnectionImplementors = []string{"ReferralConnection"}
+
+func (ec *executionContext) _ReferralConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ReferralConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, referralConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReferralConnection")
+		case "edges":
+			out.Values[i] = ec._ReferralConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ReferralConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var referralEdgeImplementors = []string{"ReferralEdge"}
+
+func (ec *executionContext) _ReferralEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ReferralEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, referralEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReferralEdge")
+		case "node":
+			out.Values[i] = ec._ReferralEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._ReferralEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8965,6 +11930,49 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var ruleImplementors = []string{"Rule"}
+
+func (ec *executionContext) _Rule(ctx context.Context, sel ast.SelectionSet, obj *benefit.Rule) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ruleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Rule")
+		case "kind":
+			out.Values[i] = ec._Rule_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._Rule_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9404,6 +12412,11 @@ func (ec *executionContext) marshalNApplication2ᚖgithubᚗcomᚋjaringᚑidᚋ
 	return ec._Application(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNApplicationInput2githubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐApplicationInput(ctx context.Context, v any) (model.ApplicationInput, error) {
+	res, err := ec.unmarshalInputApplicationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNApplicationStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋreferralᚐApplicationStatus(ctx context.Context, v any) (referral.ApplicationStatus, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := referral.ApplicationStatus(tmp)
@@ -9498,6 +12511,47 @@ func (ec *executionContext) marshalNBenefit2ᚖgithubᚗcomᚋjaringᚑidᚋjari
 		return graphql.Null
 	}
 	return ec._Benefit(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBenefitConnection2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐBenefitConnection(ctx context.Context, sel ast.SelectionSet, v *model.BenefitConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._BenefitConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBenefitEdge2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐBenefitEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BenefitEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBenefitEdge2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐBenefitEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBenefitEdge2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐBenefitEdge(ctx context.Context, sel ast.SelectionSet, v *model.BenefitEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._BenefitEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNBenefitInput2githubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐBenefitInput(ctx context.Context, v any) (model.BenefitInput, error) {
+	res, err := ec.unmarshalInputBenefitInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNBenefitInput2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐBenefitInputᚄ(ctx context.Context, v any) ([]*model.BenefitInput, error) {
@@ -9604,6 +12658,62 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNClash2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐClash(ctx context.Context, sel ast.SelectionSet, v benefit.Clash) graphql.Marshaler {
+	return ec._Clash(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNClash2ᚕgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐClashᚄ(ctx context.Context, sel ast.SelectionSet, v []benefit.Clash) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNClash2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐClash(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNClash2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐClash(ctx context.Context, sel ast.SelectionSet, v *benefit.Clash) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Clash(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNConflict2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐConflictᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Conflict) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNConflict2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐConflict(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNConflict2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐConflict(ctx context.Context, sel ast.SelectionSet, v *model.Conflict) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Conflict(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNDate2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := model.UnmarshalDate(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -9620,8 +12730,35 @@ func (ec *executionContext) marshalNDate2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) unmarshalNDecision2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋreferralᚐDecision(ctx context.Context, v any) (referral.Decision, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := referral.Decision(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDecision2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋreferralᚐDecision(ctx context.Context, sel ast.SelectionSet, v referral.Decision) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNDecisionInput2githubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐDecisionInput(ctx context.Context, v any) (model.DecisionInput, error) {
+	res, err := ec.unmarshalInputDecisionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNDocuments2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋreferralᚐDocuments(ctx context.Context, sel ast.SelectionSet, v referral.Documents) graphql.Marshaler {
 	return ec._Documents(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNDocumentsInput2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐDocumentsInput(ctx context.Context, v any) (*model.DocumentsInput, error) {
+	res, err := ec.unmarshalInputDocumentsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNErrorCode2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋjaringᚐCode(ctx context.Context, v any) (jaring.Code, error) {
@@ -9777,6 +12914,11 @@ func (ec *executionContext) marshalNPeriod2githubᚗcomᚋjaringᚑidᚋjaring�
 	return ec._Period(ctx, sel, &v)
 }
 
+func (ec *executionContext) unmarshalNPeriodInput2githubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐPeriodInput(ctx context.Context, v any) (model.PeriodInput, error) {
+	res, err := ec.unmarshalInputPeriodInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNPeriodInput2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐPeriodInput(ctx context.Context, v any) (*model.PeriodInput, error) {
 	res, err := ec.unmarshalInputPeriodInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -9834,6 +12976,32 @@ func (ec *executionContext) marshalNProgram2ᚖgithubᚗcomᚋjaringᚑidᚋjari
 	return ec._Program(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNProgramExclusion2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐExclusionᚄ(ctx context.Context, sel ast.SelectionSet, v []*benefit.Exclusion) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProgramExclusion2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐExclusion(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProgramExclusion2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐExclusion(ctx context.Context, sel ast.SelectionSet, v *benefit.Exclusion) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ProgramExclusion(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRecordStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐResultStatus(ctx context.Context, v any) (benefit.ResultStatus, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := benefit.ResultStatus(tmp)
@@ -9877,6 +13045,42 @@ func (ec *executionContext) marshalNReferral2ᚖgithubᚗcomᚋjaringᚑidᚋjar
 	return ec._Referral(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNReferralConnection2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐReferralConnection(ctx context.Context, sel ast.SelectionSet, v *model.ReferralConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ReferralConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReferralEdge2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐReferralEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReferralEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReferralEdge2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐReferralEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReferralEdge2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐReferralEdge(ctx context.Context, sel ast.SelectionSet, v *model.ReferralEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ReferralEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNReferralStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋreferralᚐReferralStatus(ctx context.Context, v any) (referral.ReferralStatus, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := referral.ReferralStatus(tmp)
@@ -9892,6 +13096,25 @@ func (ec *executionContext) marshalNReferralStatus2githubᚗcomᚋjaringᚑidᚋ
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNReferralTargetInput2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐReferralTargetInputᚄ(ctx context.Context, v any) ([]*model.ReferralTargetInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ReferralTargetInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReferralTargetInput2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐReferralTargetInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNReferralTargetInput2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐReferralTargetInput(ctx context.Context, v any) (*model.ReferralTargetInput, error) {
+	res, err := ec.unmarshalInputReferralTargetInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNRegion2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregionᚐRegion(ctx context.Context, sel ast.SelectionSet, v *region.Region) graphql.Marshaler {
@@ -9911,6 +13134,37 @@ func (ec *executionContext) unmarshalNRegionLevel2githubᚗcomᚋjaringᚑidᚋj
 }
 
 func (ec *executionContext) marshalNRegionLevel2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregionᚐLevel(ctx context.Context, sel ast.SelectionSet, v region.Level) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNRule2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐRule(ctx context.Context, sel ast.SelectionSet, v benefit.Rule) graphql.Marshaler {
+	return ec._Rule(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRule2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐRule(ctx context.Context, sel ast.SelectionSet, v *benefit.Rule) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Rule(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRuleKind2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐRuleKind(ctx context.Context, v any) (benefit.RuleKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := benefit.RuleKind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRuleKind2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐRuleKind(ctx context.Context, sel ast.SelectionSet, v benefit.RuleKind) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalString(string(v))
 	if res == graphql.Null {
@@ -10153,6 +13407,14 @@ func (ec *executionContext) marshalOBenefit2ᚖgithubᚗcomᚋjaringᚑidᚋjari
 	return ec._Benefit(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOBenefitInput2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐBenefitInput(ctx context.Context, v any) (*model.BenefitInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputBenefitInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOBenefitKind2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐKind(ctx context.Context, sel ast.SelectionSet, v *benefit.Kind) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -10209,6 +13471,25 @@ func (ec *executionContext) marshalOChannel2ᚖgithubᚗcomᚋjaringᚑidᚋjari
 	return res
 }
 
+func (ec *executionContext) marshalOClash2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐClashᚄ(ctx context.Context, sel ast.SelectionSet, v []*benefit.Clash) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNClash2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐClash(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalODate2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := model.UnmarshalDate(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -10237,6 +13518,14 @@ func (ec *executionContext) marshalODate2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := model.MarshalDate(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalODocumentsInput2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐDocumentsInput(ctx context.Context, v any) (*model.DocumentsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDocumentsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOFundSource2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐSource(ctx context.Context, v any) (*benefit.Source, error) {
@@ -10317,6 +13606,13 @@ func (ec *executionContext) marshalOOrganisation2ᚖgithubᚗcomᚋjaringᚑid�
 	return ec._Organisation(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOOverride2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐOverride(ctx context.Context, sel ast.SelectionSet, v *benefit.Override) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Override(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOPerson2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐPerson(ctx context.Context, sel ast.SelectionSet, v *registry.Person) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -10329,6 +13625,25 @@ func (ec *executionContext) marshalOProgram2ᚖgithubᚗcomᚋjaringᚑidᚋjari
 		return graphql.Null
 	}
 	return ec._Program(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOReferralStatus2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋreferralᚐReferralStatus(ctx context.Context, v any) (*referral.ReferralStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := referral.ReferralStatus(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReferralStatus2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋreferralᚐReferralStatus(ctx context.Context, sel ast.SelectionSet, v *referral.ReferralStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
 }
 
 func (ec *executionContext) marshalORegion2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregionᚐRegion(ctx context.Context, sel ast.SelectionSet, v *region.Region) graphql.Marshaler {

@@ -39,6 +39,10 @@ type Loaders struct {
 	kinds     map[string]*benefit.Kind
 	kindsErr  error
 	kindStore benefit.Store
+
+	exclusionsOnce sync.Once
+	exclusions     []benefit.Exclusion
+	exclusionsErr  error
 }
 
 // NewLoaders returns the loaders for one request whose caller sees scope.
@@ -87,6 +91,21 @@ func (l *Loaders) kind(ctx context.Context, code string) (*benefit.Kind, error) 
 // scoped binds a lookup to the caller's scope.
 func scoped[V any](scope jaring.Scope, find func(context.Context, jaring.Scope, []int64) ([]V, error)) func(context.Context, []int64) ([]V, error) {
 	return func(ctx context.Context, ids []int64) ([]V, error) { return find(ctx, scope, ids) }
+}
+
+// catalogue returns the rules' catalogue: the kinds and the program
+// exclusions, each read once a request.
+func (l *Loaders) catalogue(ctx context.Context) (*benefit.Catalogue, error) {
+	if _, err := l.kind(ctx, ""); err != nil && jaring.ErrorCode(err) != jaring.ENOTFOUND {
+		return nil, err
+	}
+	l.exclusionsOnce.Do(func() {
+		l.exclusions, l.exclusionsErr = l.kindStore.FindExclusions(ctx)
+	})
+	if l.exclusionsErr != nil {
+		return nil, l.exclusionsErr
+	}
+	return &benefit.Catalogue{Kinds: l.kinds, Exclusions: l.exclusions}, nil
 }
 
 type loadersKey struct{}

@@ -22,6 +22,7 @@ import (
 	"github.com/jaring-id/jaring/internal/benefit"
 	"github.com/jaring-id/jaring/internal/pgtest"
 	"github.com/jaring-id/jaring/internal/postgres"
+	"github.com/jaring-id/jaring/internal/referral"
 	"github.com/jaring-id/jaring/internal/registry"
 )
 
@@ -76,11 +77,13 @@ func fixedNow() time.Time { return pgtest.DemoOptions.AsOf }
 
 func newResolver(db *postgres.DB, log *postgres.AuditLog) *graph.Resolver {
 	benefits := postgres.NewBenefitStore(db, log)
+	referrals := postgres.NewReferralStore(db, log)
 	return &graph.Resolver{
 		Registry:      &registry.Service{Store: postgres.NewRegistryStore(db)},
 		Benefits:      benefits,
 		Recorder:      &benefit.Service{Store: benefits},
-		Referrals:     postgres.NewReferralStore(db),
+		Referrals:     referrals,
+		Workflow:      &referral.Service{Store: referrals},
 		Organisations: postgres.NewOrganisationStore(db),
 		Trails:        log,
 	}

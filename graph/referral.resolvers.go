@@ -8,6 +8,7 @@ package graph
 import (
 	"context"
 
+	"github.com/jaring-id/jaring/graph/model"
 	"github.com/jaring-id/jaring/internal/benefit"
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/referral"
@@ -21,7 +22,10 @@ func (r *applicationResolver) Household(ctx context.Context, obj *referral.Appli
 
 // Applicant is the resolver for the applicant field.
 func (r *applicationResolver) Applicant(ctx context.Context, obj *referral.Application) (*registry.Person, error) {
-	return loaders(ctx).person.Load(ctx, obj.ApplicantID)()
+	if obj.ApplicantID == nil {
+		return nil, nil
+	}
+	return loaders(ctx).person.Load(ctx, *obj.ApplicantID)()
 }
 
 // Kind is the resolver for the kind field.
@@ -40,6 +44,68 @@ func (r *applicationResolver) SubmittedBy(ctx context.Context, obj *referral.App
 // Referrals is the resolver for the referrals field.
 func (r *applicationResolver) Referrals(ctx context.Context, obj *referral.Application) ([]*referral.Referral, error) {
 	return loaders(ctx).referralsOfApp.Load(ctx, obj.ID)()
+}
+
+// SubmitApplication is the resolver for the submitApplication field.
+func (r *mutationResolver) SubmitApplication(ctx context.Context, input model.ApplicationInput) (*referral.Application, error) {
+	rq := requestFrom(ctx)
+	return r.Workflow.Submit(ctx, rq.scope, rq.actor(), input.Domain())
+}
+
+// VerifyApplication is the resolver for the verifyApplication field.
+func (r *mutationResolver) VerifyApplication(ctx context.Context, id int64, documents *model.DocumentsInput) (*referral.Application, error) {
+	rq := requestFrom(ctx)
+	var docs *referral.Documents
+	if documents != nil {
+		d := documents.Domain()
+		docs = &d
+	}
+	return r.Workflow.Verify(ctx, rq.scope, rq.actor(), id, docs)
+}
+
+// ReferApplication is the resolver for the referApplication field.
+func (r *mutationResolver) ReferApplication(ctx context.Context, id int64, to []*model.ReferralTargetInput) (*referral.Application, error) {
+	rq := requestFrom(ctx)
+	targets := make([]referral.Target, len(to))
+	for i, t := range to {
+		targets[i] = referral.Target{Organisation: t.Organisation}
+		if t.Program != nil {
+			targets[i].Program = *t.Program
+		}
+	}
+	return r.Workflow.Refer(ctx, rq.scope, rq.actor(), id, targets)
+}
+
+// DecideReferral is the resolver for the decideReferral field.
+func (r *mutationResolver) DecideReferral(ctx context.Context, input model.DecisionInput) (*referral.Referral, error) {
+	var b *benefit.Input
+	if input.Benefit != nil {
+		in := input.Benefit.Domain()
+		b = &in
+	}
+	reason := ""
+	if input.Reason != nil {
+		reason = *input.Reason
+	}
+	return r.Workflow.Decide(ctx, requestFrom(ctx).actor(), input.Referral, input.Decision, reason, b)
+}
+
+// FulfilReferral is the resolver for the fulfilReferral field.
+func (r *mutationResolver) FulfilReferral(ctx context.Context, id int64, benefit model.BenefitInput) (*referral.Referral, error) {
+	return r.Workflow.Fulfil(ctx, requestFrom(ctx).actor(), id, benefit.Domain())
+}
+
+// ReferralInbox is the resolver for the referralInbox field.
+func (r *queryResolver) ReferralInbox(ctx context.Context, status *referral.ReferralStatus, first *int, after *string) (*model.ReferralConnection, error) {
+	page, err := jaring.NewPageRequest("referral", first, after)
+	if err != nil {
+		return nil, err
+	}
+	rs, more, err := r.Referrals.FindInbox(ctx, requestFrom(ctx).principal.OrgID, status, page)
+	if err != nil {
+		return nil, err
+	}
+	return model.NewReferralConnection(rs, more, page), nil
 }
 
 // Application is the resolver for the application field.
@@ -76,6 +142,13 @@ func (r *referralResolver) Benefit(ctx context.Context, obj *referral.Referral) 
 		return nil, nil
 	}
 	return loaders(ctx).benefit.Load(ctx, *obj.BenefitID)()
+}
+
+// AgeDays is the resolver for the ageDays field.
+func (r *referralResolver) AgeDays(ctx context.Context, obj *referral.Referral) (int, error) {
+	created := obj.CreatedAt.UTC()
+	day := jaring.Date(created.Year(), created.Month(), created.Day())
+	return int(requestFrom(ctx).today.Sub(day).Hours() / 24), nil
 }
 
 // Application returns ApplicationResolver implementation.

@@ -23,6 +23,7 @@ type Resolver struct {
 	Benefits      benefit.Store
 	Recorder      *benefit.Service
 	Referrals     referral.Store
+	Workflow      *referral.Service
 	Organisations jaring.OrganisationStore
 	Trails        AuditTrails
 }

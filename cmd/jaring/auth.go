@@ -127,7 +127,7 @@ func (m *Main) policy(ctx context.Context, args []string) error {
 		return err
 	}
 	var b strings.Builder
-	if err := authz.WriteMatrix(&b, p, graph.Operations(), graph.Fields(), authz.DemoColumns); err != nil {
+	if err := authz.WriteMatrix(&b, p, append(graph.Operations(), authz.Capabilities...), graph.Fields(), authz.DemoColumns); err != nil {
 		return err
 	}
 	if cfg.out == "-" {

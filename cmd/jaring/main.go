@@ -24,6 +24,7 @@ import (
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/pgdev"
 	"github.com/jaring-id/jaring/internal/postgres"
+	"github.com/jaring-id/jaring/internal/referral"
 	"github.com/jaring-id/jaring/internal/registry"
 	"github.com/jaring-id/jaring/internal/server"
 )
@@ -391,11 +392,13 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 // Resolver builds the GraphQL resolver over db, recording changes in log.
 func Resolver(db *postgres.DB, log *postgres.AuditLog) *graph.Resolver {
 	benefits := postgres.NewBenefitStore(db, log)
+	referrals := postgres.NewReferralStore(db, log)
 	return &graph.Resolver{
 		Registry:      &registry.Service{Store: postgres.NewRegistryStore(db)},
 		Benefits:      benefits,
 		Recorder:      &benefit.Service{Store: benefits},
-		Referrals:     postgres.NewReferralStore(db),
+		Referrals:     referrals,
+		Workflow:      &referral.Service{Store: referrals},
 		Organisations: postgres.NewOrganisationStore(db),
 		Trails:        log,
 	}

@@ -4,6 +4,7 @@ import (
 	"github.com/jaring-id/jaring/internal/audit"
 	"github.com/jaring-id/jaring/internal/benefit"
 	"github.com/jaring-id/jaring/internal/jaring"
+	"github.com/jaring-id/jaring/internal/referral"
 	"github.com/jaring-id/jaring/internal/registry"
 )
 
@@ -61,6 +62,9 @@ func (in *BenefitInput) Domain() benefit.Input {
 	if in.Channel != nil {
 		out.Channel = *in.Channel
 	}
+	if in.Override != nil {
+		out.OverrideReason = *in.Override
+	}
 	if in.Period != nil {
 		out.Period = jaring.Period{Start: in.Period.Start, End: in.Period.End}
 	}
@@ -93,4 +97,63 @@ func NewAuditEventConnection(evs []*audit.Event, more bool, page jaring.PageRequ
 		c.PageInfo.EndCursor = &c.Edges[len(evs)-1].Cursor
 	}
 	return c
+}
+
+// Domain returns the workflow's checklist.
+func (d *DocumentsInput) Domain() referral.Documents {
+	return referral.Documents{KTP: d.Ktp, KK: d.Kk, SKTM: d.Sktm, Register: d.Register}
+}
+
+// Domain returns the workflow's new application.
+func (in *ApplicationInput) Domain() referral.NewApplication {
+	n := referral.NewApplication{ApplicantNIK: in.ApplicantNik, KK: in.Kk, Type: in.Type, Description: in.Description}
+	if in.Category != nil {
+		n.Category = *in.Category
+	}
+	if in.Kind != nil {
+		n.KindCode = *in.Kind
+	}
+	if in.Documents != nil {
+		n.Documents = in.Documents.Domain()
+	}
+	return n
+}
+
+// NewReferralConnection makes a Relay connection of a page of referrals.
+func NewReferralConnection(rs []*referral.Referral, more bool, page jaring.PageRequest) *ReferralConnection {
+	c := &ReferralConnection{Edges: make([]*ReferralEdge, len(rs)), PageInfo: &PageInfo{HasNextPage: more, HasPreviousPage: page.After > 0}}
+	for i, r := range rs {
+		c.Edges[i] = &ReferralEdge{Node: r, Cursor: jaring.EncodeCursor("referral", r.ID)}
+	}
+	if len(rs) > 0 {
+		c.PageInfo.StartCursor, c.PageInfo.EndCursor = &c.Edges[0].Cursor, &c.Edges[len(rs)-1].Cursor
+	}
+	return c
+}
+
+// NewBenefitConnection makes a Relay connection of a page of benefits.
+func NewBenefitConnection(bs []*benefit.Benefit, more bool, page jaring.PageRequest) *BenefitConnection {
+	c := &BenefitConnection{Edges: make([]*BenefitEdge, len(bs)), PageInfo: &PageInfo{HasNextPage: more, HasPreviousPage: page.After > 0}}
+	for i, b := range bs {
+		c.Edges[i] = &BenefitEdge{Node: b, Cursor: jaring.EncodeCursor("benefit", b.ID)}
+	}
+	if len(bs) > 0 {
+		c.PageInfo.StartCursor, c.PageInfo.EndCursor = &c.Edges[0].Cursor, &c.Edges[len(bs)-1].Cursor
+	}
+	return c
+}
+
+// Conflicts returns the pairs of benefits among bs that clash.
+func Conflicts(cat *benefit.Catalogue, bs []*benefit.Benefit) []*Conflict {
+	var out []*Conflict
+	for i, b := range bs {
+		p := benefit.Proposal{HouseholdID: b.HouseholdID, PersonID: b.PersonID, KindCode: b.KindCode, ProgramID: b.ProgramID, Period: b.Period}
+		if b.Status != benefit.Active && b.Status != benefit.Suspended {
+			continue
+		}
+		for _, c := range cat.FindClashes(p, bs[i+1:]) {
+			out = append(out, &Conflict{Benefits: []*benefit.Benefit{b, c.Benefit}, Rule: &c.Rule})
+		}
+	}
+	return out
 }

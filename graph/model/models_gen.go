@@ -8,8 +8,22 @@ import (
 	"github.com/jaring-id/jaring/internal/audit"
 	"github.com/jaring-id/jaring/internal/benefit"
 	"github.com/jaring-id/jaring/internal/jaring"
+	"github.com/jaring-id/jaring/internal/referral"
 	"github.com/jaring-id/jaring/internal/registry"
 )
+
+type ApplicationInput struct {
+	// The NIK on the applicant's KTP.
+	ApplicantNik string `json:"applicantNik"`
+	// The household's family card number.
+	Kk       string                   `json:"kk"`
+	Type     referral.ApplicationType `json:"type"`
+	Category *string                  `json:"category,omitempty"`
+	// The kind of aid asked for (an aid request); leave out for a complaint.
+	Kind        *string         `json:"kind,omitempty"`
+	Description string          `json:"description"`
+	Documents   *DocumentsInput `json:"documents"`
+}
 
 type AuditEventConnection struct {
 	Edges    []*AuditEventEdge `json:"edges"`
@@ -19,6 +33,16 @@ type AuditEventConnection struct {
 type AuditEventEdge struct {
 	Node   *audit.Event `json:"node"`
 	Cursor string       `json:"cursor"`
+}
+
+type BenefitConnection struct {
+	Edges    []*BenefitEdge `json:"edges"`
+	PageInfo *PageInfo      `json:"pageInfo"`
+}
+
+type BenefitEdge struct {
+	Node   *benefit.Benefit `json:"node"`
+	Cursor string           `json:"cursor"`
 }
 
 // One benefit as the payer reports it. Give the household's kk for household
@@ -40,6 +64,31 @@ type BenefitInput struct {
 	Channel *benefit.Channel `json:"channel,omitempty"`
 	// The payer's own reference for this payment, unique among its benefits.
 	ExternalRef string `json:"externalRef"`
+	// Approve despite a clash, saying why (at least 20 characters). Supervisors
+	// only; stored with the benefit and listed by overrides.
+	Override *string `json:"override,omitempty"`
+}
+
+// Two benefits a household holds that clash.
+type Conflict struct {
+	Benefits []*benefit.Benefit `json:"benefits"`
+	Rule     *benefit.Rule      `json:"rule"`
+}
+
+type DecisionInput struct {
+	Referral int64             `json:"referral"`
+	Decision referral.Decision `json:"decision"`
+	// Why; required for a rejection, which the resident is told.
+	Reason *string `json:"reason,omitempty"`
+	// The benefit to record on acceptance; leave out to accept now and record it later (fulfilReferral).
+	Benefit *BenefitInput `json:"benefit,omitempty"`
+}
+
+type DocumentsInput struct {
+	Ktp      bool `json:"ktp"`
+	Kk       bool `json:"kk"`
+	Sktm     bool `json:"sktm"`
+	Register bool `json:"register"`
 }
 
 type HouseholdEdge struct {
@@ -83,4 +132,21 @@ type PeriodInput struct {
 }
 
 type Query struct {
+}
+
+type ReferralConnection struct {
+	Edges    []*ReferralEdge `json:"edges"`
+	PageInfo *PageInfo       `json:"pageInfo"`
+}
+
+type ReferralEdge struct {
+	Node   *referral.Referral `json:"node"`
+	Cursor string             `json:"cursor"`
+}
+
+type ReferralTargetInput struct {
+	// An agency's or donor's code.
+	Organisation string `json:"organisation"`
+	// One of its programs, if the application asks for one.
+	Program *string `json:"program,omitempty"`
 }

@@ -219,6 +219,14 @@ func (d *Decisions) Field(field string) (Level, Class) {
 	return level, class
 }
 
+// Capabilities are actions the policy grants beyond running an operation,
+// named like operations: "Action.overrideDoubleAid" lets a supervisor approve
+// aid despite a clash.
+var Capabilities = []string{ActionOverrideDoubleAid}
+
+// ActionOverrideDoubleAid is the capability to approve aid despite a clash.
+const ActionOverrideDoubleAid = "Action.overrideDoubleAid"
+
 // HouseholdRows returns the kind of household rows the principal may see.
 func (d *Decisions) HouseholdRows() HouseholdRows { return d.rows }
 

@@ -20,9 +20,10 @@ const (
 // CASH_CONDITIONAL, HEALTH_PREMIUM, MEDICAL_COST, MEDICAL_DEVICE, EDUCATION,
 // HOUSING, REHABILITATION.
 type Kind struct {
-	Code  string
-	Name  string
-	Scope Scope
+	Code      string
+	Name      string
+	Scope     Scope
+	Exclusive bool // two benefits of it may not overlap for one subject
 }
 
 // Source is where the money comes from.
@@ -107,6 +108,7 @@ type Benefit struct {
 	Channel     Channel
 	ExternalRef string // the payer's own reference, unique per payer
 	RecordedAt  time.Time
+	Override    *Override // set when a supervisor approved it despite a clash
 }
 
 // ActiveOn reports whether b counts as received on day d.
@@ -131,11 +133,27 @@ type Store interface {
 	FindProgramsByIDs(ctx context.Context, ids []int64) ([]*Program, error)
 	// FindKinds returns every kind of aid, ordered by code.
 	FindKinds(ctx context.Context) ([]*Kind, error)
+	// FindExclusions returns every program exclusion.
+	FindExclusions(ctx context.Context) ([]Exclusion, error)
+	// FindOverrides returns a page of the benefits recorded despite a
+	// clash, newest first (page.After is a benefit ID), and whether more
+	// follow.
+	FindOverrides(ctx context.Context, page jaring.PageRequest) ([]*Benefit, bool, error)
+	// SetKindExclusive changes rule one for a kind: whether two benefits of
+	// it may overlap. Returns ENOTFOUND for an unknown kind.
+	SetKindExclusive(ctx context.Context, kind string, exclusive bool) (*Kind, error)
+	// AddExclusion makes two programs exclude each other, or changes the
+	// reason of an exclusion. Returns ENOTFOUND for an unknown program,
+	// EINVALID for a program and itself.
+	AddExclusion(ctx context.Context, programA, programB, reason string) (*Exclusion, error)
+	// RemoveExclusion ends an exclusion. Returns ENOTFOUND if there is none.
+	RemoveExclusion(ctx context.Context, programA, programB string) error
 	// RecordBenefits records a batch of checked inputs in one transaction
 	// and answers one Result per input, in order. An input that names a
 	// household, person, program or payer that does not exist, or that
 	// reuses an externalRef for a different benefit, gets an INVALID result
 	// whose error names the field relative to the input ("kk", "program");
 	// the others are recorded. The error is for faults that write nothing.
-	RecordBenefits(ctx context.Context, inputs []Input) ([]Result, error)
+	// Households out of scope are as unknown.
+	RecordBenefits(ctx context.Context, scope jaring.Scope, inputs []Input) ([]Result, error)
 }

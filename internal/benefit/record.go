@@ -33,6 +33,11 @@ type Input struct {
 	Period      jaring.Period
 	Channel     Channel
 	ExternalRef string
+	// OverrideReason asks to record the benefit despite a clash, saying why
+	// (at least MinOverrideReason characters); only a supervisor may.
+	OverrideReason string
+	// Override is set by the Service from OverrideReason and the actor.
+	Override *Override
 }
 
 // ResultStatus is what became of one input.
@@ -44,6 +49,7 @@ const (
 	AlreadyRecorded ResultStatus = "ALREADY_RECORDED" // the same benefit was written before; nothing changed
 	Invalid         ResultStatus = "INVALID"          // refused; Err says why
 	Forbidden       ResultStatus = "FORBIDDEN"        // refused: not the caller's to record
+	DoubleAid       ResultStatus = "DOUBLE_AID"       // refused: it clashes with aid already held
 )
 
 // Result answers one input of a batch.
@@ -52,6 +58,18 @@ type Result struct {
 	Status      ResultStatus
 	Benefit     *Benefit // the benefit recorded now or before; nil when refused
 	Err         error    // a *jaring.Error when refused
+	// Clashes are the benefits it clashes with: why it was refused
+	// (DOUBLE_AID), or what a supervisor overrode (RECORDED).
+	Clashes []Clash
+}
+
+// Actor is who records: the paying organisation and the person acting for it.
+type Actor struct {
+	Org         string // organisation code: the payer
+	OrgID       int64
+	Login       string
+	MayOverride bool         // a supervisor, who may approve despite a clash
+	Scope       jaring.Scope // the households the actor may record for
 }
 
 // Service records benefits.
@@ -59,13 +77,14 @@ type Service struct {
 	Store Store
 }
 
-// Record checks a batch that payer (an organisation code) reports and
-// records the inputs that pass, answering one Result per input in input
-// order. An input that fails its checks is INVALID with an error naming its
-// field ("input[3].nik"); one that names another payer is FORBIDDEN: an
-// organisation records only what it pays. The others are recorded in one
-// transaction. Returns ELIMIT for a batch over MaxBatch.
-func (s *Service) Record(ctx context.Context, payer string, inputs []Input) ([]Result, error) {
+// Record checks a batch that actor's organisation reports and records the
+// inputs that pass, answering one Result per input in input order. An input
+// that fails its checks is INVALID with an error naming its field
+// ("input[3].nik"); one that names another payer, or asks for an override
+// the actor may not give, is FORBIDDEN; one that clashes with aid already
+// held is DOUBLE_AID, naming the benefits it clashes with. The others are
+// recorded in one transaction. Returns ELIMIT for a batch over MaxBatch.
+func (s *Service) Record(ctx context.Context, actor Actor, inputs []Input) ([]Result, error) {
 	if len(inputs) > MaxBatch {
 		return nil, &jaring.Error{Code: jaring.ELIMIT, Field: "input",
 			Message: fmt.Sprintf("input: at most %d benefits a call, got %d; split the batch", MaxBatch, len(inputs))}
@@ -75,14 +94,12 @@ func (s *Service) Record(ctx context.Context, payer string, inputs []Input) ([]R
 	var at []int // at[j] is the index in inputs of valid[j]
 	for i, in := range inputs {
 		results[i].ExternalRef = in.ExternalRef
-		if in.Payer != "" && in.Payer != payer {
-			results[i].Status, results[i].Err = Forbidden, &jaring.Error{Code: jaring.EFORBIDDEN, Field: fmt.Sprintf("input[%d].payer", i),
-				Message: fmt.Sprintf("input[%d].payer: you record what %s pays, not what %s pays", i, payer, in.Payer)}
-			continue
-		}
-		in.Payer = payer
-		if err := Validate(in); err != nil {
+		in, err := Prepare(actor, in)
+		if err != nil {
 			results[i].Status, results[i].Err = Invalid, jaring.WithField(fmt.Sprintf("input[%d]", i), err)
+			if jaring.ErrorCode(err) == jaring.EFORBIDDEN {
+				results[i].Status = Forbidden
+			}
 			continue
 		}
 		valid = append(valid, in)
@@ -91,7 +108,7 @@ func (s *Service) Record(ctx context.Context, payer string, inputs []Input) ([]R
 	if len(valid) == 0 {
 		return results, nil
 	}
-	stored, err := s.Store.RecordBenefits(ctx, valid)
+	stored, err := s.Store.RecordBenefits(ctx, actor.Scope, valid)
 	if err != nil {
 		return nil, fmt.Errorf("record benefits: %w", err)
 	}
@@ -105,10 +122,55 @@ func (s *Service) Record(ctx context.Context, payer string, inputs []Input) ([]R
 	return results, nil
 }
 
+// Prepare readies one input that actor reports: the payer is the actor's
+// organisation (naming another is EFORBIDDEN), an override is the actor's
+// to give (a supervisor's, with a justification of MinOverrideReason
+// characters), and the rest must pass Validate. Errors name the field
+// relative to the input.
+func Prepare(actor Actor, in Input) (Input, error) {
+	return prepare(actor, in, true)
+}
+
+// PrepareForReferral is Prepare for the benefit that fulfils a referral:
+// the recipient may be left out, as it is the household referred.
+func PrepareForReferral(actor Actor, in Input) (Input, error) {
+	return prepare(actor, in, in.KK != "" || in.NIK != "")
+}
+
+func prepare(actor Actor, in Input, checkRecipient bool) (Input, error) {
+	if in.Payer != "" && in.Payer != actor.Org {
+		return in, &jaring.Error{Code: jaring.EFORBIDDEN, Field: "payer",
+			Message: fmt.Sprintf("payer: you record what %s pays, not what %s pays", actor.Org, in.Payer)}
+	}
+	in.Payer = actor.Org
+	if in.OverrideReason != "" {
+		if !actor.MayOverride {
+			return in, &jaring.Error{Code: jaring.EFORBIDDEN, Field: "override", Message: "override: only a supervisor may approve aid despite a clash"}
+		}
+		if n := utf8.RuneCountInString(strings.TrimSpace(in.OverrideReason)); n < MinOverrideReason {
+			return in, jaring.Invalid("override", "a justification of at least %d characters is needed, got %d", MinOverrideReason, n)
+		}
+		in.Override = &Override{Reason: strings.TrimSpace(in.OverrideReason), By: actor.Login, OrgID: actor.OrgID}
+	}
+	if checkRecipient {
+		if err := validateRecipient(in); err != nil {
+			return in, err
+		}
+	}
+	return in, validateRest(in)
+}
+
 // Validate checks what can be checked of an input without the database: the
 // numbers' shapes, the codes' shapes, the amount and the period. The error is
 // an EINVALID *jaring.Error naming the field relative to the input.
 func Validate(in Input) error {
+	if err := validateRecipient(in); err != nil {
+		return err
+	}
+	return validateRest(in)
+}
+
+func validateRecipient(in Input) error {
 	switch {
 	case in.KK == "" && in.NIK == "":
 		return jaring.Invalid("kk", "give the household's kk, or the nik for aid to one person")
@@ -126,6 +188,10 @@ func Validate(in Input) error {
 			return jaring.WithField("kk", err)
 		}
 	}
+	return nil
+}
+
+func validateRest(in Input) error {
 	if strings.TrimSpace(in.Program) == "" {
 		return jaring.Invalid("program", "is required, a program code such as PKH")
 	}

@@ -353,15 +353,23 @@ const auditColumns = `id, at, actor, org, roles, operation, persons, households,
 // under REPEATABLE READ with an older snapshot), and a rolled-back append
 // leaves no trace, not even a used id.
 func appendEvents(ctx context.Context, tx pgx.Tx, evs []*audit.Event) error {
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, auditChainLock); err != nil {
-		return fmt.Errorf("take audit chain lock: %w", err)
-	}
+	// The lock and the read go in one round trip (a pipeline runs its
+	// statements one after another), so the chain is held a round trip less.
 	var lastID int64
 	var lastHash []byte
-	err := tx.QueryRow(ctx, `SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1`).Scan(&lastID, &lastHash)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("read newest audit event: %w", err)
+	head := &pgx.Batch{}
+	head.Queue(`SELECT pg_advisory_xact_lock($1)`, auditChainLock)
+	head.Queue(`SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1`).QueryRow(func(row pgx.Row) error {
+		err := row.Scan(&lastID, &lastHash)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	if err := tx.SendBatch(ctx, head).Close(); err != nil {
+		return fmt.Errorf("take audit chain lock and read newest event: %w", err)
 	}
+	var err error
 	chain(evs, lastID, lastHash)
 	if len(evs) == 1 {
 		_, err = tx.Exec(ctx, `INSERT INTO audit_event (`+auditColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,

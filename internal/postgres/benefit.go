@@ -2,15 +2,12 @@ package postgres
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"maps"
-	"slices"
+	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/jaring-id/jaring/internal/audit"
 	"github.com/jaring-id/jaring/internal/benefit"
 	"github.com/jaring-id/jaring/internal/jaring"
 )
@@ -30,12 +27,20 @@ func NewBenefitStore(db *DB, log *AuditLog) *BenefitStore { return &BenefitStore
 // Periods are stored as canonical dateranges [start, end+1); these columns
 // give them back with both ends included.
 const benefitColumns = `b.id, b.program_id, b.kind_code, b.source, b.payer_id, b.household_id, b.person_id,
-	b.amount, lower(b.period), upper(b.period) - 1, b.status, b.channel, b.external_ref, b.recorded_at`
+	b.amount, lower(b.period), upper(b.period) - 1, b.status, b.channel, b.external_ref, b.recorded_at,
+	b.override_reason, b.override_by, b.override_org_id, b.override_at`
 
 func scanBenefit(row pgx.CollectableRow) (*benefit.Benefit, error) {
 	var b benefit.Benefit
+	var reason, by *string
+	var orgID *int64
+	var at *time.Time
 	err := row.Scan(&b.ID, &b.ProgramID, &b.KindCode, &b.Source, &b.PayerID, &b.HouseholdID, &b.PersonID,
-		&b.Amount, &b.Period.Start, &b.Period.End, &b.Status, &b.Channel, &b.ExternalRef, &b.RecordedAt)
+		&b.Amount, &b.Period.Start, &b.Period.End, &b.Status, &b.Channel, &b.ExternalRef, &b.RecordedAt,
+		&reason, &by, &orgID, &at)
+	if reason != nil {
+		b.Override = &benefit.Override{Reason: *reason, By: *by, OrgID: *orgID, At: *at}
+	}
 	return &b, err
 }
 
@@ -87,216 +92,132 @@ func (s *BenefitStore) FindProgramsByIDs(ctx context.Context, ids []int64) ([]*b
 
 // FindKinds returns every kind of aid, ordered by code.
 func (s *BenefitStore) FindKinds(ctx context.Context) ([]*benefit.Kind, error) {
-	rows, _ := s.db.Pool.Query(ctx, `SELECT code, name, scope FROM benefit_kind ORDER BY code`)
-	ks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*benefit.Kind, error) {
-		var k benefit.Kind
-		err := row.Scan(&k.Code, &k.Name, &k.Scope)
-		return &k, err
-	})
+	return findKinds(ctx, s.db.Pool)
+}
+
+func scanKind(row pgx.CollectableRow) (*benefit.Kind, error) {
+	var k benefit.Kind
+	err := row.Scan(&k.Code, &k.Name, &k.Scope, &k.Exclusive)
+	return &k, err
+}
+
+// querier is a pool or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+func findKinds(ctx context.Context, q querier) ([]*benefit.Kind, error) {
+	rows, _ := q.Query(ctx, `SELECT code, name, scope, exclusive FROM benefit_kind ORDER BY code`)
+	ks, err := pgx.CollectRows(rows, scanKind)
 	return ks, translate(err, "kinds of aid")
 }
 
-// programRef is what recording needs to know of a program.
-type programRef struct {
-	id     int64
-	code   string
-	kind   string
-	source benefit.Source
-	scope  benefit.Scope
+// FindExclusions returns every program exclusion.
+func (s *BenefitStore) FindExclusions(ctx context.Context) ([]benefit.Exclusion, error) {
+	return findExclusions(ctx, s.db.Pool)
 }
 
-// RecordBenefits records a batch of checked inputs in one transaction; see
-// benefit.Store.
-func (s *BenefitStore) RecordBenefits(ctx context.Context, inputs []benefit.Input) ([]benefit.Result, error) {
-	tx, err := s.db.Pool.Begin(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("begin: %w", err)
-	}
-	defer tx.Rollback(ctx)
+func findExclusions(ctx context.Context, q querier) ([]benefit.Exclusion, error) {
+	rows, _ := q.Query(ctx, `SELECT x.program_a, x.program_b, a.code, b.code, x.reason FROM program_exclusion x
+		JOIN program a ON a.id = x.program_a JOIN program b ON b.id = x.program_b ORDER BY a.code, b.code`)
+	xs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (benefit.Exclusion, error) {
+		var x benefit.Exclusion
+		err := row.Scan(&x.ProgramA, &x.ProgramB, &x.CodeA, &x.CodeB, &x.Reason)
+		return x, err
+	})
+	return xs, translate(err, "program exclusions")
+}
 
-	r := recorder{tx: tx, programs: map[string]*programRef{}, payers: map[string]int64{}, touched: map[string]bool{}}
-	results := make([]benefit.Result, len(inputs))
-	for i, in := range inputs {
-		res, err := r.record(ctx, in)
+// FindOverrides returns a page of the benefits recorded despite a clash,
+// newest first.
+func (s *BenefitStore) FindOverrides(ctx context.Context, page jaring.PageRequest) ([]*benefit.Benefit, bool, error) {
+	after := page.After
+	if after == 0 {
+		after = math.MaxInt64
+	}
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b WHERE b.override_reason IS NOT NULL AND b.id < $1
+		ORDER BY b.id DESC LIMIT $2`, after, page.First+1)
+	bs, err := pgx.CollectRows(rows, scanBenefit)
+	if err != nil {
+		return nil, false, translate(err, "overrides")
+	}
+	if len(bs) > page.First {
+		return bs[:page.First], true, nil
+	}
+	return bs, false, nil
+}
+
+// SetKindExclusive changes rule one for a kind. Benefits already recorded
+// keep the rule they were recorded under; the approval check applies the
+// new rule from now on.
+func (s *BenefitStore) SetKindExclusive(ctx context.Context, kind string, exclusive bool) (*benefit.Kind, error) {
+	var k *benefit.Kind
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `UPDATE benefit_kind SET exclusive = $2 WHERE code = $1 RETURNING code, name, scope, exclusive`, kind, exclusive)
+		var err error
+		if k, err = pgx.CollectExactlyOneRow(rows, scanKind); err != nil {
+			return translate(err, "kind of aid "+kind)
+		}
+		return auditChange(ctx, tx, s.audit, true)
+	})
+	return k, err
+}
+
+// AddExclusion makes two programs exclude each other.
+func (s *BenefitStore) AddExclusion(ctx context.Context, programA, programB, reason string) (*benefit.Exclusion, error) {
+	if programA == programB {
+		return nil, jaring.Invalid("programB", "a program does not exclude itself; rule one already keeps a kind from being paid twice")
+	}
+	var x *benefit.Exclusion
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		ids := map[string]int64{}
+		for _, code := range []string{programA, programB} {
+			var id int64
+			if err := tx.QueryRow(ctx, `SELECT id FROM program WHERE code = $1`, code).Scan(&id); err != nil {
+				return translate(err, "program with code "+code)
+			}
+			ids[code] = id
+		}
+		a, b := ids[programA], ids[programB]
+		if a > b {
+			a, b = b, a
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO program_exclusion (program_a, program_b, reason) VALUES ($1, $2, $3)
+			ON CONFLICT (program_a, program_b) DO UPDATE SET reason = EXCLUDED.reason`, a, b, reason); err != nil {
+			return translate(err, "program exclusion")
+		}
+		xs, err := findExclusions(ctx, tx)
 		if err != nil {
-			return nil, fmt.Errorf("record benefit %q: %w", in.ExternalRef, err)
+			return err
 		}
-		results[i] = res
-	}
-	if err := s.auditChange(ctx, tx, r.touched); err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, fmt.Errorf("commit: %w", err)
-	}
-	return results, nil
+		for i := range xs {
+			if xs[i].ProgramA == a && xs[i].ProgramB == b {
+				x = &xs[i]
+			}
+		}
+		return auditChange(ctx, tx, s.audit, true)
+	})
+	return x, err
 }
 
-// auditChange appends the operation's audit event in tx when it changed
-// the households touched (KKs). A change with no audit log to record it in
-// is refused: nothing changes unrecorded.
-func (s *BenefitStore) auditChange(ctx context.Context, tx pgx.Tx, touched map[string]bool) error {
-	pending := audit.PendingFrom(ctx)
-	if len(touched) == 0 || pending == nil {
-		return nil
-	}
-	if s.audit == nil {
-		return errors.New("record benefits: no audit log to record the change in")
-	}
-	ev := pending.Event(slices.Sorted(maps.Keys(touched))...)
-	if err := s.audit.AppendTx(ctx, tx, ev); err != nil {
-		return fmt.Errorf("record benefits: %w", err)
-	}
-	pending.Written()
-	return nil
+// RemoveExclusion ends an exclusion.
+func (s *BenefitStore) RemoveExclusion(ctx context.Context, programA, programB string) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM program_exclusion x USING program a, program b
+			WHERE a.id = x.program_a AND b.id = x.program_b AND ((a.code = $1 AND b.code = $2) OR (a.code = $2 AND b.code = $1))`, programA, programB)
+		if err != nil {
+			return translate(err, "program exclusion")
+		}
+		if tag.RowsAffected() == 0 {
+			return jaring.Errorf(jaring.ENOTFOUND, "%s and %s do not exclude each other.", programA, programB)
+		}
+		return auditChange(ctx, tx, s.audit, true)
+	})
 }
 
-// recorder records the inputs of one batch, remembering the programs and
-// payers it has looked up and the households it changed.
-type recorder struct {
-	tx       pgx.Tx
-	programs map[string]*programRef
-	payers   map[string]int64
-	touched  map[string]bool // KKs
-}
-
-// record records one input. A refusal is a Result; the error is for faults
-// that must abort the batch.
-func (r *recorder) record(ctx context.Context, in benefit.Input) (benefit.Result, error) {
-	refuse := func(err *jaring.Error) (benefit.Result, error) {
-		return benefit.Result{ExternalRef: in.ExternalRef, Status: benefit.Invalid, Err: err}, nil
-	}
-	prog, err := r.program(ctx, in.Program)
-	if err != nil {
-		return refuseOrFail(in, err)
-	}
-	if in.Kind != "" && in.Kind != prog.kind {
-		return refuse(jaring.Invalid("kind", "program %s is aid of kind %s, not %s", prog.code, prog.kind, in.Kind))
-	}
-	source := in.Source
-	if source == "" {
-		source = prog.source
-	}
-	payerID, err := r.payer(ctx, in.Payer)
-	if err != nil {
-		return refuseOrFail(in, err)
-	}
-
-	var householdID int64
-	var personID *int64
-	kk := in.KK
-	switch prog.scope {
-	case benefit.PersonScope:
-		if in.NIK == "" {
-			return refuse(jaring.Invalid("nik", "program %s is aid to one person (kind %s): give the recipient's nik", prog.code, prog.kind))
-		}
-		var pid int64
-		err := r.tx.QueryRow(ctx, `SELECT p.id, p.household_id, h.kk FROM person p JOIN household h ON h.id = p.household_id
-			WHERE p.nik = $1`, in.NIK).Scan(&pid, &householdID, &kk)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return refuse(&jaring.Error{Code: jaring.ENOTFOUND, Field: "nik", Message: "nik: no person with NIK " + in.NIK + " in the register"})
-		} else if err != nil {
-			return benefit.Result{}, err
-		}
-		if in.KK != "" && in.KK != kk {
-			return refuse(jaring.Invalid("kk", "the person with NIK %s belongs to the household with KK %s, not %s", in.NIK, kk, in.KK))
-		}
-		personID = &pid
-	default:
-		if in.NIK != "" {
-			return refuse(jaring.Invalid("nik", "program %s is aid to a whole household (kind %s): give the household's kk, not a nik", prog.code, prog.kind))
-		}
-		err := r.tx.QueryRow(ctx, `SELECT id FROM household WHERE kk = $1`, in.KK).Scan(&householdID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return refuse(&jaring.Error{Code: jaring.ENOTFOUND, Field: "kk", Message: "kk: no household with KK " + in.KK + " in the register"})
-		} else if err != nil {
-			return benefit.Result{}, err
-		}
-	}
-
-	want := &benefit.Benefit{ProgramID: prog.id, KindCode: prog.kind, Source: source, PayerID: payerID,
-		HouseholdID: householdID, PersonID: personID, Amount: in.Amount, Period: in.Period,
-		Status: benefit.Active, Channel: in.Channel, ExternalRef: in.ExternalRef}
-
-	// A savepoint, so that a refused insert does not abort the batch.
-	sp, err := r.tx.Begin(ctx)
-	if err != nil {
-		return benefit.Result{}, err
-	}
-	rows, _ := sp.Query(ctx, `
-		INSERT INTO benefit AS b (program_id, kind_code, source, payer_id, household_id, region_code, person_id,
-			amount, period, status, channel, external_ref)
-		SELECT $1, $2, $3, $4, h.id, h.region_code, $6, $7, daterange($8::date, $9::date, '[]'), 'ACTIVE', $10, $11
-		FROM household h WHERE h.id = $5
-		ON CONFLICT (payer_id, external_ref) DO NOTHING
-		RETURNING `+benefitColumns,
-		want.ProgramID, want.KindCode, want.Source, want.PayerID, want.HouseholdID, want.PersonID,
-		want.Amount, want.Period.Start, want.Period.End, want.Channel, want.ExternalRef)
-	got, err := pgx.CollectRows(rows, scanBenefit)
-	if err != nil {
-		_ = sp.Rollback(ctx)
-		return refuseOrFail(in, translate(err, "benefit "+in.ExternalRef))
-	}
-	if err := sp.Commit(ctx); err != nil {
-		return benefit.Result{}, err
-	}
-	if len(got) == 1 {
-		r.touched[kk] = true
-		return benefit.Result{ExternalRef: in.ExternalRef, Status: benefit.Recorded, Benefit: got[0]}, nil
-	}
-
-	// The payer has used this reference before: the same benefit sent again
-	// is harmless; a different one under the same reference is a mistake.
-	rows, _ = r.tx.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b WHERE b.payer_id = $1 AND b.external_ref = $2`, payerID, in.ExternalRef)
-	before, err := pgx.CollectExactlyOneRow(rows, scanBenefit)
-	if err != nil {
-		return benefit.Result{}, err
-	}
-	if !before.Same(want) {
-		return refuse(&jaring.Error{Code: jaring.ECONFLICT, Field: "externalRef", Message: fmt.Sprintf(
-			"externalRef: %s already names another benefit of %s (ID %d, recorded %s); give this benefit a reference of its own",
-			in.ExternalRef, in.Payer, before.ID, before.RecordedAt.Format(time.DateOnly))})
-	}
-	return benefit.Result{ExternalRef: in.ExternalRef, Status: benefit.AlreadyRecorded, Benefit: before}, nil
-}
-
-// refuseOrFail turns a domain error into a refusal of the input, and passes
-// any other error on to abort the batch.
-func refuseOrFail(in benefit.Input, err error) (benefit.Result, error) {
-	var e *jaring.Error
-	if errors.As(err, &e) && e.Code != jaring.EINTERNAL {
-		return benefit.Result{ExternalRef: in.ExternalRef, Status: benefit.Invalid, Err: e}, nil
-	}
-	return benefit.Result{}, err
-}
-
-func (r *recorder) program(ctx context.Context, code string) (*programRef, error) {
-	if p, ok := r.programs[code]; ok {
-		return p, nil
-	}
-	p := &programRef{code: code}
-	err := r.tx.QueryRow(ctx, `SELECT p.id, p.kind_code, p.source, k.scope FROM program p
-		JOIN benefit_kind k ON k.code = p.kind_code WHERE p.code = $1`, code).Scan(&p.id, &p.kind, &p.source, &p.scope)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, &jaring.Error{Code: jaring.ENOTFOUND, Field: "program", Message: "program: no program with code " + code + "; the programs query lists them"}
-	} else if err != nil {
-		return nil, err
-	}
-	r.programs[code] = p
-	return p, nil
-}
-
-func (r *recorder) payer(ctx context.Context, code string) (int64, error) {
-	if id, ok := r.payers[code]; ok {
-		return id, nil
-	}
-	var id int64
-	err := r.tx.QueryRow(ctx, `SELECT id FROM organisation WHERE code = $1`, code).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, &jaring.Error{Code: jaring.ENOTFOUND, Field: "payer", Message: "payer: no organisation with code " + code}
-	} else if err != nil {
-		return 0, err
-	}
-	r.payers[code] = id
-	return id, nil
+// inTx runs f in a transaction, committed if f returns nil.
+func (s *BenefitStore) inTx(ctx context.Context, f func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.db.Pool, f)
 }

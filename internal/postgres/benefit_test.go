@@ -29,7 +29,7 @@ func TestRecordBenefits(t *testing.T) {
 		t.Helper()
 		var out []benefit.Result
 		for _, in := range batch {
-			res, err := svc.Record(ctx, in.Payer, []benefit.Input{in})
+			res, err := svc.Record(ctx, benefit.Actor{Org: in.Payer, Scope: jaring.Unrestricted()}, []benefit.Input{in})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,8 +89,10 @@ func TestRecordBenefitsRefusals(t *testing.T) {
 	db := fixtureDB(t)
 	svc := &benefit.Service{Store: postgres.NewBenefitStore(db, nil)}
 
+	// The good items are a year apart: two food aids in one year are double aid.
+	years := map[string]int{"first": 2026, "last": 2027, "X": 2028}
 	good := func(ref string) benefit.Input {
-		return benefit.Input{KK: kkKoba, Program: "BPNT", Payer: "DINSOS", Amount: 2_400_000, Period: year(2026), ExternalRef: ref}
+		return benefit.Input{KK: kkKoba, Program: "BPNT", Payer: "DINSOS", Amount: 2_400_000, Period: year(years[ref]), ExternalRef: ref}
 	}
 	with := func(f func(*benefit.Input)) benefit.Input {
 		in := good("X")
@@ -130,7 +132,7 @@ func TestRecordBenefitsRefusals(t *testing.T) {
 	}
 	batch = append(batch, good("last"))
 
-	results, err := svc.Record(ctx, "DINSOS", batch)
+	results, err := svc.Record(ctx, benefit.Actor{Org: "DINSOS", Scope: jaring.Unrestricted()}, batch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +168,7 @@ func TestRecordBenefitsRefusals(t *testing.T) {
 
 	// A batch over the limit is refused whole.
 	big := make([]benefit.Input, benefit.MaxBatch+1)
-	if _, err := svc.Record(ctx, "DINSOS", big); jaring.ErrorCode(err) != jaring.ELIMIT {
+	if _, err := svc.Record(ctx, benefit.Actor{Org: "DINSOS", Scope: jaring.Unrestricted()}, big); jaring.ErrorCode(err) != jaring.ELIMIT {
 		t.Errorf("batch of %d: err = %v, want LIMIT_EXCEEDED", len(big), err)
 	}
 }
@@ -191,7 +193,7 @@ func TestRecordBenefitsAudited(t *testing.T) {
 	in := benefit.Input{KK: kkKoba, Program: "BPNT", Amount: 1, Period: year(2026), ExternalRef: "AUDITED-1"}
 
 	pending := audit.NewPending(audit.Event{Actor: "dinsos-approver", Org: "DINSOS", Roles: []string{"approver"}, Operation: "mutation recordBenefits", Purpose: "payment run"})
-	res, err := svc.Record(audit.WithPending(ctx, pending), "DINSOS", []benefit.Input{in})
+	res, err := svc.Record(audit.WithPending(ctx, pending), benefit.Actor{Org: "DINSOS", Scope: jaring.Unrestricted()}, []benefit.Input{in})
 	if err != nil || res[0].Status != benefit.Recorded {
 		t.Fatalf("Record = %+v, %v", res, err)
 	}
@@ -209,14 +211,14 @@ func TestRecordBenefitsAudited(t *testing.T) {
 
 	// Sent again, nothing changes, and nothing more is recorded.
 	again := audit.NewPending(audit.Event{Actor: "dinsos-approver", Org: "DINSOS", Operation: "mutation recordBenefits"})
-	if res, _ := svc.Record(audit.WithPending(ctx, again), "DINSOS", []benefit.Input{in}); res[0].Status != benefit.AlreadyRecorded || again.IsWritten() {
+	if res, _ := svc.Record(audit.WithPending(ctx, again), benefit.Actor{Org: "DINSOS", Scope: jaring.Unrestricted()}, []benefit.Input{in}); res[0].Status != benefit.AlreadyRecorded || again.IsWritten() {
 		t.Errorf("a repeat wrote an audit event (%v) or recorded again (%s)", again.IsWritten(), res[0].Status)
 	}
 
 	// An event that cannot be written (it has no actor) takes the change down with it.
 	broken := audit.NewPending(audit.Event{Operation: "mutation recordBenefits"})
-	in.ExternalRef = "AUDITED-2"
-	if _, err := svc.Record(audit.WithPending(ctx, broken), "DINSOS", []benefit.Input{in}); err == nil {
+	in.ExternalRef, in.Period = "AUDITED-2", year(2027)
+	if _, err := svc.Record(audit.WithPending(ctx, broken), benefit.Actor{Org: "DINSOS", Scope: jaring.Unrestricted()}, []benefit.Input{in}); err == nil {
 		t.Fatal("Record succeeded though its audit event could not be written")
 	}
 	if n := count(t, db, `SELECT count(*) FROM benefit WHERE external_ref = 'AUDITED-2'`); n != 0 {

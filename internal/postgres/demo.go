@@ -154,11 +154,12 @@ func loadBenefits(ctx context.Context, tx pgx.Tx, d *demo.Data) (int64, error) {
 	// person's. A household-scope benefit names its household by KK.
 	tag, err := tx.Exec(ctx, `
 		INSERT INTO benefit (program_id, kind_code, source, payer_id, household_id, region_code, person_id,
-			amount, period, status, channel, external_ref)
+			amount, period, status, channel, external_ref, exclusive)
 		SELECT pr.id, i.kind, i.source, o.id, h.id, h.region_code, pe.id,
-			i.amount, daterange(i.start_date, i.end_date, '[]'), i.status, i.channel, i.external_ref
+			i.amount, daterange(i.start_date, i.end_date, '[]'), i.status, i.channel, i.external_ref, k.exclusive
 		FROM benefit_in i
 		JOIN program pr ON pr.code = i.program
+		JOIN benefit_kind k ON k.code = i.kind
 		JOIN organisation o ON o.code = i.payer
 		LEFT JOIN person pe ON pe.nik = i.nik AND i.nik <> ''
 		JOIN household h ON h.id = coalesce(pe.household_id, (SELECT id FROM household WHERE kk = i.kk))
@@ -182,15 +183,20 @@ func loadApplications(ctx context.Context, tx pgx.Tx, d *demo.Data) (int64, erro
 		return 0, err
 	}
 	tag, err := tx.Exec(ctx, `
-		INSERT INTO application (number, household_id, region_code, applicant_id, type, category, kind_code, description,
+		INSERT INTO application (number, household_id, region_code, applicant_id, applicant_nik, type, category, kind_code, description,
 			doc_ktp, doc_kk, doc_sktm, doc_register, status, status_reason, submitted_by_id, submitted_at, updated_at)
-		SELECT i.number, h.id, h.region_code, p.id, i.type, i.category, i.kind, i.description,
+		SELECT i.number, h.id, h.region_code, p.id, p.nik, i.type, i.category, i.kind, i.description,
 			i.doc_ktp, i.doc_kk, i.doc_sktm, i.doc_register, i.status, i.status_reason, o.id, i.submitted_at, i.submitted_at
 		FROM application_in i
 		JOIN household h ON h.kk = i.kk
 		JOIN person p ON p.nik = i.applicant_nik
 		JOIN organisation o ON o.code = i.submitted_by
 		ORDER BY i.ord`)
+	if err != nil {
+		return 0, err
+	}
+	// New applications are numbered after the demo's.
+	_, err = tx.Exec(ctx, `SELECT setval('application_number', greatest((SELECT count(*) FROM application), 1))`)
 	return tag.RowsAffected(), err
 }
 

@@ -11,21 +11,25 @@ import (
 
 // ReferralStore keeps applications and referrals.
 type ReferralStore struct {
-	db *DB
+	db    *DB
+	audit *AuditLog
 }
 
 var _ referral.Store = (*ReferralStore)(nil)
 
-// NewReferralStore returns a ReferralStore on db.
-func NewReferralStore(db *DB) *ReferralStore { return &ReferralStore{db: db} }
+// NewReferralStore returns a ReferralStore on db that records its changes
+// in log, in the transaction that makes them.
+func NewReferralStore(db *DB, log *AuditLog) *ReferralStore {
+	return &ReferralStore{db: db, audit: log}
+}
 
-const applicationColumns = `a.id, a.number, a.household_id, a.applicant_id, a.type, a.category, coalesce(a.kind_code, ''),
+const applicationColumns = `a.id, a.number, a.household_id, a.applicant_nik, a.applicant_id, a.type, a.category, coalesce(a.kind_code, ''),
 	a.description, a.doc_ktp, a.doc_kk, a.doc_sktm, a.doc_register, a.status, a.status_reason, a.submitted_by_id,
 	a.submitted_at, a.updated_at`
 
 func scanApplication(row pgx.CollectableRow) (*referral.Application, error) {
 	var a referral.Application
-	err := row.Scan(&a.ID, &a.Number, &a.HouseholdID, &a.ApplicantID, &a.Type, &a.Category, &a.KindCode,
+	err := row.Scan(&a.ID, &a.Number, &a.HouseholdID, &a.ApplicantNIK, &a.ApplicantID, &a.Type, &a.Category, &a.KindCode,
 		&a.Description, &a.Documents.KTP, &a.Documents.KK, &a.Documents.SKTM, &a.Documents.Register,
 		&a.Status, &a.StatusReason, &a.SubmittedByID, &a.SubmittedAt, &a.UpdatedAt)
 	return &a, err

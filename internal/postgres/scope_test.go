@@ -16,8 +16,8 @@ func TestScopes(t *testing.T) {
 	db := fixtureDB(t)
 	// Two referrals of one application of kkKoba: to DINSOS and to DINKES.
 	if _, err := db.Pool.Exec(ctx, `
-		INSERT INTO application (number, household_id, region_code, applicant_id, type, kind_code, status, submitted_by_id)
-		SELECT 'SLK-1', h.id, h.region_code, p.id, 'AID_REQUEST', 'FOOD', 'REFERRED', (SELECT id FROM organisation WHERE code = 'SILAKSO')
+		INSERT INTO application (number, household_id, region_code, applicant_id, applicant_nik, type, kind_code, status, submitted_by_id)
+		SELECT 'SLK-1', h.id, h.region_code, p.id, p.nik, 'AID_REQUEST', 'FOOD', 'REFERRED', (SELECT id FROM organisation WHERE code = 'SILAKSO')
 		FROM household h JOIN person p ON p.household_id = h.id AND p.relationship = 'HEAD' WHERE h.kk = '`+kkKoba+`';
 		INSERT INTO referral (application_id, household_id, region_code, from_id, to_id)
 		SELECT a.id, a.household_id, a.region_code, a.submitted_by_id, o.id FROM application a, organisation o
@@ -26,7 +26,7 @@ func TestScopes(t *testing.T) {
 	}
 	org := func(code string) int64 { return count(t, db, `SELECT id FROM organisation WHERE code = '`+code+`'`) }
 	reg := postgres.NewRegistryStore(db)
-	ref := postgres.NewReferralStore(db)
+	ref := postgres.NewReferralStore(db, nil)
 
 	tests := []struct {
 		name       string

@@ -1,0 +1,163 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jaring-id/jaring/internal/benefit"
+	"github.com/jaring-id/jaring/internal/jaring"
+	"github.com/jaring-id/jaring/internal/pgtest"
+	"github.com/jaring-id/jaring/internal/postgres"
+)
+
+// 64 approvals of clashing benefits for one household at once: exactly one
+// wins, the others get DOUBLE_AID, and the ledger holds one. Repeated 50
+// times (run the tests with -race).
+func TestDoubleAidRace(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.Open(t, pgtest.URL(t), postgres.WithMaxConns(70))
+	if _, err := db.Pool.Exec(ctx, fixtureSQL); err != nil {
+		t.Fatal(err)
+	}
+	svc := &benefit.Service{Store: postgres.NewBenefitStore(db, nil)}
+	const clients, rounds = 64, 50
+	for round := range rounds {
+		// Each round a year of its own, so rounds do not clash with each other;
+		// half the clients ask for APBN rice (BPNT), half for APBD rice (RASDA).
+		period := year(2030 + round)
+		results := make([]benefit.Result, clients)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for c := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				program := "BPNT"
+				if c%2 == 1 {
+					program = "RASDA"
+				}
+				<-start
+				res, err := svc.Record(ctx, benefit.Actor{Org: "DINSOS", Scope: jaring.Unrestricted()}, []benefit.Input{{KK: kkKoba, Program: program,
+					Amount: 1, Period: period, ExternalRef: fmt.Sprintf("R%d-C%d", round, c)}})
+				if err != nil {
+					t.Errorf("round %d client %d: %v", round, c, err)
+					return
+				}
+				results[c] = res[0]
+			}()
+		}
+		close(start)
+		wg.Wait()
+		won := 0
+		for c, r := range results {
+			switch r.Status {
+			case benefit.Recorded:
+				won++
+			case benefit.DoubleAid:
+				if jaring.ErrorCode(r.Err) != jaring.EDOUBLEAID || len(r.Clashes) != 1 || r.Clashes[0].Rule.Kind != benefit.SameKind {
+					t.Errorf("round %d client %d: %+v, want DOUBLE_AID naming the winner", round, c, r)
+				}
+			default:
+				t.Errorf("round %d client %d: %s %v", round, c, r.Status, r.Err)
+			}
+		}
+		n := count(t, db, fmt.Sprintf(`SELECT count(*) FROM benefit WHERE external_ref LIKE 'R%d-C%%'`, round))
+		if won != 1 || n != 1 {
+			t.Fatalf("round %d: %d approvals won and the ledger holds %d, want exactly one", round, won, n)
+		}
+	}
+}
+
+// The database refuses double aid by itself, whatever writes: the exclusion
+// constraint is the backstop of the approval check.
+func TestDoubleAidConstraint(t *testing.T) {
+	ctx := context.Background()
+	db := fixtureDB(t)
+	insert := func(ref, program, nik string, from, to string) error {
+		_, err := db.Pool.Exec(ctx, `
+			INSERT INTO benefit (program_id, kind_code, source, payer_id, household_id, region_code, person_id, amount, period, external_ref)
+			SELECT p.id, p.kind_code, p.source, (SELECT id FROM organisation WHERE code = 'DINSOS'), h.id, h.region_code,
+				(SELECT id FROM person WHERE nik = NULLIF($3, '')), 1, daterange($4::date, $5::date, '[]'), $1
+			FROM program p, household h WHERE p.code = $2 AND h.kk = '`+kkKoba+`'`, ref, program, nik, from, to)
+		return err
+	}
+	steps := []struct {
+		name              string
+		ref, program, nik string
+		from, to          string
+		clash             bool
+	}{
+		{"household rice", "C1", "BPNT", "", "2026-01-01", "2026-12-31", false},
+		// Rice from the regency's budget for the same household, the same year.
+		{"more rice", "C2", "RASDA", "", "2026-06-01", "2026-06-30", true},
+		// Next year's rice touches nothing.
+		{"next year's rice", "C3", "RASDA", "", "2027-01-01", "2027-12-31", false},
+		// One member's health premium, then another member's: no clash.
+		{"head's premium", "C4", "PBI_JK", nikHead, "2026-01-01", "2026-12-31", false},
+		{"spouse's premium", "C5", "PBI_JK", nikSpouse, "2026-01-01", "2026-12-31", false},
+		// The head's second premium clashes.
+		{"head's second premium", "C6", "PBI_APBD", nikHead, "2026-03-01", "2026-12-31", true},
+	}
+	for _, s := range steps {
+		err := insert(s.ref, s.program, s.nik, s.from, s.to)
+		switch {
+		case s.clash && (err == nil || !strings.Contains(err.Error(), "benefit_no_double_aid")):
+			t.Errorf("%s: err = %v, want the exclusion constraint to refuse it", s.name, err)
+		case !s.clash && err != nil:
+			t.Errorf("%s: %v", s.name, err)
+		}
+	}
+}
+
+// A supervisor may approve despite a clash, with a written justification;
+// others may not; a short justification is refused.
+func TestOverride(t *testing.T) {
+	ctx := context.Background()
+	db := fixtureDB(t)
+	store := postgres.NewBenefitStore(db, nil)
+	svc := &benefit.Service{Store: store}
+	rice := func(ref, override string) benefit.Input {
+		return benefit.Input{KK: kkKoba, Program: "RASDA", Amount: 1, Period: year(2026), ExternalRef: ref, OverrideReason: override}
+	}
+	if res, _ := svc.Record(ctx, benefit.Actor{Org: "DINSOS", Scope: jaring.Unrestricted()}, []benefit.Input{{KK: kkKoba, Program: "BPNT", Amount: 1, Period: year(2026), ExternalRef: "BASE"}}); res[0].Status != benefit.Recorded {
+		t.Fatal(res[0])
+	}
+	approver := benefit.Actor{Org: "DINSOS", OrgID: count(t, db, `SELECT id FROM organisation WHERE code = 'DINSOS'`), Login: "approver", Scope: jaring.Unrestricted()}
+	supervisor := approver
+	supervisor.Login, supervisor.MayOverride = "kabid-dinsos", true
+	reason := "Banjir Koba: beras tambahan darurat selama tanggap darurat bencana"
+
+	tests := []struct {
+		name   string
+		actor  benefit.Actor
+		in     benefit.Input
+		status benefit.ResultStatus
+	}{
+		{"clash, no override", approver, rice("O1", ""), benefit.DoubleAid},
+		{"an approver overrides", approver, rice("O2", reason), benefit.Forbidden},
+		{"a short justification", supervisor, rice("O3", "darurat"), benefit.Invalid},
+		{"a supervisor overrides", supervisor, rice("O4", reason), benefit.Recorded},
+	}
+	for _, tt := range tests {
+		res, err := svc.Record(ctx, tt.actor, []benefit.Input{tt.in})
+		if err != nil || res[0].Status != tt.status {
+			t.Errorf("%s: %+v %v, want %s", tt.name, res[0], err, tt.status)
+		}
+	}
+	res, _ := svc.Record(ctx, supervisor, []benefit.Input{rice("O4", reason)})
+	if res[0].Status != benefit.AlreadyRecorded || res[0].Benefit.Override == nil || res[0].Benefit.Override.Reason != reason || res[0].Benefit.Override.By != "kabid-dinsos" {
+		t.Fatalf("overridden benefit = %+v", res[0].Benefit)
+	}
+	overrides, more, err := store.FindOverrides(ctx, jaring.PageRequest{First: 10})
+	if err != nil || more || len(overrides) != 1 || overrides[0].ExternalRef != "O4" || time.Since(overrides[0].Override.At) > time.Minute {
+		t.Errorf("FindOverrides = %v %v %v", overrides, more, err)
+	}
+	// The overridden benefit does not open the door to a third.
+	if res, _ := svc.Record(ctx, approver, []benefit.Input{rice("O5", "")}); res[0].Status != benefit.DoubleAid || len(res[0].Clashes) != 2 {
+		t.Errorf("a third rice = %+v, want DOUBLE_AID naming both", res[0])
+	}
+}

@@ -1,0 +1,187 @@
+package postgres_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/jaring-id/jaring/internal/benefit"
+	"github.com/jaring-id/jaring/internal/jaring"
+	"github.com/jaring-id/jaring/internal/postgres"
+	"github.com/jaring-id/jaring/internal/referral"
+)
+
+// The front office's workflow from the desk to a closed application, and
+// every step refused out of order.
+func TestWorkflow(t *testing.T) {
+	ctx := context.Background()
+	db := fixtureDB(t)
+	svc := &referral.Service{Store: postgres.NewReferralStore(db, nil)}
+	benefits := &benefit.Service{Store: postgres.NewBenefitStore(db, nil)}
+	org := func(code string) referral.Actor {
+		return referral.Actor{Org: code, OrgID: count(t, db, `SELECT id FROM organisation WHERE code = '`+code+`'`), Login: strings.ToLower(code)}
+	}
+	silakso, dinsos, dinkes := org("SILAKSO"), org("DINSOS"), org("DINKES")
+	regency := jaring.Scope{Households: jaring.RegionHouseholds, Region: "19.04", OrgID: silakso.OrgID}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	conflict := func(step string, err error, state string) {
+		t.Helper()
+		if jaring.ErrorCode(err) != jaring.ECONFLICT || !strings.Contains(jaring.ErrorMessage(err), "is "+state) {
+			t.Errorf("%s: err = %v, want CONFLICT naming %s", step, err, state)
+		}
+	}
+
+	// Submitted at the desk: numbered, SUBMITTED.
+	app, err := svc.Submit(ctx, regency, silakso, referral.NewApplication{ApplicantNIK: nikHead, KK: kkKoba, Type: referral.AidRequest,
+		Category: "pangan", KindCode: "FOOD", Description: "Kebutuhan beras bulanan", Documents: referral.Documents{KTP: true, KK: true}})
+	must(err)
+	if app.Status != referral.Submitted || !strings.HasPrefix(app.Number, "SLK-") || app.ApplicantID == nil {
+		t.Fatalf("submitted = %+v", app)
+	}
+	// Refer before verifying: refused, naming the state.
+	_, err = svc.Refer(ctx, regency, silakso, app.ID, []referral.Target{{Organisation: "DINSOS"}})
+	conflict("refer a submitted application", err, "SUBMITTED")
+
+	// Registered household: KTP and KK suffice.
+	app, err = svc.Verify(ctx, regency, silakso, app.ID, nil)
+	must(err)
+	if app.Status != referral.Verified {
+		t.Fatalf("verified = %+v", app)
+	}
+	_, err = svc.Verify(ctx, regency, silakso, app.ID, nil)
+	conflict("verify twice", err, "VERIFIED")
+
+	app, err = svc.Refer(ctx, regency, silakso, app.ID, []referral.Target{{Organisation: "DINSOS", Program: "BPNT"}, {Organisation: "DINKES"}})
+	must(err)
+	if app.Status != referral.Referred {
+		t.Fatalf("referred = %+v", app)
+	}
+	_, err = svc.Refer(ctx, regency, silakso, app.ID, []referral.Target{{Organisation: "DINSOS"}})
+	if jaring.ErrorCode(err) != jaring.ECONFLICT || jaring.ErrorField(err) != "to[0].organisation" {
+		t.Errorf("refer twice to DINSOS: %v", err)
+	}
+	inbox := func(a referral.Actor) []*referral.Referral {
+		rs, _, err := postgres.NewReferralStore(db, nil).FindInbox(ctx, a.OrgID, nil, jaring.PageRequest{First: 10})
+		must(err)
+		return rs
+	}
+	toDinsos, toDinkes := inbox(dinsos)[0], inbox(dinkes)[0]
+
+	// Only the addressee decides.
+	_, err = svc.Decide(ctx, dinkes, toDinsos.ID, referral.Accept, "", nil)
+	if jaring.ErrorCode(err) != jaring.ENOTFOUND {
+		t.Errorf("DINKES decides DINSOS's referral: %v, want NOT_FOUND", err)
+	}
+	_, err = svc.Decide(ctx, silakso, toDinsos.ID, referral.Accept, "", nil)
+	if jaring.ErrorCode(err) != jaring.EFORBIDDEN {
+		t.Errorf("the front office decides DINSOS's referral: %v, want FORBIDDEN", err)
+	}
+	// A rejection needs a reason.
+	if _, err := svc.Decide(ctx, dinkes, toDinkes.ID, referral.Reject, "", nil); jaring.ErrorField(err) != "input.reason" {
+		t.Errorf("reject without reason: %v", err)
+	}
+	// DINSOS accepts, and records the rice in the same step: FULFILLED.
+	r, err := svc.Decide(ctx, dinsos, toDinsos.ID, referral.Accept, "Memenuhi kriteria", &benefit.Input{Program: "BPNT", Amount: 2_400_000, Period: year(2026), ExternalRef: "DINSOS-BPNT-WF1"})
+	must(err)
+	if r.Status != referral.Fulfilled || r.BenefitID == nil || r.DecidedAt == nil {
+		t.Fatalf("decided = %+v", r)
+	}
+	_, err = svc.Decide(ctx, dinsos, toDinsos.ID, referral.Reject, "berubah pikiran", nil)
+	conflict("decide twice", err, "FULFILLED")
+	// One referral pending: the application is still REFERRED.
+	if s := count(t, db, `SELECT count(*) FROM application WHERE status = 'REFERRED'`); s != 1 {
+		t.Errorf("application closed with a referral pending")
+	}
+	// DINKES accepts without a benefit; the last decision closes the application.
+	r, err = svc.Decide(ctx, dinkes, toDinkes.ID, referral.Accept, "", nil)
+	must(err)
+	if r.Status != referral.Accepted {
+		t.Errorf("accepted = %+v", r)
+	}
+	if s := count(t, db, `SELECT count(*) FROM application WHERE status = 'CLOSED'`); s != 1 {
+		t.Errorf("application not closed when every referral was decided")
+	}
+	// Fulfilling the accepted referral later: a medical cost for the head.
+	r, err = svc.Fulfil(ctx, dinkes, toDinkes.ID, benefit.Input{NIK: nikHead, Program: "JAMKESDA", Amount: 500_000, Period: year(2026), ExternalRef: "DINKES-JK-WF1"})
+	must(err)
+	if r.Status != referral.Fulfilled {
+		t.Errorf("fulfilled = %+v", r)
+	}
+	_, err = svc.Fulfil(ctx, dinkes, toDinkes.ID, benefit.Input{NIK: nikHead, Program: "JAMKESDA", Amount: 1, Period: year(2027), ExternalRef: "DINKES-JK-WF2"})
+	conflict("fulfil twice", err, "FULFILLED")
+	_ = benefits
+}
+
+// Verification rejects with every reason; an applicant not of the household
+// is caught.
+func TestWorkflowRejects(t *testing.T) {
+	ctx := context.Background()
+	db := fixtureDB(t)
+	svc := &referral.Service{Store: postgres.NewReferralStore(db, nil)}
+	silakso := referral.Actor{Org: "SILAKSO", OrgID: count(t, db, `SELECT id FROM organisation WHERE code = 'SILAKSO'`)}
+	regency := jaring.Scope{Households: jaring.RegionHouseholds, Region: "19.04", OrgID: silakso.OrgID}
+	// kkKoba2 is not registered: without SKTM it is rejected; the NIK is of another household.
+	app, err := svc.Submit(ctx, regency, silakso, referral.NewApplication{ApplicantNIK: nikHead, KK: kkKoba2, Type: referral.AidRequest,
+		KindCode: "MEDICAL_COST", Description: "Biaya berobat", Documents: referral.Documents{KTP: true, KK: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err = svc.Verify(ctx, regency, silakso, app.ID, nil)
+	if err != nil || app.Status != referral.Rejected || !strings.Contains(app.StatusReason, "SKTM") || !strings.Contains(app.StatusReason, "not that of a member") {
+		t.Errorf("verify = %+v %v", app, err)
+	}
+	_, err = svc.Refer(ctx, regency, silakso, app.ID, []referral.Target{{Organisation: "DINKES"}})
+	if jaring.ErrorCode(err) != jaring.ECONFLICT {
+		t.Errorf("refer a rejected application: %v", err)
+	}
+	// An unknown household, out of scope, a bad kind: each named.
+	for field, n := range map[string]referral.NewApplication{
+		"input.kk":           {ApplicantNIK: nikHead, KK: "1904010506159999", Type: referral.Complaint, Description: "x"},
+		"input.applicantNik": {ApplicantNIK: "123", KK: kkKoba, Type: referral.Complaint, Description: "x"},
+		"input.kind":         {ApplicantNIK: nikHead, KK: kkKoba, Type: referral.AidRequest, KindCode: "GOLD", Description: "x"},
+	} {
+		if _, err := svc.Submit(ctx, regency, silakso, n); jaring.ErrorField(err) != field {
+			t.Errorf("%s: %v", field, err)
+		}
+	}
+	village := jaring.Scope{Households: jaring.RegionHouseholds, Region: "19.04.02", OrgID: silakso.OrgID}
+	if _, err := svc.Submit(ctx, village, silakso, referral.NewApplication{ApplicantNIK: nikHead, KK: kkKoba, Type: referral.Complaint, Description: "x"}); jaring.ErrorCode(err) != jaring.ENOTFOUND {
+		t.Errorf("submit for a household out of scope: %v", err)
+	}
+}
+
+// Accepting a referral with a benefit that clashes fails with DOUBLE_AID
+// naming the existing benefit, and nothing is written: the referral stays
+// PENDING, the ledger unchanged.
+func TestDecideDoubleAid(t *testing.T) {
+	ctx := context.Background()
+	db := fixtureDB(t)
+	svc := &referral.Service{Store: postgres.NewReferralStore(db, nil)}
+	benefits := &benefit.Service{Store: postgres.NewBenefitStore(db, nil)}
+	if res, _ := benefits.Record(ctx, benefit.Actor{Org: "DINSOS", Scope: jaring.Unrestricted()}, []benefit.Input{{KK: kkKoba, Program: "BPNT", Amount: 1, Period: year(2026), ExternalRef: "HELD"}}); res[0].Status != benefit.Recorded {
+		t.Fatal(res[0])
+	}
+	silakso := referral.Actor{Org: "SILAKSO", OrgID: count(t, db, `SELECT id FROM organisation WHERE code = 'SILAKSO'`)}
+	regency := jaring.Scope{Households: jaring.RegionHouseholds, Region: "19.04", OrgID: silakso.OrgID}
+	app, _ := svc.Submit(ctx, regency, silakso, referral.NewApplication{ApplicantNIK: nikHead, KK: kkKoba, Type: referral.AidRequest, KindCode: "FOOD", Description: "beras", Documents: referral.Documents{KTP: true, KK: true}})
+	svc.Verify(ctx, regency, silakso, app.ID, nil)
+	svc.Refer(ctx, regency, silakso, app.ID, []referral.Target{{Organisation: "DINKES"}})
+	dinkes := referral.Actor{Org: "DINKES", OrgID: count(t, db, `SELECT id FROM organisation WHERE code = 'DINKES'`)}
+	refID := count(t, db, `SELECT id FROM referral`)
+
+	_, err := svc.Decide(ctx, dinkes, refID, referral.Accept, "", &benefit.Input{Program: "RASDA", Amount: 1, Period: year(2026), ExternalRef: "CLASH"})
+	if jaring.ErrorCode(err) != jaring.EDOUBLEAID || jaring.ErrorField(err) != "input.benefit" || !strings.Contains(jaring.ErrorMessage(err), "BPNT") {
+		t.Fatalf("accept with clashing rice: %v, want DOUBLE_AID naming the BPNT benefit", err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM benefit WHERE external_ref = 'CLASH'`); n != 0 {
+		t.Error("the clashing benefit was written")
+	}
+	if s := count(t, db, `SELECT count(*) FROM referral WHERE status = 'PENDING'`); s != 1 {
+		t.Error("the referral left PENDING though nothing was approved")
+	}
+}
