@@ -61,12 +61,13 @@ func TestCrossTenantProbes(t *testing.T) {
 		t.Logf("household %s has %s referrals: nested probes are weaker", kkA, n)
 	}
 
-	probes := []struct {
+	type probe struct {
 		name  string
 		who   *authz.Principal
 		query string
 		check func(r gqlResponse) string // "" if the probe found nothing it should not
-	}{
+	}
+	probes := []probe{
 		{"donor A, B's household by KK", donorA, `{ household(kk: "` + kkB + `") { kk } }`,
 			func(r gqlResponse) string { return nonNull(r.Data["household"]) }},
 		{"donor A, B's household member by NIK", donorA, `{ person(nik: "` + nikB + `") { nik household { kk } } }`,
@@ -102,38 +103,18 @@ func TestCrossTenantProbes(t *testing.T) {
 	kk02 := e.scalar(t, `SELECT kk FROM household WHERE region_code LIKE '19.04.02.%' ORDER BY id LIMIT 1`)
 	nik02 := e.scalar(t, `SELECT p.nik FROM person p JOIN household h ON h.id = p.household_id WHERE h.kk = '`+kk02+`' LIMIT 1`)
 	probes = append(probes,
-		struct {
-			name  string
-			who   *authz.Principal
-			query string
-			check func(r gqlResponse) string
-		}{"village 19.04.01, a 19.04.02 household by KK", village, `{ household(kk: "` + kk02 + `") { kk } }`,
+		probe{"village 19.04.01, a 19.04.02 household by KK", village, `{ household(kk: "` + kk02 + `") { kk } }`,
 			func(r gqlResponse) string { return nonNull(r.Data["household"]) }},
-		struct {
-			name  string
-			who   *authz.Principal
-			query string
-			check func(r gqlResponse) string
-		}{"village 19.04.01, a 19.04.02 person by NIK", village, `{ person(nik: "` + nik02 + `") { nik } }`,
+		probe{"village 19.04.01, a 19.04.02 person by NIK", village, `{ person(nik: "` + nik02 + `") { nik } }`,
 			func(r gqlResponse) string { return nonNull(r.Data["person"]) }},
-		struct {
-			name  string
-			who   *authz.Principal
-			query string
-			check func(r gqlResponse) string
-		}{"village 19.04.01 lists 19.04.02", village, `{ households(filter: {region: "19.04.02"}) { totalCount edges { node { kk } } } }`,
+		probe{"village 19.04.01 lists 19.04.02", village, `{ households(filter: {region: "19.04.02"}) { totalCount edges { node { kk } } } }`,
 			func(r gqlResponse) string {
 				if c := mustJSON(r.Data["households"]); !strings.Contains(c, `"totalCount":0`) || !strings.Contains(c, `"edges":[]`) {
 					return "listed: " + c
 				}
 				return ""
 			}},
-		struct {
-			name  string
-			who   *authz.Principal
-			query string
-			check func(r gqlResponse) string
-		}{"village 19.04.01 lists everything", village, `{ households(first: 100) { totalCount edges { node { region { code } } } } }`,
+		probe{"village 19.04.01 lists everything", village, `{ households(first: 100) { totalCount edges { node { region { code } } } } }`,
 			func(r gqlResponse) string {
 				body := mustJSON(r.Data["households"])
 				if strings.Contains(body, `"19.04.02`) || strings.Contains(body, `"19.04.03`) || !strings.Contains(body, `"19.04.01.`) {
@@ -141,12 +122,7 @@ func TestCrossTenantProbes(t *testing.T) {
 				}
 				return ""
 			}},
-		struct {
-			name  string
-			who   *authz.Principal
-			query string
-			check func(r gqlResponse) string
-		}{"a viewer records a benefit", e.as(t, "DINKES", "", authz.RoleViewer),
+		probe{"a viewer records a benefit", e.as(t, "DINKES", "", authz.RoleViewer),
 			`mutation { recordBenefits(input: [{kk: "` + kk02 + `", program: "JAMKESDA", amount: 1, period: {start: "2026-01-01"}, externalRef: "VIEWER"}]) { status } }`,
 			func(r gqlResponse) string {
 				if r.Data != nil && r.Data["recordBenefits"] != nil || r.codes() != "FORBIDDEN" {

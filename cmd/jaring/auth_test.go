@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -156,18 +154,7 @@ func TestPolicyReloadOnSIGHUP(t *testing.T) {
 	secret, _ := authz.LoadSecret(env(nil), dir)
 	viewer, _ := authz.Mint(secret, authz.Claims{Subject: "v", Org: "DINKES", OrgKind: authz.DemoOrgKinds["DINKES"], Roles: []authz.Role{authz.RoleViewer}, TTL: time.Hour}, time.Now())
 	kkOf := func() string {
-		body, _ := json.Marshal(map[string]any{"query": `{ households(first: 1) { edges { node { kk } } } }`})
-		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/graphql", bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+viewer)
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Purpose", "test")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return string(b)
+		return string(post(t, addr, viewer, `{ households(first: 1) { edges { node { kk } } } }`))
 	}
 	if got := kkOf(); !strings.Contains(got, "********") {
 		t.Fatalf("a viewer sees %s, want the KK masked", got)

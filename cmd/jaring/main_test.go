@@ -111,7 +111,9 @@ func approverToken(t *testing.T, dir string) string {
 	return tok
 }
 
-func graphql(t *testing.T, addr, token, query string) map[string]any {
+// post sends a GraphQL query to the server at addr with token and returns
+// the response body.
+func post(t *testing.T, addr, token, query string) []byte {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query})
 	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/graphql", bytes.NewReader(body))
@@ -123,8 +125,18 @@ func graphql(t *testing.T, addr, token, query string) map[string]any {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// graphql sends a query and returns its data; an error fails the test.
+func graphql(t *testing.T, addr, token, query string) map[string]any {
+	t.Helper()
 	var out map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out["errors"] != nil {
+	if err := json.Unmarshal(post(t, addr, token, query), &out); err != nil || out["errors"] != nil {
 		t.Fatalf("%s: %v %v", query, err, out)
 	}
 	return out["data"].(map[string]any)

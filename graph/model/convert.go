@@ -20,21 +20,27 @@ func (f *HouseholdFilter) Domain() registry.HouseholdFilter {
 	return out
 }
 
+// connection makes the edges and page info of a Relay connection over a
+// page of rows of the given kind; edge makes one edge of a row and its cursor.
+func connection[T, E any](rows []T, kind string, id func(T) int64, edge func(T, string) E, more bool, page jaring.PageRequest) ([]E, *PageInfo) {
+	edges := make([]E, len(rows))
+	info := &PageInfo{HasNextPage: more, HasPreviousPage: page.After > 0}
+	for i, row := range rows {
+		cursor := jaring.EncodeCursor(kind, id(row))
+		edges[i] = edge(row, cursor)
+		if i == 0 {
+			info.StartCursor = &cursor
+		}
+		info.EndCursor = &cursor
+	}
+	return edges, info
+}
+
 // NewHouseholdConnection makes a Relay connection of a page of households.
 func NewHouseholdConnection(hs []*registry.Household, more bool, page jaring.PageRequest, f registry.HouseholdFilter) *HouseholdConnection {
-	c := &HouseholdConnection{
-		Edges:    make([]*HouseholdEdge, len(hs)),
-		PageInfo: &PageInfo{HasNextPage: more, HasPreviousPage: page.After > 0},
-		Filter:   f,
-	}
-	for i, h := range hs {
-		c.Edges[i] = &HouseholdEdge{Node: h, Cursor: jaring.EncodeCursor("household", h.ID)}
-	}
-	if len(hs) > 0 {
-		c.PageInfo.StartCursor = &c.Edges[0].Cursor
-		c.PageInfo.EndCursor = &c.Edges[len(hs)-1].Cursor
-	}
-	return c
+	edges, info := connection(hs, "household", func(h *registry.Household) int64 { return h.ID },
+		func(h *registry.Household, c string) *HouseholdEdge { return &HouseholdEdge{Node: h, Cursor: c} }, more, page)
+	return &HouseholdConnection{Edges: edges, PageInfo: info, Filter: f}
 }
 
 // Domain returns the ledger's input for in.
@@ -85,18 +91,9 @@ func NewItemError(err error) *ItemError {
 
 // NewAuditEventConnection makes a Relay connection of a page of a trail.
 func NewAuditEventConnection(evs []*audit.Event, more bool, page jaring.PageRequest) *AuditEventConnection {
-	c := &AuditEventConnection{
-		Edges:    make([]*AuditEventEdge, len(evs)),
-		PageInfo: &PageInfo{HasNextPage: more, HasPreviousPage: page.After > 0},
-	}
-	for i, ev := range evs {
-		c.Edges[i] = &AuditEventEdge{Node: ev, Cursor: jaring.EncodeCursor("audit", ev.ID)}
-	}
-	if len(evs) > 0 {
-		c.PageInfo.StartCursor = &c.Edges[0].Cursor
-		c.PageInfo.EndCursor = &c.Edges[len(evs)-1].Cursor
-	}
-	return c
+	edges, info := connection(evs, "audit", func(ev *audit.Event) int64 { return ev.ID },
+		func(ev *audit.Event, c string) *AuditEventEdge { return &AuditEventEdge{Node: ev, Cursor: c} }, more, page)
+	return &AuditEventConnection{Edges: edges, PageInfo: info}
 }
 
 // Domain returns the workflow's checklist.
@@ -121,26 +118,16 @@ func (in *ApplicationInput) Domain() referral.NewApplication {
 
 // NewReferralConnection makes a Relay connection of a page of referrals.
 func NewReferralConnection(rs []*referral.Referral, more bool, page jaring.PageRequest) *ReferralConnection {
-	c := &ReferralConnection{Edges: make([]*ReferralEdge, len(rs)), PageInfo: &PageInfo{HasNextPage: more, HasPreviousPage: page.After > 0}}
-	for i, r := range rs {
-		c.Edges[i] = &ReferralEdge{Node: r, Cursor: jaring.EncodeCursor("referral", r.ID)}
-	}
-	if len(rs) > 0 {
-		c.PageInfo.StartCursor, c.PageInfo.EndCursor = &c.Edges[0].Cursor, &c.Edges[len(rs)-1].Cursor
-	}
-	return c
+	edges, info := connection(rs, "referral", func(r *referral.Referral) int64 { return r.ID },
+		func(r *referral.Referral, c string) *ReferralEdge { return &ReferralEdge{Node: r, Cursor: c} }, more, page)
+	return &ReferralConnection{Edges: edges, PageInfo: info}
 }
 
 // NewBenefitConnection makes a Relay connection of a page of benefits.
 func NewBenefitConnection(bs []*benefit.Benefit, more bool, page jaring.PageRequest) *BenefitConnection {
-	c := &BenefitConnection{Edges: make([]*BenefitEdge, len(bs)), PageInfo: &PageInfo{HasNextPage: more, HasPreviousPage: page.After > 0}}
-	for i, b := range bs {
-		c.Edges[i] = &BenefitEdge{Node: b, Cursor: jaring.EncodeCursor("benefit", b.ID)}
-	}
-	if len(bs) > 0 {
-		c.PageInfo.StartCursor, c.PageInfo.EndCursor = &c.Edges[0].Cursor, &c.Edges[len(bs)-1].Cursor
-	}
-	return c
+	edges, info := connection(bs, "benefit", func(b *benefit.Benefit) int64 { return b.ID },
+		func(b *benefit.Benefit, c string) *BenefitEdge { return &BenefitEdge{Node: b, Cursor: c} }, more, page)
+	return &BenefitConnection{Edges: edges, PageInfo: info}
 }
 
 // Conflicts returns the pairs of benefits among bs that clash.
