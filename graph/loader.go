@@ -68,9 +68,9 @@ func NewLoaders(r *Resolver, scope jaring.Scope, wait time.Duration) *Loaders {
 	}
 }
 
-// kind returns a kind of aid by code. The catalogue is small: it is read
-// once a request, in one statement, the first time a kind is asked for.
-func (l *Loaders) kind(ctx context.Context, code string) (*benefit.Kind, error) {
+// loadKinds reads the kinds of aid. The catalogue is small: it is read once
+// a request, in one statement, the first time it is needed.
+func (l *Loaders) loadKinds(ctx context.Context) (map[string]*benefit.Kind, error) {
 	l.kindsOnce.Do(func() {
 		ks, err := l.kindStore.FindKinds(ctx)
 		l.kinds, l.kindsErr = make(map[string]*benefit.Kind, len(ks)), err
@@ -78,8 +78,13 @@ func (l *Loaders) kind(ctx context.Context, code string) (*benefit.Kind, error) 
 			l.kinds[k.Code] = k
 		}
 	})
-	if l.kindsErr != nil {
-		return nil, l.kindsErr
+	return l.kinds, l.kindsErr
+}
+
+// kind returns a kind of aid by code.
+func (l *Loaders) kind(ctx context.Context, code string) (*benefit.Kind, error) {
+	if _, err := l.loadKinds(ctx); err != nil {
+		return nil, err
 	}
 	k, ok := l.kinds[code]
 	if !ok {
@@ -96,7 +101,8 @@ func scoped[V any](scope jaring.Scope, find func(context.Context, jaring.Scope, 
 // catalogue returns the rules' catalogue: the kinds and the program
 // exclusions, each read once a request.
 func (l *Loaders) catalogue(ctx context.Context) (*benefit.Catalogue, error) {
-	if _, err := l.kind(ctx, ""); err != nil && jaring.ErrorCode(err) != jaring.ENOTFOUND {
+	kinds, err := l.loadKinds(ctx)
+	if err != nil {
 		return nil, err
 	}
 	l.exclusionsOnce.Do(func() {
@@ -105,7 +111,7 @@ func (l *Loaders) catalogue(ctx context.Context) (*benefit.Catalogue, error) {
 	if l.exclusionsErr != nil {
 		return nil, l.exclusionsErr
 	}
-	return &benefit.Catalogue{Kinds: l.kinds, Exclusions: l.exclusions}, nil
+	return &benefit.Catalogue{Kinds: kinds, Exclusions: l.exclusions}, nil
 }
 
 type loadersKey struct{}

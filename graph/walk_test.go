@@ -205,48 +205,61 @@ func TestFieldPolicyWalk(t *testing.T) {
 	donorKK := e.scalar(t, `SELECT h.kk FROM household h JOIN referral r ON r.household_id = h.id
 		JOIN organisation o ON o.id = r.to_id AND o.code = 'CSR-A' WHERE `+adults+` ORDER BY h.id LIMIT 1`)
 
+	// What the walk asks of each root field, and checks in its answer.
+	sel := func(typ string, depth int, skip ...string) []*node {
+		skipped := map[string]bool{}
+		for _, t := range skip {
+			skipped[t] = true
+		}
+		return in.selection(typ, depth, map[string]int{}, skipped)
+	}
+	selections := map[string][]*node{
+		"household":      sel("Household", 5),
+		"person":         sel("Person", 3),
+		"auditTrail":     sel("AuditEventConnection", 3),
+		"programs":       sel("Program", 3),
+		"kinds":          sel("BenefitKind", 1),
+		"region":         sel("Region", 4),
+		"households":     sel("HouseholdConnection", 3, "Person"),
+		"recordBenefits": sel("BenefitResult", 2),
+		"checkAid":       sel("Clash", 3),
+		"overrides":      sel("BenefitConnection", 3),
+		"exclusions":     sel("ProgramExclusion", 3),
+		"referralInbox":  sel("ReferralConnection", 3),
+	}
+	type query struct{ root, text string }
 	// One query per root field, each within the complexity limit.
-	roots := func(kk string) []struct{ root, query string } {
+	queries := func(kk string) []query {
 		nik := e.scalar(t, `SELECT p.nik FROM person p JOIN household h ON h.id = p.household_id WHERE h.kk = '`+kk+`' ORDER BY p.id LIMIT 1`)
 		// Something on the trail of that person, for auditTrail to show.
 		e.postAs(t, e.auditor(t), "walk", `{ person(nik: "`+nik+`") { name } }`, nil)
-		var qs []struct{ root, query string }
+		var qs []query
 		// The household, a field at a time: all of it at once is more than a query may ask.
-		for _, n := range in.selection("Household", 5, map[string]int{}, nil) {
-			qs = append(qs, struct{ root, query string }{"household", fmt.Sprintf(`{ household(kk: %q) { %s } }`, kk, render([]*node{n}))})
+		for _, n := range selections["household"] {
+			qs = append(qs, query{"household", fmt.Sprintf(`{ household(kk: %q) { %s } }`, kk, render([]*node{n}))})
 		}
-		return append(qs, []struct{ root, query string }{
-			{"person", fmt.Sprintf(`{ person(nik: %q) { %s } }`, nik, render(in.selection("Person", 3, map[string]int{}, nil)))},
-			{"auditTrail", fmt.Sprintf(`{ auditTrail(nik: %q) { %s } }`, nik, render(in.selection("AuditEventConnection", 3, map[string]int{}, nil)))},
-			{"programs", `{ programs { ` + render(in.selection("Program", 3, map[string]int{}, nil)) + ` } }`},
-			{"kinds", `{ kinds { ` + render(in.selection("BenefitKind", 1, map[string]int{}, nil)) + ` } }`},
-			{"region", `{ region(code: "19.04.01.2003") { ` + render(in.selection("Region", 4, map[string]int{}, nil)) + ` } }`},
-			{"checkAid", fmt.Sprintf(`{ checkAid(kk: %q, kind: "FOOD", period: {start: "2026-01-01", end: "2026-12-31"}) { %s } }`, kk,
-				render(in.selection("Clash", 3, map[string]int{}, nil)))},
-			{"overrides", `{ overrides { ` + render(in.selection("BenefitConnection", 3, map[string]int{}, nil)) + ` } }`},
-			{"exclusions", `{ exclusions { ` + render(in.selection("ProgramExclusion", 3, map[string]int{}, nil)) + ` } }`},
-			{"referralInbox", `{ referralInbox(first: 3) { ` + render(in.selection("ReferralConnection", 3, map[string]int{}, nil)) + ` } }`},
-		}...)
-	}
-	queryNodes := func() []*node {
-		return []*node{
-			{name: "household", children: in.selection("Household", 5, map[string]int{}, nil)},
-			{name: "person", children: in.selection("Person", 3, map[string]int{}, nil)},
-			{name: "auditTrail", children: in.selection("AuditEventConnection", 3, map[string]int{}, nil)},
-			{name: "programs", children: in.selection("Program", 3, map[string]int{}, nil)},
-			{name: "kinds", children: in.selection("BenefitKind", 1, map[string]int{}, nil)},
-			{name: "region", children: in.selection("Region", 4, map[string]int{}, nil)},
-			{name: "households", children: in.selection("HouseholdConnection", 3, map[string]int{}, map[string]bool{"Person": true})},
-			{name: "recordBenefits", children: in.selection("BenefitResult", 2, map[string]int{}, nil)},
-			{name: "checkAid", children: in.selection("Clash", 3, map[string]int{}, nil)},
-			{name: "overrides", children: in.selection("BenefitConnection", 3, map[string]int{}, nil)},
-			{name: "exclusions", children: in.selection("ProgramExclusion", 3, map[string]int{}, nil)},
-			{name: "referralInbox", children: in.selection("ReferralConnection", 3, map[string]int{}, nil)},
+		heads := map[string]string{
+			"person":         fmt.Sprintf(`person(nik: %q)`, nik),
+			"auditTrail":     fmt.Sprintf(`auditTrail(nik: %q)`, nik),
+			"programs":       `programs`,
+			"kinds":          `kinds`,
+			"region":         `region(code: "19.04.01.2003")`,
+			"households":     `households(first: 2)`,
+			"checkAid":       fmt.Sprintf(`checkAid(kk: %q, kind: "FOOD", period: {start: "2026-01-01", end: "2026-12-31"})`, kk),
+			"overrides":      `overrides`,
+			"exclusions":     `exclusions`,
+			"referralInbox":  `referralInbox(first: 3)`,
+			"recordBenefits": `recordBenefits(input: [{nik: "1904011213850001", program: "PIP", amount: 1, period: {start: "2026-01-01"}, externalRef: "WALK"}])`,
 		}
+		for root, head := range heads {
+			text := "{ " + head + " { " + render(selections[root]) + " } }"
+			if root == "recordBenefits" {
+				text = "mutation " + text
+			}
+			qs = append(qs, query{root, text})
+		}
+		return qs
 	}
-	householdsRoot := `households(first: 2) { ` + render(in.selection("HouseholdConnection", 3, map[string]int{}, map[string]bool{"Person": true})) + ` }`
-	mutation := `mutation { recordBenefits(input: [{nik: "1904011213850001", program: "PIP", amount: 1, period: {start: "2026-01-01"}, externalRef: "WALK"}]) { ` +
-		render(in.selection("BenefitResult", 2, map[string]int{}, nil)) + ` } }`
 
 	columns := []struct {
 		col authz.Column
@@ -270,12 +283,9 @@ func TestFieldPolicyWalk(t *testing.T) {
 		t.Run(c.col.Label, func(t *testing.T) {
 			p := e.as(t, c.org, c.col.Principal.Region, c.col.Principal.Roles...)
 			d := policy.Decide(p)
-			nodes := queryNodes()
 			var got []seen
-			queries := append(roots(c.kk), struct{ root, query string }{"households", "{ " + householdsRoot + " }"},
-				struct{ root, query string }{"recordBenefits", mutation})
-			for _, q := range queries {
-				_, body := e.postAs(t, p, "walk", q.query, nil)
+			for _, q := range queries(c.kk) {
+				_, body := e.postAs(t, p, "walk", q.text, nil)
 				var resp struct {
 					Data   map[string]any
 					Errors []struct {
@@ -295,26 +305,21 @@ func TestFieldPolicyWalk(t *testing.T) {
 					}
 					errs["."+strings.Join(parts, ".")] = er.Extensions.Code
 				}
-				for _, n := range nodes {
-					if n.name != q.root {
-						continue
-					}
-					op := "Query." + n.name
-					if n.name == "recordBenefits" {
-						op = "Mutation.recordBenefits"
-					}
-					if !d.MayRun(op) {
-						if resp.Data[n.name] != nil || errs["."+n.name] != string(jaring.EFORBIDDEN) {
-							t.Errorf("%s: the role may not run it, but got %v (error %q)", op, resp.Data[n.name], errs["."+n.name])
-						}
-						continue
-					}
-					if resp.Data[n.name] == nil {
-						t.Errorf("%s: no data (errors %v): %s", op, errs, body[:min(len(body), 300)])
-						continue
-					}
-					walk(n.children, resp.Data[n.name], "."+n.name, errs, &got)
+				op := "Query." + q.root
+				if q.root == "recordBenefits" {
+					op = "Mutation.recordBenefits"
 				}
+				if !d.MayRun(op) {
+					if resp.Data[q.root] != nil || errs["."+q.root] != string(jaring.EFORBIDDEN) {
+						t.Errorf("%s: the role may not run it, but got %v (error %q)", op, resp.Data[q.root], errs["."+q.root])
+					}
+					continue
+				}
+				if resp.Data[q.root] == nil {
+					t.Errorf("%s: no data (errors %v): %s", op, errs, body[:min(len(body), 300)])
+					continue
+				}
+				walk(selections[q.root], resp.Data[q.root], "."+q.root, errs, &got)
 			}
 			counts := map[authz.Level]int{}
 			for _, s := range got {

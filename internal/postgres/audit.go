@@ -251,14 +251,7 @@ func (l *AuditLog) appendBatch(evs []*audit.Event) error {
 	var lastHash []byte
 	head := &pgx.Batch{}
 	head.Queue(`BEGIN`)
-	head.Queue(`SELECT pg_advisory_xact_lock($1)`, auditChainLock)
-	head.Queue(`SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1`).QueryRow(func(row pgx.Row) error {
-		err := row.Scan(&lastID, &lastHash)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		return err
-	})
+	queueChainHead(head, &lastID, &lastHash)
 	if err := conn.SendBatch(ctx, head).Close(); err != nil {
 		return fmt.Errorf("append audit events: take the chain lock: %w", err)
 	}
@@ -280,6 +273,20 @@ func (l *AuditLog) appendBatch(evs []*audit.Event) error {
 		return fmt.Errorf("append audit events: %w", err)
 	}
 	return nil
+}
+
+// queueChainHead queues the chain lock and, after it, the read of the newest
+// event into lastID and lastHash (left zero for an empty chain). The lock
+// and the read are two statements: see appendEvents.
+func queueChainHead(b *pgx.Batch, lastID *int64, lastHash *[]byte) {
+	b.Queue(`SELECT pg_advisory_xact_lock($1)`, auditChainLock)
+	b.Queue(`SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1`).QueryRow(func(row pgx.Row) error {
+		err := row.Scan(lastID, lastHash)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
 }
 
 // chain gives evs, in order, the IDs and hashes that follow the event
@@ -358,14 +365,7 @@ func appendEvents(ctx context.Context, tx pgx.Tx, evs []*audit.Event) error {
 	var lastID int64
 	var lastHash []byte
 	head := &pgx.Batch{}
-	head.Queue(`SELECT pg_advisory_xact_lock($1)`, auditChainLock)
-	head.Queue(`SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1`).QueryRow(func(row pgx.Row) error {
-		err := row.Scan(&lastID, &lastHash)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		return err
-	})
+	queueChainHead(head, &lastID, &lastHash)
 	if err := tx.SendBatch(ctx, head).Close(); err != nil {
 		return fmt.Errorf("take audit chain lock and read newest event: %w", err)
 	}

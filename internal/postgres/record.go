@@ -73,7 +73,7 @@ type recorder struct {
 	scope     jaring.Scope // the households it may record for
 	catalogue benefit.Catalogue
 	programs  map[string]*programRef // by code
-	codes     map[int64]string       // program and organisation codes by ID, for messages
+	codes     map[codeKey]string     // program and organisation codes, for messages
 	payers    map[string]int64
 	touched   map[string]bool // KKs
 }
@@ -88,7 +88,7 @@ type programRef struct {
 }
 
 func newRecorder(ctx context.Context, tx pgx.Tx, scope jaring.Scope) (*recorder, error) {
-	r := &recorder{tx: tx, scope: scope, programs: map[string]*programRef{}, codes: map[int64]string{}, payers: map[string]int64{}, touched: map[string]bool{}}
+	r := &recorder{tx: tx, scope: scope, programs: map[string]*programRef{}, codes: map[codeKey]string{}, payers: map[string]int64{}, touched: map[string]bool{}}
 	kinds, err := findKinds(ctx, tx)
 	if err != nil {
 		return nil, err
@@ -299,12 +299,15 @@ func (r *recorder) describe(ctx context.Context, c benefit.Clash) (string, error
 	return "This benefit " + benefit.DescribeClash(c, program, payer) + ".", nil
 }
 
+// codeKey names a row of program or organisation.
+type codeKey struct {
+	table string
+	id    int64
+}
+
 // code returns the code of the program or organisation with the given ID.
 func (r *recorder) code(ctx context.Context, table string, id int64) (string, error) {
-	key := id
-	if table == "organisation" {
-		key = -id
-	}
+	key := codeKey{table, id}
 	if c, ok := r.codes[key]; ok {
 		return c, nil
 	}
