@@ -34,7 +34,8 @@ func TestHouseholdQueryStatementCount(t *testing.T) {
 		}
 		return e.stmts.n.Load()
 	}
-	one, six := count(withMembers(1)), count(withMembers(6))
+	oneKK, sixKK := withMembers(1), withMembers(6)
+	one, six := fewest(func() int64 { return count(oneKK) }), fewest(func() int64 { return count(sixKK) })
 	if one != six {
 		t.Errorf("one member costs %d statements, six cost %d: a list is loaded row by row", one, six)
 	}
@@ -60,9 +61,21 @@ func TestHouseholdsPageStatementCount(t *testing.T) {
 		}
 		return e.stmts.n.Load()
 	}
-	if small, large := count(2), count(50); small != large {
+	if small, large := fewest(func() int64 { return count(2) }), fewest(func() int64 { return count(50) }); small != large {
 		t.Errorf("a page of 2 households costs %d statements, a page of 50 costs %d", small, large)
 	}
+}
+
+// fewest returns the fewest statements of five runs. Loaders batch the keys
+// that arrive within their wait; on a loaded machine a batch may now and
+// then be split in two, which is timing, not row-by-row loading: that would
+// cost a statement per row on every run.
+func fewest(run func() int64) int64 {
+	least := run()
+	for range 4 {
+		least = min(least, run())
+	}
+	return least
 }
 
 func contains(b []byte, s string) bool { return bytes.Contains(b, []byte(s)) }
