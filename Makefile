@@ -5,7 +5,7 @@ GO ?= go
 # A private cluster and the built binary live here (git-ignored).
 DATA_DIR ?= .jaring
 
-.PHONY: run build test test-short generate check-generate lint bench migrate clean
+.PHONY: run build test test-short generate check-generate lint bench migrate clean assets check-assets
 
 run: build
 	exec $(DATA_DIR)/bin/jaring dev --data-dir $(DATA_DIR)
@@ -47,3 +47,18 @@ migrate: build
 
 clean:
 	rm -rf $(DATA_DIR)/bin
+
+# GraphiQL's scripts and styles, bundled from the npm packages pinned in
+# internal/graphiql/web/package-lock.json into internal/graphiql/dist, which
+# is committed and embedded in the binary. Install scripts stay off: esbuild
+# runs from its platform package.
+assets:
+	cd internal/graphiql/web && npm ci --ignore-scripts --no-audit --no-fund && npm run --silent build
+
+# Fails when the committed GraphiQL assets are not what `make assets` builds.
+check-assets: assets
+	@status=$$(git status --porcelain -- internal/graphiql/dist); \
+	if [ -n "$$status" ]; then \
+		echo "internal/graphiql/dist is out of date; run 'make assets' and commit:"; echo "$$status"; \
+		git --no-pager diff --stat -- internal/graphiql/dist; exit 1; \
+	fi

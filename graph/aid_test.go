@@ -209,7 +209,8 @@ func TestRecordOutOfScope(t *testing.T) {
 	kk := e.scalar(t, `SELECT kk FROM household WHERE region_code LIKE '19.04.02.%' ORDER BY id LIMIT 1`)
 	r := e.ask(t, e.as(t, "DESA", "19.04.01", authz.RoleApprover), "BLT", `mutation($kk: String!) { recordBenefits(input: [{kk: $kk, program: "BLT_DD", amount: 300000,
 		period: {start: "2026-07-01", end: "2026-07-31"}, externalRef: "DESA-OUT"}]) { status error { code field } } }`, map[string]any{"kk": kk})
-	if got := mustJSON(r.Data); !strings.Contains(got, `"INVALID"`) || !strings.Contains(got, `"NOT_FOUND"`) {
+	// Out of scope is as not there at all: NOT_FOUND, its status its code.
+	if got := mustJSON(r.Data); got != `{"recordBenefits":[{"error":{"code":"NOT_FOUND","field":"input[0].kk"},"status":"NOT_FOUND"}]}` {
 		t.Errorf("a village records for another: %s", got)
 	}
 }

@@ -12,7 +12,10 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/jaring-id/jaring/internal/audit"
+	"github.com/jaring-id/jaring/internal/benefit"
 	"github.com/jaring-id/jaring/internal/jaring"
+	"github.com/jaring-id/jaring/internal/referral"
+	"github.com/jaring-id/jaring/internal/registry"
 )
 
 // AuditLog is where the graph records what it revealed. Write returns once
@@ -101,12 +104,71 @@ func recordReveals(log AuditLog, logger *slog.Logger) graphql.ResponseMiddleware
 		}
 		if err != nil {
 			logger.ErrorContext(ctx, "audit event not written: response withheld", "err", err)
-			return &graphql.Response{Errors: gqlerror.List{{
-				Message:    "The reading could not be recorded in the audit log, so nothing is shown; try again.",
-				Extensions: map[string]any{"code": jaring.EINTERNAL},
-			}}}
+			return &graphql.Response{Errors: gqlerror.List{present(ctx, &jaring.Error{Code: jaring.EINTERNAL,
+				Message: "The reading could not be recorded in the audit log, so nothing is shown; try again."})}}
 		}
 		return resp
+	}
+}
+
+// reveals is what a request showed in clear: the fields, and whom they are
+// about. Households and persons are kept by ID and named when the event is
+// written; a household's reading names every member, so that each member's
+// trail shows it.
+type reveals struct {
+	fields       map[string]bool
+	persons      map[string]bool // NIKs shown, or of persons shown
+	personIDs    map[int64]bool
+	householdIDs map[int64]bool   // their KKs are named
+	wholeIDs     map[int64]bool   // every member's NIK is named, and the KK
+	kks          map[int64]string // the KKs of households already at hand
+	households   map[string]bool
+}
+
+// reveal notes that field of row went out in clear, with value v.
+func (r *request) reveal(field string, row, v any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	x := &r.reveals
+	if x.fields == nil {
+		*x = reveals{fields: map[string]bool{}, persons: map[string]bool{}, personIDs: map[int64]bool{},
+			householdIDs: map[int64]bool{}, wholeIDs: map[int64]bool{}, kks: map[int64]string{}, households: map[string]bool{}}
+	}
+	x.fields[field] = true
+	switch s := row.(type) {
+	case *registry.Person:
+		x.persons[s.NIK] = true
+		x.householdIDs[s.HouseholdID] = true
+	case *registry.Household:
+		x.kks[s.ID] = s.KK
+		x.wholeIDs[s.ID] = true
+	case *benefit.Benefit:
+		if s.PersonID != nil {
+			x.personIDs[*s.PersonID] = true
+			x.householdIDs[s.HouseholdID] = true
+		} else {
+			x.wholeIDs[s.HouseholdID] = true
+		}
+	case *referral.Application:
+		x.persons[s.ApplicantNIK] = true
+		x.wholeIDs[s.HouseholdID] = true
+	case *referral.Referral:
+		x.wholeIDs[s.HouseholdID] = true
+	case *audit.Event:
+		for _, nik := range s.Persons {
+			x.persons[nik] = true
+		}
+		for _, kk := range s.Households {
+			x.households[kk] = true
+		}
+	}
+}
+
+// revealHouseholds notes that each of hs was seen through field (a filter
+// on it): each is named, with its members, as if the field were shown.
+func (r *request) revealHouseholds(field string, hs []*registry.Household) {
+	for _, h := range hs {
+		r.reveal(field, h, nil)
 	}
 }
 
@@ -123,21 +185,39 @@ func (r *request) revealEvent(ctx context.Context) (*audit.Event, error) {
 	}
 	l := loaders(ctx)
 	if ids := slices.Collect(maps.Keys(v.personIDs)); len(ids) > 0 {
-		persons, errs := l.person.LoadMany(ctx, ids)()
-		for i, p := range persons {
-			if errs != nil && errs[i] != nil {
-				return nil, errs[i]
-			}
+		persons, err := loadAll(ctx, l.person, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range persons {
 			v.persons[p.NIK] = true
 		}
 	}
+	for id := range v.wholeIDs {
+		v.householdIDs[id] = true
+	}
+	for id, kk := range v.kks {
+		v.households[kk] = true
+		delete(v.householdIDs, id)
+	}
 	if ids := slices.Collect(maps.Keys(v.householdIDs)); len(ids) > 0 {
-		hs, errs := l.household.LoadMany(ctx, ids)()
-		for i, h := range hs {
+		hs, err := loadAll(ctx, l.household, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range hs {
+			v.households[h.KK] = true
+		}
+	}
+	if whole := slices.Collect(maps.Keys(v.wholeIDs)); len(whole) > 0 {
+		lists, errs := l.members.LoadMany(ctx, whole)()
+		for i, members := range lists {
 			if errs != nil && errs[i] != nil {
 				return nil, errs[i]
 			}
-			v.households[h.KK] = true
+			for _, m := range members {
+				v.persons[m.NIK] = true
+			}
 		}
 	}
 	ev := r.event(op)

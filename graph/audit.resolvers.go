@@ -14,16 +14,13 @@ import (
 
 // AuditTrail is the resolver for the auditTrail field.
 func (r *queryResolver) AuditTrail(ctx context.Context, nik string, first *int, after *string) (*model.AuditEventConnection, error) {
-	if _, err := r.Registry.FindPersonByNIK(ctx, requestFrom(ctx).scope, nik); err != nil {
-		return nilIfNotFound[model.AuditEventConnection](nil, err)
-	}
 	page, err := jaring.NewPageRequest("audit", first, after)
 	if err != nil {
 		return nil, err
 	}
-	evs, more, err := r.Trails.Trail(ctx, nik, page)
+	evs, more, err := r.Audit.Trail(ctx, actorFrom(ctx), nik, page)
 	if err != nil {
-		return nil, err
+		return nilIfNotFound[model.AuditEventConnection](nil, err)
 	}
 	return model.NewAuditEventConnection(evs, more, page), nil
 }

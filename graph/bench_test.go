@@ -74,7 +74,7 @@ func BenchmarkHouseholdQuery(b *testing.B) {
 	}
 	for _, v := range variants {
 		b.Run(v.name, func(b *testing.B) {
-			h := graph.NewHandler(newResolver(e.db, log), graph.HandlerConfig{Policy: v.policy, Audit: v.audit, Now: fixedNow})
+			h := graph.NewHandler(e.hub.Resolver, graph.HandlerConfig{Policy: v.policy, Audit: v.audit, Now: fixedNow})
 			be := &env{db: e.db, handler: h}
 			p := e.as(b, "DINSOS", "", authz.RoleApprover)
 			if status, body := be.postAs(b, p, "benchmark", query, vars); status != 200 || strings.Contains(string(body), `"errors"`) {

@@ -39,7 +39,7 @@ func (r *benefitResolver) Person(ctx context.Context, obj *benefit.Benefit) (*re
 	if obj.PersonID == nil {
 		return nil, nil
 	}
-	return loaders(ctx).person.Load(ctx, *obj.PersonID)()
+	return load(ctx, loaders(ctx).person, *obj.PersonID)
 }
 
 // Channel is the resolver for the channel field.
@@ -61,15 +61,11 @@ func (r *mutationResolver) RecordBenefits(ctx context.Context, input []*model.Be
 	for i, in := range input {
 		inputs[i] = in.Domain()
 	}
-	results, err := r.Recorder.Record(ctx, requestFrom(ctx).actor(), inputs)
+	results, err := r.Benefits.Record(ctx, actorFrom(ctx), inputs)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*benefit.Result, len(results))
-	for i := range results {
-		out[i] = &results[i]
-	}
-	return out, nil
+	return pointers(results), nil
 }
 
 // Kind is the resolver for the kind field.
@@ -87,12 +83,12 @@ func (r *programResolver) Owner(ctx context.Context, obj *benefit.Program) (*jar
 
 // Programs is the resolver for the programs field.
 func (r *queryResolver) Programs(ctx context.Context) ([]*benefit.Program, error) {
-	return r.Benefits.FindPrograms(ctx)
+	return r.Benefits.Programs(ctx)
 }
 
 // Kinds is the resolver for the kinds field.
 func (r *queryResolver) Kinds(ctx context.Context) ([]*benefit.Kind, error) {
-	return r.Benefits.FindKinds(ctx)
+	return r.Benefits.Kinds(ctx)
 }
 
 // Benefit returns BenefitResolver implementation.

@@ -3,7 +3,9 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -12,49 +14,66 @@ import (
 )
 
 // ErrorPresenter turns every error of a response into a GraphQL error with a
-// stable extensions.code (docs/errors.md), and extensions.field for bad
-// input. Errors that are not Jaring's own are internal: they are logged with
-// their path and shown only as "Internal error.".
+// stable extensions.code (docs/errors.md) through Present; errors that are
+// not Jaring's own are internal: logged with their path, shown only as
+// "Internal error.".
 func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
-		out := graphql.DefaultErrorPresenter(ctx, err)
-		var e *jaring.Error
-		var gqlErr *gqlerror.Error
-		switch {
-		case errors.As(err, &e) && e.Code != jaring.EINTERNAL:
-			out.Message = e.Message
-			out.Extensions = map[string]any{"code": e.Code}
-			if e.Field != "" {
-				out.Extensions["field"] = e.Field
-			}
-		case errors.As(err, &gqlErr) && !errors.As(err, &e):
-			// gqlgen's own: a query that does not parse or validate, or an
-			// argument of the wrong shape, the caller's to fix; or one that
-			// asks for too much at once.
-			code := jaring.EINVALID
-			if gqlErr.Extensions["code"] == "COMPLEXITY_LIMIT_EXCEEDED" {
-				code = jaring.ELIMIT
-			}
-			out.Extensions = map[string]any{"code": code}
-		default:
+		out := present(ctx, err)
+		if out.Extensions["code"] == jaring.EINTERNAL {
 			log.ErrorContext(ctx, "internal error", "path", out.Path.String(), "err", err)
-			out.Message = "Internal error."
-			out.Extensions = map[string]any{"code": jaring.EINTERNAL}
 		}
 		return out
 	}
+}
+
+// Present is the one translation of an error into what a caller reads: a
+// GraphQL error whose extensions carry the code, and the field, limit or
+// retry time where there is one. The HTTP errors of the server are written
+// from it too, so that every error response has the same shape.
+func Present(err error) *gqlerror.Error { return present(context.Background(), err) }
+
+func present(ctx context.Context, err error) *gqlerror.Error {
+	out := graphql.DefaultErrorPresenter(ctx, err)
+	var e *jaring.Error
+	var gqlErr *gqlerror.Error
+	switch {
+	case errors.As(err, &e) && e.Code != jaring.EINTERNAL:
+		out.Message = e.Message
+		out.Extensions = map[string]any{"code": e.Code}
+		if e.Field != "" {
+			out.Extensions["field"] = e.Field
+		}
+		if e.Limit != "" {
+			out.Extensions["limit"] = e.Limit
+		}
+		if e.RetryAfter > 0 {
+			out.Extensions["retryAfterSeconds"] = int((e.RetryAfter + time.Second - 1) / time.Second)
+		}
+	case errors.Is(err, context.DeadlineExceeded):
+		out.Message = "The request ran out of time; ask for less at once."
+		out.Extensions = map[string]any{"code": jaring.ELIMIT, "limit": "deadline"}
+	case errors.As(err, &gqlErr) && !errors.As(err, &e):
+		// gqlgen's own: a query that does not parse or validate, or an
+		// argument of the wrong shape, the caller's to fix.
+		out.Extensions = map[string]any{"code": jaring.EINVALID}
+	default:
+		out.Message = "Internal error."
+		out.Extensions = map[string]any{"code": jaring.EINTERNAL}
+	}
+	return out
 }
 
 // Recover turns a panic in a resolver into an internal error, logged.
 func Recover(log *slog.Logger) graphql.RecoverFunc {
 	return func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "panic in resolver", "panic", p)
-		return errors.New("panic in resolver")
+		return fmt.Errorf("panic in resolver: %v", p)
 	}
 }
 
 // nilIfNotFound answers a lookup of a nullable root field: a thing that does
-// not exist is null, not an error.
+// not exist, or that the caller may not see, is null, not an error.
 func nilIfNotFound[T any](v *T, err error) (*T, error) {
 	if jaring.ErrorCode(err) == jaring.ENOTFOUND {
 		return nil, nil

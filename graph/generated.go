@@ -163,6 +163,7 @@ type ComplexityRoot struct {
 		Conflicts      func(childComplexity int) int
 		Desil          func(childComplexity int) int
 		Head           func(childComplexity int) int
+		ID             func(childComplexity int) int
 		KK             func(childComplexity int) int
 		Members        func(childComplexity int) int
 		RT             func(childComplexity int) int
@@ -233,6 +234,7 @@ type ComplexityRoot struct {
 		BirthPlace   func(childComplexity int) int
 		Disabled     func(childComplexity int) int
 		Household    func(childComplexity int) int
+		ID           func(childComplexity int) int
 		MotherName   func(childComplexity int) int
 		NIK          func(childComplexity int) int
 		Name         func(childComplexity int) int
@@ -343,7 +345,7 @@ type HouseholdResolver interface {
 	Benefits(ctx context.Context, obj *registry.Household, activeOn *time.Time) ([]*benefit.Benefit, error)
 	Applications(ctx context.Context, obj *registry.Household) ([]*referral.Application, error)
 	Referrals(ctx context.Context, obj *registry.Household) ([]*referral.Referral, error)
-	Conflicts(ctx context.Context, obj *registry.Household) ([]*model.Conflict, error)
+	Conflicts(ctx context.Context, obj *registry.Household) ([]*benefit.Conflict, error)
 }
 type HouseholdConnectionResolver interface {
 	TotalCount(ctx context.Context, obj *model.HouseholdConnection) (int, error)
@@ -861,6 +863,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Household.Head(childComplexity), true
+	case "Household.id":
+		if e.ComplexityRoot.Household.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Household.ID(childComplexity), true
 	case "Household.kk":
 		if e.ComplexityRoot.Household.KK == nil {
 			break
@@ -1178,6 +1186,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Person.Household(childComplexity), true
+	case "Person.id":
+		if e.ComplexityRoot.Person.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.ID(childComplexity), true
 	case "Person.motherName":
 		if e.ComplexityRoot.Person.MotherName == nil {
 			break
@@ -1826,6 +1840,8 @@ func (ec *executionContext) childFields_Documents(ctx context.Context, field gra
 
 func (ec *executionContext) childFields_Household(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Household_id(ctx, field)
 	case "kk":
 		return ec.fieldContext_Household_kk(ctx, field)
 	case "region":
@@ -1944,6 +1960,8 @@ func (ec *executionContext) childFields_Period(ctx context.Context, field graphq
 
 func (ec *executionContext) childFields_Person(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Person_id(ctx, field)
 	case "nik":
 		return ec.fieldContext_Person_nik(ctx, field)
 	case "name":
@@ -4222,7 +4240,7 @@ func (ec *executionContext) fieldContext_Clash_rule(_ context.Context, field gra
 	return fc, nil
 }
 
-func (ec *executionContext) _Conflict_benefits(ctx context.Context, field graphql.CollectedField, obj *model.Conflict) (ret graphql.Marshaler) {
+func (ec *executionContext) _Conflict_benefits(ctx context.Context, field graphql.CollectedField, obj *benefit.Conflict) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4254,7 +4272,7 @@ func (ec *executionContext) fieldContext_Conflict_benefits(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Conflict_rule(ctx context.Context, field graphql.CollectedField, obj *model.Conflict) (ret graphql.Marshaler) {
+func (ec *executionContext) _Conflict_rule(ctx context.Context, field graphql.CollectedField, obj *benefit.Conflict) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4266,8 +4284,8 @@ func (ec *executionContext) _Conflict_rule(ctx context.Context, field graphql.Co
 			return obj.Rule, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *benefit.Rule) graphql.Marshaler {
-			return ec.marshalNRule2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐRule(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v benefit.Rule) graphql.Marshaler {
+			return ec.marshalNRule2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐRule(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4376,6 +4394,29 @@ func (ec *executionContext) _Documents_register(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_Documents_register(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Documents", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Household_id(ctx context.Context, field graphql.CollectedField, obj *registry.Household) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Household_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNID2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Household_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Household", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
 func (ec *executionContext) _Household_kk(ctx context.Context, field graphql.CollectedField, obj *registry.Household) (ret graphql.Marshaler) {
@@ -4732,8 +4773,8 @@ func (ec *executionContext) _Household_conflicts(ctx context.Context, field grap
 			return ec.Resolvers.Household().Conflicts(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Conflict) graphql.Marshaler {
-			return ec.marshalNConflict2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐConflictᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*benefit.Conflict) graphql.Marshaler {
+			return ec.marshalNConflict2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐConflictᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5697,6 +5738,29 @@ func (ec *executionContext) _Period_end(ctx context.Context, field graphql.Colle
 }
 func (ec *executionContext) fieldContext_Period_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Period", field, false, false, errors.New("field of type Date does not have child fields"))
+}
+
+func (ec *executionContext) _Person_id(ctx context.Context, field graphql.CollectedField, obj *registry.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Person_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNID2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Person_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Person", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
 func (ec *executionContext) _Person_nik(ctx context.Context, field graphql.CollectedField, obj *registry.Person) (ret graphql.Marshaler) {
@@ -8405,14 +8469,14 @@ func (ec *executionContext) unmarshalInputApplicationInput(ctx context.Context, 
 			if err != nil {
 				return it, err
 			}
-			it.ApplicantNik = data
+			it.ApplicantNIK = data
 		case "kk":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kk"))
 			data, err := ec.unmarshalNString2string(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.Kk = data
+			it.KK = data
 		case "type":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
 			data, err := ec.unmarshalNApplicationType2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋreferralᚐApplicationType(ctx, v)
@@ -8477,14 +8541,14 @@ func (ec *executionContext) unmarshalInputBenefitInput(ctx context.Context, obj 
 			if err != nil {
 				return it, err
 			}
-			it.Kk = data
+			it.KK = data
 		case "nik":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nik"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.Nik = data
+			it.NIK = data
 		case "program":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("program"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -8628,21 +8692,21 @@ func (ec *executionContext) unmarshalInputDocumentsInput(ctx context.Context, ob
 			if err != nil {
 				return it, err
 			}
-			it.Ktp = data
+			it.KTP = data
 		case "kk":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kk"))
 			data, err := ec.unmarshalNBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.Kk = data
+			it.KK = data
 		case "sktm":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sktm"))
 			data, err := ec.unmarshalNBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.Sktm = data
+			it.SKTM = data
 		case "register":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("register"))
 			data, err := ec.unmarshalNBoolean2bool(ctx, v)
@@ -9799,7 +9863,7 @@ func (ec *executionContext) _Clash(ctx context.Context, sel ast.SelectionSet, ob
 
 var conflictImplementors = []string{"Conflict"}
 
-func (ec *executionContext) _Conflict(ctx context.Context, sel ast.SelectionSet, obj *model.Conflict) graphql.Marshaler {
+func (ec *executionContext) _Conflict(ctx context.Context, sel ast.SelectionSet, obj *benefit.Conflict) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, conflictImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -9905,6 +9969,11 @@ func (ec *executionContext) _Household(ctx context.Context, sel ast.SelectionSet
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Household")
+		case "id":
+			out.Values[i] = ec._Household_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "kk":
 			out.Values[i] = ec._Household_kk(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -10778,6 +10847,11 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Person")
+		case "id":
+			out.Values[i] = ec._Person_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "nik":
 			out.Values[i] = ec._Person_nik(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -12688,11 +12762,11 @@ func (ec *executionContext) marshalNClash2ᚖgithubᚗcomᚋjaringᚑidᚋjaring
 	return ec._Clash(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNConflict2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐConflictᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Conflict) graphql.Marshaler {
+func (ec *executionContext) marshalNConflict2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐConflictᚄ(ctx context.Context, sel ast.SelectionSet, v []*benefit.Conflict) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNConflict2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐConflict(ctx, sel, v[i])
+		return ec.marshalNConflict2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐConflict(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -12704,7 +12778,7 @@ func (ec *executionContext) marshalNConflict2ᚕᚖgithubᚗcomᚋjaringᚑidᚋ
 	return ret
 }
 
-func (ec *executionContext) marshalNConflict2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐConflict(ctx context.Context, sel ast.SelectionSet, v *model.Conflict) graphql.Marshaler {
+func (ec *executionContext) marshalNConflict2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐConflict(ctx context.Context, sel ast.SelectionSet, v *benefit.Conflict) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -13146,16 +13220,6 @@ func (ec *executionContext) marshalNRegionLevel2githubᚗcomᚋjaringᚑidᚋjar
 
 func (ec *executionContext) marshalNRule2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐRule(ctx context.Context, sel ast.SelectionSet, v benefit.Rule) graphql.Marshaler {
 	return ec._Rule(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNRule2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐRule(ctx context.Context, sel ast.SelectionSet, v *benefit.Rule) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._Rule(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRuleKind2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐRuleKind(ctx context.Context, v any) (benefit.RuleKind, error) {

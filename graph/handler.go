@@ -1,7 +1,7 @@
 package graph
 
 import (
-	"encoding/json"
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -12,9 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/jaring-id/jaring/graph/model"
 	"github.com/jaring-id/jaring/internal/authz"
-	"github.com/jaring-id/jaring/internal/jaring"
 )
 
 // HandlerConfig tunes the GraphQL handler.
@@ -24,41 +22,51 @@ type HandlerConfig struct {
 	Policy *authz.Holder
 	// Audit records what each request revealed in clear. Required.
 	Audit AuditLog
-	// ComplexityLimit bounds how much one query may ask for (0: 5,000). A
-	// list counts as its page size times its children.
-	ComplexityLimit int
+	// Limits bound what one query may ask for (zero fields: DefaultLimits').
+	Limits Limits
+	// Timeout is each request's deadline (0: 10 s): a query still running
+	// then is stopped and answers LIMIT_EXCEEDED naming the deadline.
+	Timeout time.Duration
+	// Introspection lets callers read the schema (__schema, __type).
+	Introspection bool
 	// LoaderWait is how long loaders wait to batch (0: DefaultLoaderWait).
 	LoaderWait time.Duration
 	// Now gives the time (nil: time.Now); tests fix it.
 	Now func() time.Time
 }
 
+// DefaultTimeout is a request's deadline unless configured.
+const DefaultTimeout = 10 * time.Second
+
 // NewHandler returns the /graphql endpoint: GET and POST transports, a query
-// cache, introspection, a complexity limit, Jaring's error presenter, the
-// policy applied to every operation and field, the audit of what goes out,
-// and fresh loaders for every request. The request's context must carry an
-// authenticated principal (authz.NewContext); one without is refused.
+// cache, the limits, Jaring's error presenter, the policy applied to every
+// operation and field, the audit of what goes out, and fresh loaders for
+// every request. The request's context must carry an authenticated
+// principal and its checked purpose (authz.NewContext): the server's
+// authentication refuses every request without one before it gets here.
 func NewHandler(r *Resolver, cfg HandlerConfig) http.Handler {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	if cfg.ComplexityLimit == 0 {
-		cfg.ComplexityLimit = 5000
-	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	cfg.Limits = cfg.Limits.withDefaults()
 	if cfg.Policy == nil || cfg.Audit == nil {
 		panic("graph: HandlerConfig needs a Policy and an Audit log")
 	}
-	srv := handler.New(NewExecutableSchema(NewConfig(r)))
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: r}))
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(httpTransport{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.Use(extension.Introspection{})
+	if cfg.Introspection {
+		srv.Use(extension.Introspection{})
+	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
-	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
+	srv.Use(limitsExtension{limits: cfg.Limits})
 	srv.SetErrorPresenter(ErrorPresenter(cfg.Log))
 	srv.SetRecoverFunc(Recover(cfg.Log))
 	srv.AroundOperations(startOperation)
@@ -68,44 +76,28 @@ func NewHandler(r *Resolver, cfg HandlerConfig) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		principal, purpose := authz.FromContext(req.Context())
 		if principal == nil {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusUnauthorized)
-			_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{
-				"message": "Not authenticated.", "extensions": map[string]any{"code": jaring.EUNAUTHENTICATED}}}})
-			return
+			panic("graph: a request reached the GraphQL handler unauthenticated")
 		}
-		decisions := cfg.Policy.Policy().Decide(principal)
-		now := cfg.Now()
-		rq := &request{
-			principal: principal,
-			purpose:   purpose,
-			decisions: decisions,
-			scope:     decisions.Scope(principal),
-			today:     jaring.Date(now.Year(), now.Month(), now.Day()),
-			rules:     map[fieldKey]rule{},
-		}
-		ctx := withRequest(req.Context(), rq)
-		ctx = WithLoaders(ctx, NewLoaders(r, rq.scope, cfg.LoaderWait))
+		access := authz.NewRequest(cfg.Policy.Policy(), principal, purpose, cfg.Now())
+		rq := &request{access: access, actor: access.Actor()}
+		ctx, cancel := context.WithTimeout(req.Context(), cfg.Timeout)
+		defer cancel()
+		ctx = withRequest(ctx, rq)
+		ctx = WithLoaders(ctx, NewLoaders(r, rq.actor, cfg.LoaderWait))
 		srv.ServeHTTP(w, req.WithContext(ctx))
 	})
 }
 
-// NewConfig returns the executor's configuration for r, with the complexity
-// of a paged list counted as its page size times its children.
-func NewConfig(r *Resolver) Config {
-	c := Config{Resolvers: r}
-	c.Complexity.Query.Households = func(child int, _ *model.HouseholdFilter, first *int, _ *string) int {
-		return 1 + pageSize(first)*child
+// withDefaults fills the limits left zero from DefaultLimits.
+func (l Limits) withDefaults() Limits {
+	if l.MaxDepth == 0 {
+		l.MaxDepth = DefaultLimits.MaxDepth
 	}
-	c.Complexity.Query.AuditTrail = func(child int, _ string, first *int, _ *string) int {
-		return 1 + pageSize(first)*child
+	if l.MaxComplexity == 0 {
+		l.MaxComplexity = DefaultLimits.MaxComplexity
 	}
-	return c
-}
-
-func pageSize(first *int) int {
-	if first != nil {
-		return *first
+	if l.MaxAliases == 0 {
+		l.MaxAliases = DefaultLimits.MaxAliases
 	}
-	return jaring.DefaultPageSize
+	return l
 }

@@ -1,9 +1,6 @@
 package graph
 
 import (
-	"time"
-
-	"github.com/jaring-id/jaring/internal/benefit"
 	"github.com/jaring-id/jaring/internal/region"
 )
 
@@ -17,16 +14,12 @@ func lookupRegion(code string) *region.Region {
 	return &region.Region{Code: code, Level: region.LevelOf(code), Name: code}
 }
 
-// activeOnly keeps the benefits active on day d; a nil d keeps all.
-func activeOnly(bs []*benefit.Benefit, d *time.Time) []*benefit.Benefit {
-	if d == nil {
-		return bs
-	}
-	out := make([]*benefit.Benefit, 0, len(bs))
-	for _, b := range bs {
-		if b.ActiveOn(*d) {
-			out = append(out, b)
-		}
+// pointers returns pointers to the elements of vs, for a list field of the
+// schema bound to a slice of values.
+func pointers[T any](vs []T) []*T {
+	out := make([]*T, len(vs))
+	for i := range vs {
+		out[i] = &vs[i]
 	}
 	return out
 }

@@ -44,7 +44,7 @@ func (r *householdResolver) Members(ctx context.Context, obj *registry.Household
 // Benefits is the resolver for the benefits field.
 func (r *householdResolver) Benefits(ctx context.Context, obj *registry.Household, activeOn *time.Time) ([]*benefit.Benefit, error) {
 	bs, err := loaders(ctx).benefitsOfHH.Load(ctx, obj.ID)()
-	return activeOnly(bs, activeOn), err
+	return benefit.ActiveOn(bs, activeOn), err
 }
 
 // Applications is the resolver for the applications field.
@@ -59,7 +59,7 @@ func (r *householdResolver) Referrals(ctx context.Context, obj *registry.Househo
 
 // TotalCount is the resolver for the totalCount field.
 func (r *householdConnectionResolver) TotalCount(ctx context.Context, obj *model.HouseholdConnection) (int, error) {
-	return r.Registry.CountHouseholds(ctx, requestFrom(ctx).scope, obj.Filter)
+	return r.Registry.CountHouseholds(ctx, actorFrom(ctx), obj.List)
 }
 
 // Household is the resolver for the household field.
@@ -70,34 +70,33 @@ func (r *personResolver) Household(ctx context.Context, obj *registry.Person) (*
 // Benefits is the resolver for the benefits field.
 func (r *personResolver) Benefits(ctx context.Context, obj *registry.Person, activeOn *time.Time) ([]*benefit.Benefit, error) {
 	bs, err := loaders(ctx).benefitsOfPers.Load(ctx, obj.ID)()
-	return activeOnly(bs, activeOn), err
+	return benefit.ActiveOn(bs, activeOn), err
 }
 
 // Household is the resolver for the household field.
 func (r *queryResolver) Household(ctx context.Context, kk string) (*registry.Household, error) {
-	return nilIfNotFound(r.Registry.FindHouseholdByKK(ctx, requestFrom(ctx).scope, kk))
+	return nilIfNotFound(r.Registry.FindHouseholdByKK(ctx, actorFrom(ctx), kk))
 }
 
 // Person is the resolver for the person field.
 func (r *queryResolver) Person(ctx context.Context, nik string) (*registry.Person, error) {
-	return nilIfNotFound(r.Registry.FindPersonByNIK(ctx, requestFrom(ctx).scope, nik))
+	return nilIfNotFound(r.Registry.FindPersonByNIK(ctx, actorFrom(ctx), nik))
 }
 
 // Households is the resolver for the households field.
 func (r *queryResolver) Households(ctx context.Context, filter *model.HouseholdFilter, first *int, after *string) (*model.HouseholdConnection, error) {
-	f := filter.Domain()
-	if err := f.Validate(); err != nil {
-		return nil, jaring.WithField("filter", err)
-	}
 	page, err := jaring.NewPageRequest("household", first, after)
 	if err != nil {
 		return nil, err
 	}
-	hs, more, err := r.Registry.FindHouseholds(ctx, requestFrom(ctx).scope, f, page)
+	list, err := r.Registry.FindHouseholds(ctx, actorFrom(ctx), filter.Domain(), page)
 	if err != nil {
 		return nil, err
 	}
-	return model.NewHouseholdConnection(hs, more, page, f), nil
+	for _, field := range list.Filtered() {
+		requestFrom(ctx).revealHouseholds(field, list.Households)
+	}
+	return model.NewHouseholdConnection(list, page), nil
 }
 
 // Household returns HouseholdResolver implementation.

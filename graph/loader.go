@@ -19,8 +19,11 @@ import (
 const DefaultLoaderWait = 2 * time.Millisecond
 
 // Loaders batch the lookups of one request: a household with six members
-// loads their benefits in one statement, not six. A request gets its own
-// Loaders (they cache), made by Middleware.
+// loads their benefits in one statement, not six. Every loader asks its
+// service as the request's actor, so every row it returns is one the actor
+// may see, however deep in the query it is asked for: a row outside the
+// actor's scope is as a row that does not exist. A request gets its own
+// Loaders (they cache).
 type Loaders struct {
 	household      *dataloader.Loader[int64, *registry.Household]
 	person         *dataloader.Loader[int64, *registry.Person]
@@ -35,83 +38,78 @@ type Loaders struct {
 	referralsOfHH  *dataloader.Loader[int64, []*referral.Referral]
 	referralsOfApp *dataloader.Loader[int64, []*referral.Referral]
 
-	kindsOnce sync.Once
-	kinds     map[string]*benefit.Kind
-	kindsErr  error
-	kindStore benefit.Store
+	benefits *benefit.Service
 
-	exclusionsOnce sync.Once
-	exclusions     []benefit.Exclusion
-	exclusionsErr  error
+	kindsOnce sync.Once
+	kinds     []*benefit.Kind
+	kindsErr  error
+
+	catalogueOnce sync.Once
+	catalogue     *benefit.Catalogue
+	catalogueErr  error
 }
 
-// NewLoaders returns the loaders for one request whose caller sees scope.
-// wait is how long a batch waits for keys (DefaultLoaderWait when 0).
-func NewLoaders(r *Resolver, scope jaring.Scope, wait time.Duration) *Loaders {
+// NewLoaders returns the loaders of one request made by actor. wait is how
+// long a batch waits for keys (DefaultLoaderWait when 0).
+func NewLoaders(r *Resolver, actor jaring.Actor, wait time.Duration) *Loaders {
 	if wait == 0 {
 		wait = DefaultLoaderWait
 	}
 	return &Loaders{
-		household:      newOne(r.Registry.FindHouseholdsByIDs, func(h *registry.Household) int64 { return h.ID }, wait),
-		person:         newOne(r.Registry.FindPersonsByIDs, func(p *registry.Person) int64 { return p.ID }, wait),
-		members:        newMany(r.Registry.FindMembers, func(p *registry.Person) int64 { return p.HouseholdID }, wait),
-		benefit:        newOne(r.Benefits.FindBenefitsByIDs, func(b *benefit.Benefit) int64 { return b.ID }, wait),
-		benefitsOfHH:   newMany(r.Benefits.FindBenefitsByHouseholds, func(b *benefit.Benefit) int64 { return b.HouseholdID }, wait),
-		benefitsOfPers: newMany(r.Benefits.FindBenefitsByPersons, func(b *benefit.Benefit) int64 { return *b.PersonID }, wait),
-		program:        newOne(r.Benefits.FindProgramsByIDs, func(p *benefit.Program) int64 { return p.ID }, wait),
+		household:      newOne(as(actor, r.Registry.HouseholdsByIDs), func(h *registry.Household) int64 { return h.ID }, wait),
+		person:         newOne(as(actor, r.Registry.PersonsByIDs), func(p *registry.Person) int64 { return p.ID }, wait),
+		members:        newMany(as(actor, r.Registry.Members), func(p *registry.Person) int64 { return p.HouseholdID }, wait),
+		benefit:        newOne(as(actor, r.Benefits.ByIDs), func(b *benefit.Benefit) int64 { return b.ID }, wait),
+		benefitsOfHH:   newMany(as(actor, r.Benefits.ByHouseholds), func(b *benefit.Benefit) int64 { return b.HouseholdID }, wait),
+		benefitsOfPers: newMany(as(actor, r.Benefits.ByPersons), func(b *benefit.Benefit) int64 { return *b.PersonID }, wait),
+		program:        newOne(r.Benefits.ProgramsByIDs, func(p *benefit.Program) int64 { return p.ID }, wait),
 		organisation:   newOne(r.Organisations.FindOrganisationsByIDs, func(o *jaring.Organisation) int64 { return o.ID }, wait),
-		application:    newOne(r.Referrals.FindApplicationsByIDs, func(a *referral.Application) int64 { return a.ID }, wait),
-		appsOfHH:       newMany(scoped(scope, r.Referrals.FindApplicationsByHouseholds), func(a *referral.Application) int64 { return a.HouseholdID }, wait),
-		referralsOfHH:  newMany(scoped(scope, r.Referrals.FindReferralsByHouseholds), func(x *referral.Referral) int64 { return x.HouseholdID }, wait),
-		referralsOfApp: newMany(scoped(scope, r.Referrals.FindReferralsByApplications), func(x *referral.Referral) int64 { return x.ApplicationID }, wait),
-		kindStore:      r.Benefits,
+		application:    newOne(as(actor, r.Referrals.ApplicationsByIDs), func(a *referral.Application) int64 { return a.ID }, wait),
+		appsOfHH:       newMany(as(actor, r.Referrals.ApplicationsByHouseholds), func(a *referral.Application) int64 { return a.HouseholdID }, wait),
+		referralsOfHH:  newMany(as(actor, r.Referrals.ReferralsByHouseholds), func(x *referral.Referral) int64 { return x.HouseholdID }, wait),
+		referralsOfApp: newMany(as(actor, r.Referrals.ReferralsByApplications), func(x *referral.Referral) int64 { return x.ApplicationID }, wait),
+		benefits:       r.Benefits,
 	}
 }
 
-// loadKinds reads the kinds of aid. The catalogue is small: it is read once
-// a request, in one statement, the first time it is needed.
-func (l *Loaders) loadKinds(ctx context.Context) (map[string]*benefit.Kind, error) {
-	l.kindsOnce.Do(func() {
-		ks, err := l.kindStore.FindKinds(ctx)
-		l.kinds, l.kindsErr = make(map[string]*benefit.Kind, len(ks)), err
-		for _, k := range ks {
-			l.kinds[k.Code] = k
-		}
-	})
+// as binds a lookup to the actor it is made for.
+func as[V any](actor jaring.Actor, find func(context.Context, jaring.Actor, []int64) ([]V, error)) func(context.Context, []int64) ([]V, error) {
+	return func(ctx context.Context, ids []int64) ([]V, error) { return find(ctx, actor, ids) }
+}
+
+// loadKinds reads the kinds of aid, once a request.
+func (l *Loaders) loadKinds(ctx context.Context) ([]*benefit.Kind, error) {
+	l.kindsOnce.Do(func() { l.kinds, l.kindsErr = l.benefits.Kinds(ctx) })
 	return l.kinds, l.kindsErr
+}
+
+// rules returns the rules' catalogue, the kinds and the program exclusions,
+// read once a request.
+func (l *Loaders) rules(ctx context.Context) (*benefit.Catalogue, error) {
+	l.catalogueOnce.Do(func() {
+		kinds, err := l.loadKinds(ctx)
+		if err != nil {
+			l.catalogueErr = err
+			return
+		}
+		xs, err := l.benefits.Exclusions(ctx)
+		l.catalogue, l.catalogueErr = benefit.NewCatalogue(kinds, xs), err
+	})
+	return l.catalogue, l.catalogueErr
 }
 
 // kind returns a kind of aid by code.
 func (l *Loaders) kind(ctx context.Context, code string) (*benefit.Kind, error) {
-	if _, err := l.loadKinds(ctx); err != nil {
-		return nil, err
-	}
-	k, ok := l.kinds[code]
-	if !ok {
-		return nil, jaring.Errorf(jaring.ENOTFOUND, "No kind of aid with code %s.", code)
-	}
-	return k, nil
-}
-
-// scoped binds a lookup to the caller's scope.
-func scoped[V any](scope jaring.Scope, find func(context.Context, jaring.Scope, []int64) ([]V, error)) func(context.Context, []int64) ([]V, error) {
-	return func(ctx context.Context, ids []int64) ([]V, error) { return find(ctx, scope, ids) }
-}
-
-// catalogue returns the rules' catalogue: the kinds and the program
-// exclusions, each read once a request.
-func (l *Loaders) catalogue(ctx context.Context) (*benefit.Catalogue, error) {
 	kinds, err := l.loadKinds(ctx)
 	if err != nil {
 		return nil, err
 	}
-	l.exclusionsOnce.Do(func() {
-		l.exclusions, l.exclusionsErr = l.kindStore.FindExclusions(ctx)
-	})
-	if l.exclusionsErr != nil {
-		return nil, l.exclusionsErr
+	for _, k := range kinds {
+		if k.Code == code {
+			return k, nil
+		}
 	}
-	return &benefit.Catalogue{Kinds: kinds, Exclusions: l.exclusions}, nil
+	return nil, jaring.Errorf(jaring.ENOTFOUND, "No kind of aid with the code %s.", code)
 }
 
 type loadersKey struct{}
@@ -126,9 +124,40 @@ func loaders(ctx context.Context) *Loaders {
 	return ctx.Value(loadersKey{}).(*Loaders)
 }
 
+// errNoRow is what a loader of one row per key answers for a key with no
+// row the actor may see.
+var errNoRow = jaring.Errorf(jaring.ENOTFOUND, "No such row that you may see.")
+
+// load returns the row of key, or nil if there is none the actor may see:
+// what a nullable field shows for a row out of scope, exactly as for one
+// that does not exist.
+func load[V any](ctx context.Context, l *dataloader.Loader[int64, *V], key int64) (*V, error) {
+	v, err := l.Load(ctx, key)()
+	if err == errNoRow {
+		return nil, nil
+	}
+	return v, err
+}
+
+// loadAll returns the rows of keys that the actor may see.
+func loadAll[V any](ctx context.Context, l *dataloader.Loader[int64, *V], keys []int64) ([]*V, error) {
+	vs, errs := l.LoadMany(ctx, keys)()
+	out := make([]*V, 0, len(vs))
+	for i, v := range vs {
+		if errs != nil && errs[i] != nil {
+			if errs[i] == errNoRow {
+				continue
+			}
+			return nil, errs[i]
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
 // newOne makes a loader of one row per key. Results are matched to keys by
 // ID, not by position, so the order the store returns rows in cannot swap
-// them; a key with no row gets ENOTFOUND.
+// them; a key with no row gets errNoRow.
 func newOne[V any](fetch func(context.Context, []int64) ([]V, error), id func(V) int64, wait time.Duration) *dataloader.Loader[int64, V] {
 	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []int64) []*dataloader.Result[V] {
 		rows, err := fetch(ctx, keys)
@@ -142,7 +171,7 @@ func newOne[V any](fetch func(context.Context, []int64) ([]V, error), id func(V)
 			case err != nil:
 				out[i] = &dataloader.Result[V]{Error: err}
 			case !ok:
-				out[i] = &dataloader.Result[V]{Error: jaring.Errorf(jaring.ENOTFOUND, "No row with ID %d.", k)}
+				out[i] = &dataloader.Result[V]{Error: errNoRow}
 			default:
 				out[i] = &dataloader.Result[V]{Data: row}
 			}

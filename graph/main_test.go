@@ -19,75 +19,73 @@ import (
 
 	"github.com/jaring-id/jaring/graph"
 	"github.com/jaring-id/jaring/internal/authz"
-	"github.com/jaring-id/jaring/internal/benefit"
+	"github.com/jaring-id/jaring/internal/hub"
 	"github.com/jaring-id/jaring/internal/pgtest"
 	"github.com/jaring-id/jaring/internal/postgres"
-	"github.com/jaring-id/jaring/internal/referral"
-	"github.com/jaring-id/jaring/internal/registry"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-// statementCounter counts the SQL statements a pool sends for requests:
-// not the SET ROLE with which each new connection starts.
+// statementCounter counts the SQL statements a pool sends for requests.
 type statementCounter struct{ n atomic.Int64 }
 
 func (c *statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
-	if !strings.HasPrefix(d.SQL, "SET ROLE") {
-		c.n.Add(1)
+	if os.Getenv("PRINT_SQL") != "" {
+		println("SQL:", strings.Join(strings.Fields(d.SQL), " ")[:min(150, len(strings.Join(strings.Fields(d.SQL), " ")))])
 	}
+	c.n.Add(1)
 	return ctx
 }
 
 func (c *statementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
-// env is a GraphQL handler over a test database holding the demo regency.
+// env is a GraphQL handler over a test database holding the demo regency,
+// built as the server builds it (hub.New) and working as the application's
+// login.
 type env struct {
-	db      *postgres.DB
+	db      *postgres.DB // as the application's login
+	owner   *postgres.DB // as the database's owner, to arrange data the API cannot
 	handler http.Handler // expects a principal in the request's context
 	stmts   *statementCounter
 	audit   *postgres.AuditLog
 	policy  *authz.Holder
+	hub     *hub.Hub
 }
 
 // newEnv serves the demo regency. The loaders wait longer than in
 // production so that a slow, loaded test machine does not split a batch.
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	return newEnvWith(t, func(*hub.Config) {})
+}
+
+// newEnvWith serves the demo regency with the hub's configuration changed
+// by change.
+func newEnvWith(t testing.TB, change func(*hub.Config)) *env {
+	t.Helper()
 	c := &statementCounter{}
 	url := pgtest.DemoURL(t)
-	db := pgtest.Open(t, url, postgres.WithTracer(c), postgres.WithAppRole())
-	// The audit log writes through a pool of its own, so that the statement
-	// counts are of loading data alone.
-	log := postgres.NewAuditLog(pgtest.Open(t, url, postgres.WithAppRole()), postgres.AuditOptions{})
-	t.Cleanup(log.Close)
+	app := pgtest.AppURL(t, url)
+	db := pgtest.Open(t, app, postgres.WithTracer(c))
 	policy, err := authz.NewHolder("", graph.CheckPolicy)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := graph.NewHandler(newResolver(db, log), graph.HandlerConfig{LoaderWait: 20 * time.Millisecond, Policy: policy, Audit: log, Now: fixedNow})
-	return &env{db: db, handler: h, stmts: c, audit: log, policy: policy}
+	// The audit log writes through a pool of its own, so that the statement
+	// counts are of loading data alone.
+	cfg := hub.Config{DB: db, AuditDB: pgtest.Open(t, app), Policy: policy, LoaderWait: 20 * time.Millisecond,
+		Now: fixedNow, Introspection: true}
+	change(&cfg)
+	h := hub.New(cfg)
+	t.Cleanup(h.Close)
+	return &env{db: db, owner: pgtest.Open(t, url), handler: h.GraphQL, stmts: c, audit: h.Audit, policy: policy, hub: h}
 }
 
 // fixedNow is the day the tests run on, as far as the handler knows: the
 // demo data's day, so that who is a child does not change with the calendar.
 func fixedNow() time.Time { return pgtest.DemoOptions.AsOf }
-
-func newResolver(db *postgres.DB, log *postgres.AuditLog) *graph.Resolver {
-	benefits := postgres.NewBenefitStore(db, log)
-	referrals := postgres.NewReferralStore(db, log)
-	return &graph.Resolver{
-		Registry:      &registry.Service{Store: postgres.NewRegistryStore(db)},
-		Benefits:      benefits,
-		Recorder:      &benefit.Service{Store: benefits},
-		Referrals:     referrals,
-		Workflow:      &referral.Service{Store: referrals},
-		Organisations: postgres.NewOrganisationStore(db),
-		Trails:        log,
-	}
-}
 
 // as returns a principal of the demo organisation org with roles, as the
 // server's authentication would make it.
@@ -135,7 +133,7 @@ func (e *env) client(p *authz.Principal, purpose string) *client.Client {
 func (e *env) scalar(t testing.TB, sql string) string {
 	t.Helper()
 	var s string
-	if err := e.db.Pool.QueryRow(context.Background(), sql).Scan(&s); err != nil {
+	if err := e.owner.Pool.QueryRow(context.Background(), sql).Scan(&s); err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
 	return s

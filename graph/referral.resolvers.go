@@ -25,7 +25,7 @@ func (r *applicationResolver) Applicant(ctx context.Context, obj *referral.Appli
 	if obj.ApplicantID == nil {
 		return nil, nil
 	}
-	return loaders(ctx).person.Load(ctx, *obj.ApplicantID)()
+	return load(ctx, loaders(ctx).person, *obj.ApplicantID)
 }
 
 // Kind is the resolver for the kind field.
@@ -48,24 +48,21 @@ func (r *applicationResolver) Referrals(ctx context.Context, obj *referral.Appli
 
 // SubmitApplication is the resolver for the submitApplication field.
 func (r *mutationResolver) SubmitApplication(ctx context.Context, input model.ApplicationInput) (*referral.Application, error) {
-	rq := requestFrom(ctx)
-	return r.Workflow.Submit(ctx, rq.scope, rq.actor(), input.Domain())
+	return r.Referrals.Submit(ctx, actorFrom(ctx), input.Domain())
 }
 
 // VerifyApplication is the resolver for the verifyApplication field.
 func (r *mutationResolver) VerifyApplication(ctx context.Context, id int64, documents *model.DocumentsInput) (*referral.Application, error) {
-	rq := requestFrom(ctx)
 	var docs *referral.Documents
 	if documents != nil {
 		d := documents.Domain()
 		docs = &d
 	}
-	return r.Workflow.Verify(ctx, rq.scope, rq.actor(), id, docs)
+	return r.Referrals.Verify(ctx, actorFrom(ctx), id, docs)
 }
 
 // ReferApplication is the resolver for the referApplication field.
 func (r *mutationResolver) ReferApplication(ctx context.Context, id int64, to []*model.ReferralTargetInput) (*referral.Application, error) {
-	rq := requestFrom(ctx)
 	targets := make([]referral.Target, len(to))
 	for i, t := range to {
 		targets[i] = referral.Target{Organisation: t.Organisation}
@@ -73,7 +70,7 @@ func (r *mutationResolver) ReferApplication(ctx context.Context, id int64, to []
 			targets[i].Program = *t.Program
 		}
 	}
-	return r.Workflow.Refer(ctx, rq.scope, rq.actor(), id, targets)
+	return r.Referrals.Refer(ctx, actorFrom(ctx), id, targets)
 }
 
 // DecideReferral is the resolver for the decideReferral field.
@@ -87,12 +84,20 @@ func (r *mutationResolver) DecideReferral(ctx context.Context, input model.Decis
 	if input.Reason != nil {
 		reason = *input.Reason
 	}
-	return r.Workflow.Decide(ctx, requestFrom(ctx).actor(), input.Referral, input.Decision, reason, b)
+	d, err := r.Referrals.Decide(ctx, actorFrom(ctx), input.Referral, input.Decision, reason, b)
+	if err != nil {
+		return nil, err
+	}
+	return d.Referral, nil
 }
 
 // FulfilReferral is the resolver for the fulfilReferral field.
 func (r *mutationResolver) FulfilReferral(ctx context.Context, id int64, benefit model.BenefitInput) (*referral.Referral, error) {
-	return r.Workflow.Fulfil(ctx, requestFrom(ctx).actor(), id, benefit.Domain())
+	d, err := r.Referrals.Fulfil(ctx, actorFrom(ctx), id, benefit.Domain())
+	if err != nil {
+		return nil, err
+	}
+	return d.Referral, nil
 }
 
 // ReferralInbox is the resolver for the referralInbox field.
@@ -101,7 +106,7 @@ func (r *queryResolver) ReferralInbox(ctx context.Context, status *referral.Refe
 	if err != nil {
 		return nil, err
 	}
-	rs, more, err := r.Referrals.FindInbox(ctx, requestFrom(ctx).principal.OrgID, status, page)
+	rs, more, err := r.Referrals.Inbox(ctx, actorFrom(ctx), status, page)
 	if err != nil {
 		return nil, err
 	}
@@ -141,14 +146,14 @@ func (r *referralResolver) Benefit(ctx context.Context, obj *referral.Referral) 
 	if obj.BenefitID == nil {
 		return nil, nil
 	}
-	return loaders(ctx).benefit.Load(ctx, *obj.BenefitID)()
+	return load(ctx, loaders(ctx).benefit, *obj.BenefitID)
 }
 
 // AgeDays is the resolver for the ageDays field.
 func (r *referralResolver) AgeDays(ctx context.Context, obj *referral.Referral) (int, error) {
 	created := obj.CreatedAt.UTC()
 	day := jaring.Date(created.Year(), created.Month(), created.Day())
-	return int(requestFrom(ctx).today.Sub(day).Hours() / 24), nil
+	return int(requestFrom(ctx).access.Today.Sub(day).Hours() / 24), nil
 }
 
 // Application returns ApplicationResolver implementation.

@@ -1,14 +1,14 @@
 // Package graph is Jaring's GraphQL boundary: the schema (schema/*.graphqls),
 // the executor gqlgen generates from it, and thin resolvers that read
-// arguments, call a feature package and map its errors. Lists load through
-// per-request loaders (loader.go).
+// arguments, call one service method and return. Lists load through
+// per-request loaders (loader.go), each bound to the caller; every field
+// goes out as authz decides (request.go); limits are checked before anything
+// runs (limits.go).
 package graph
 
 //go:generate go tool gqlgen generate
 
 import (
-	"context"
-
 	"github.com/jaring-id/jaring/internal/audit"
 	"github.com/jaring-id/jaring/internal/benefit"
 	"github.com/jaring-id/jaring/internal/jaring"
@@ -16,22 +16,12 @@ import (
 	"github.com/jaring-id/jaring/internal/registry"
 )
 
-// Resolver holds what the resolvers need: the stores they read through
-// loaders, and the services that carry the rules.
+// Resolver holds the services the resolvers call. Resolvers reach the data
+// only through them, so every rule a service keeps holds for the graph.
 type Resolver struct {
-	Registry      *registry.Service // embeds registry.Store
-	Benefits      benefit.Store
-	Recorder      *benefit.Service
-	Referrals     referral.Store
-	Workflow      *referral.Service
-	Organisations jaring.OrganisationStore
-	Trails        AuditTrails
-}
-
-// AuditTrails reads persons' processing trails.
-type AuditTrails interface {
-	// Trail returns a page of the events that touched the person with the
-	// given NIK, newest first (page.After is an event ID), and whether more
-	// follow.
-	Trail(ctx context.Context, nik string, page jaring.PageRequest) ([]*audit.Event, bool, error)
+	Registry      *registry.Service
+	Benefits      *benefit.Service
+	Referrals     *referral.Service
+	Audit         *audit.Service
+	Organisations jaring.OrganisationStore // organisations are public: a plain lookup
 }

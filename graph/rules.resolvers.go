@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"strings"
 
 	"github.com/jaring-id/jaring/graph/model"
 	"github.com/jaring-id/jaring/internal/benefit"
@@ -16,16 +15,16 @@ import (
 )
 
 // Conflicts is the resolver for the conflicts field.
-func (r *householdResolver) Conflicts(ctx context.Context, obj *registry.Household) ([]*model.Conflict, error) {
+func (r *householdResolver) Conflicts(ctx context.Context, obj *registry.Household) ([]*benefit.Conflict, error) {
 	bs, err := loaders(ctx).benefitsOfHH.Load(ctx, obj.ID)()
 	if err != nil {
 		return nil, err
 	}
-	cat, err := loaders(ctx).catalogue(ctx)
+	cat, err := loaders(ctx).rules(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return model.Conflicts(cat, bs), nil
+	return pointers(cat.Conflicts(bs)), nil
 }
 
 // SetKindExclusive is the resolver for the setKindExclusive field.
@@ -35,10 +34,7 @@ func (r *mutationResolver) SetKindExclusive(ctx context.Context, kind string, ex
 
 // AddProgramExclusion is the resolver for the addProgramExclusion field.
 func (r *mutationResolver) AddProgramExclusion(ctx context.Context, programA string, programB string, reason string) (*benefit.Exclusion, error) {
-	if strings.TrimSpace(reason) == "" {
-		return nil, jaring.Invalid("reason", "say why the programs exclude each other; operators read it when aid is refused")
-	}
-	return r.Benefits.AddExclusion(ctx, programA, programB, strings.TrimSpace(reason))
+	return r.Benefits.AddExclusion(ctx, programA, programB, reason)
 }
 
 // RemoveProgramExclusion is the resolver for the removeProgramExclusion field.
@@ -66,7 +62,20 @@ func (r *programExclusionResolver) ProgramB(ctx context.Context, obj *benefit.Ex
 
 // CheckAid is the resolver for the checkAid field.
 func (r *queryResolver) CheckAid(ctx context.Context, kk string, nik *string, kind string, program *string, period model.PeriodInput) ([]*benefit.Clash, error) {
-	return r.checkAid(ctx, kk, nik, kind, program, period)
+	q := benefit.AidQuery{KK: kk, Kind: kind, Period: jaring.Period{Start: period.Start, End: period.End}}
+	if nik != nil {
+		q.NIK = *nik
+	}
+	if program != nil {
+		q.Program = *program
+	}
+	clashes, err := r.Benefits.CheckAid(ctx, actorFrom(ctx), q)
+	if jaring.ErrorCode(err) == jaring.ENOTFOUND {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return pointers(clashes), nil
 }
 
 // Overrides is the resolver for the overrides field.
@@ -75,7 +84,7 @@ func (r *queryResolver) Overrides(ctx context.Context, first *int, after *string
 	if err != nil {
 		return nil, err
 	}
-	bs, more, err := r.Benefits.FindOverrides(ctx, page)
+	bs, more, err := r.Benefits.Overrides(ctx, actorFrom(ctx), page)
 	if err != nil {
 		return nil, err
 	}
@@ -84,12 +93,8 @@ func (r *queryResolver) Overrides(ctx context.Context, first *int, after *string
 
 // Exclusions is the resolver for the exclusions field.
 func (r *queryResolver) Exclusions(ctx context.Context) ([]*benefit.Exclusion, error) {
-	xs, err := r.Benefits.FindExclusions(ctx)
-	out := make([]*benefit.Exclusion, len(xs))
-	for i := range xs {
-		out[i] = &xs[i]
-	}
-	return out, err
+	xs, err := r.Benefits.Exclusions(ctx)
+	return pointers(xs), err
 }
 
 // Override returns OverrideResolver implementation.

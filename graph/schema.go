@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -11,9 +12,12 @@ import (
 )
 
 // schema returns the parsed schema.
-func schema() *ast.Schema {
+var schema = sync.OnceValue(func() *ast.Schema {
 	return NewExecutableSchema(Config{}).Schema()
-}
+})
+
+// schemaDefinitions returns the schema's types by name.
+func schemaDefinitions() map[string]*ast.Definition { return schema().Types }
 
 // Fields lists every field of the schema's object types as "Type.field",
 // sorted, leaving out the root types (their fields are operations) and

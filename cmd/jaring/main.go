@@ -14,17 +14,18 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"syscall"
 	"time"
 
 	"github.com/jaring-id/jaring/graph"
 	"github.com/jaring-id/jaring/internal/authz"
-	"github.com/jaring-id/jaring/internal/benefit"
 	"github.com/jaring-id/jaring/internal/demo"
+	"github.com/jaring-id/jaring/internal/graphiql"
+	"github.com/jaring-id/jaring/internal/hub"
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/pgdev"
 	"github.com/jaring-id/jaring/internal/postgres"
-	"github.com/jaring-id/jaring/internal/referral"
 	"github.com/jaring-id/jaring/internal/registry"
 	"github.com/jaring-id/jaring/internal/server"
 )
@@ -127,6 +128,14 @@ type config struct {
 	asOf            string
 	jwksFile        string
 	policyDir       string
+	appPassword     string
+	allowOwner      bool
+	limits          graph.Limits
+	requestTimeout  time.Duration
+	maxConcurrent   int
+	maxBodyBytes    int
+	introspection   bool
+	graphiql        bool
 	// token
 	org, orgKind, region, subject string
 	roles                         string
@@ -142,9 +151,20 @@ func (m *Main) flagsFor(name string, cfg *config) *flags {
 		fs.String(&cfg.databaseURL, "database-url", "DATABASE_URL", "", "PostgreSQL URL, postgres://user:password@host:5432/db; when empty, a private cluster in --data-dir is used")
 		fs.String(&cfg.dataDir, "data-dir", "JARING_DATA_DIR", defaultDir, "folder of the private PostgreSQL cluster (started for the command if it is not running)")
 	}
-	serve := func() {
+	appLogin := func() {
+		fs.String(&cfg.appPassword, "app-password", "JARING_APP_PASSWORD", "", "password of the application's database login jaring_app (at least 16 characters); by default one is kept in --data-dir")
+	}
+	serve := func(dev bool) {
 		fs.String(&cfg.addr, "addr", "JARING_ADDR", "127.0.0.1:8080", "address to listen on")
 		fs.Duration(&cfg.shutdownTimeout, "shutdown-timeout", "JARING_SHUTDOWN_TIMEOUT", 30*time.Second, "how long requests in flight may take to finish at shutdown")
+		fs.Int(&cfg.limits.MaxDepth, "max-depth", "JARING_MAX_DEPTH", graph.DefaultLimits.MaxDepth, "deepest nesting of fields a query may have")
+		fs.Int(&cfg.limits.MaxComplexity, "max-complexity", "JARING_MAX_COMPLEXITY", graph.DefaultLimits.MaxComplexity, "most fields a query may resolve, each list counted as long as it may be")
+		fs.Int(&cfg.limits.MaxAliases, "max-aliases", "JARING_MAX_ALIASES", graph.DefaultLimits.MaxAliases, "most aliases a query may use")
+		fs.Duration(&cfg.requestTimeout, "request-timeout", "JARING_REQUEST_TIMEOUT", graph.DefaultTimeout, "deadline of each request")
+		fs.Int(&cfg.maxConcurrent, "max-concurrent", "JARING_MAX_CONCURRENT", 8*runtime.GOMAXPROCS(0), "most GraphQL requests executing at once; more wait up to 2 s, then answer LIMIT_EXCEEDED")
+		fs.Int(&cfg.maxBodyBytes, "max-body-bytes", "JARING_MAX_BODY_BYTES", 1<<20, "largest request body taken, in bytes")
+		fs.Bool(&cfg.introspection, "introspection", "JARING_INTROSPECTION", dev, "let callers read the schema (__schema, __type)")
+		fs.Bool(&cfg.graphiql, "graphiql", "JARING_GRAPHIQL", dev, "serve the GraphiQL page at /")
 	}
 	demoFlags := func() {
 		fs.Int(&cfg.demoSeed, "demo-seed", "JARING_DEMO_SEED", 1, "seed of the demo data: the same seed gives the same regency")
@@ -157,14 +177,17 @@ func (m *Main) flagsFor(name string, cfg *config) *flags {
 	}
 	switch name {
 	case "dev":
-		serve()
+		serve(true)
 		db(".jaring")
+		appLogin()
 		demoFlags()
 		auth()
 	case "serve":
-		serve()
+		serve(false)
 		db("")
+		appLogin()
 		auth()
+		fs.Bool(&cfg.allowOwner, "allow-owner", "JARING_ALLOW_OWNER", false, "serve even as a superuser or the audit log's owner, who could edit the log (not for production)")
 	case "token":
 		fs.String(&cfg.dataDir, "data-dir", "JARING_DATA_DIR", ".jaring", "folder whose jwt-secret signs the token (JARING_JWT_SECRET wins)")
 		fs.String(&cfg.org, "org", "JARING_TOKEN_ORG", "", "organisation code, such as DINSOS, CSR-A or DESA")
@@ -180,6 +203,7 @@ func (m *Main) flagsFor(name string, cfg *config) *flags {
 		db("")
 	case "migrate":
 		db("")
+		appLogin()
 	case "seed":
 		db("")
 		fs.Bool(&cfg.demo, "demo", "JARING_SEED_DEMO", false, "seed the demo regency, Kabupaten Bangka Tengah (the only seed there is)")
@@ -214,7 +238,8 @@ func (m *Main) parse(name string, args []string) (*config, *slog.Logger, error) 
 
 // database is an open database and, when Jaring started it, its cluster.
 type database struct {
-	url     string
+	url     string // as given, or the private cluster's owner
+	private bool   // url is the private cluster's, in --data-dir
 	cluster *pgdev.Cluster
 }
 
@@ -244,7 +269,7 @@ func (m *Main) openDatabase(ctx context.Context, cfg *config) (*database, error)
 	if err != nil {
 		return nil, fmt.Errorf("private PostgreSQL in %s: %w", cfg.dataDir, err)
 	}
-	d := &database{url: c.URL("jaring")}
+	d := &database{url: c.URL("jaring"), private: true}
 	if c.Owned() {
 		d.cluster = c
 	}
@@ -266,7 +291,13 @@ func (m *Main) version(ctx context.Context, args []string) error {
 // withDatabase parses the flags of command name, finds the database they
 // name and runs f on it; a private cluster that this command started is
 // stopped afterwards.
-func (m *Main) withDatabase(ctx context.Context, name string, args []string, f func(cfg *config, log *slog.Logger, url string) error) (err error) {
+func (m *Main) withDatabase(ctx context.Context, name string, args []string, f func(cfg *config, log *slog.Logger, url string) error) error {
+	return m.withDatabaseOf(ctx, name, args, func(cfg *config, log *slog.Logger, d *database) error { return f(cfg, log, d.url) })
+}
+
+// withDatabaseOf is withDatabase, telling f whether the database is the
+// private cluster's.
+func (m *Main) withDatabaseOf(ctx context.Context, name string, args []string, f func(cfg *config, log *slog.Logger, d *database) error) (err error) {
 	cfg, log, err := m.parse(name, args)
 	if err != nil {
 		return err
@@ -279,13 +310,46 @@ func (m *Main) withDatabase(ctx context.Context, name string, args []string, f f
 		return err
 	}
 	defer func() { err = errors.Join(err, d.close()) }()
-	return f(cfg, log, d.url)
+	return f(cfg, log, d)
 }
 
-// openMigrated connects to url as the application's role; the schema must
-// be the one this build knows.
+// appLogin is the kept password of the application's database login.
+var appLogin = authz.Kept{Env: "JARING_APP_PASSWORD", File: "app-password", What: "database password of " + postgres.AppRole, MinLen: 16}
+
+// appPassword returns the password of the application's login: --app-password,
+// or the one kept in --data-dir (made on first use); "" when there is
+// neither.
+func (m *Main) appPassword(cfg *config) (string, error) {
+	if cfg.appPassword != "" {
+		if len(cfg.appPassword) < appLogin.MinLen {
+			return "", usageError{fmt.Errorf("--app-password has %d characters; give at least %d", len(cfg.appPassword), appLogin.MinLen)}
+		}
+		return cfg.appPassword, nil
+	}
+	if cfg.dataDir == "" {
+		return "", nil
+	}
+	p, err := authz.LoadKept(appLogin, func(string) string { return "" }, cfg.dataDir)
+	return string(p), err
+}
+
+// setAppPassword gives the application's login its password, as the owner
+// at url, when one is known; it returns the application's URL, or "".
+func (m *Main) setAppPassword(ctx context.Context, cfg *config, url string) (string, error) {
+	pw, err := m.appPassword(cfg)
+	if err != nil || pw == "" {
+		return "", err
+	}
+	if err := postgres.SetAppPassword(ctx, url, pw); err != nil {
+		return "", err
+	}
+	return postgres.AppURL(url, pw)
+}
+
+// openMigrated connects to url; the schema must be the one this build
+// knows.
 func openMigrated(ctx context.Context, url string) (*postgres.DB, error) {
-	db, err := postgres.Open(ctx, url, postgres.WithAppRole())
+	db, err := postgres.Open(ctx, url)
 	if err != nil {
 		return nil, err
 	}
@@ -297,12 +361,22 @@ func openMigrated(ctx context.Context, url string) (*postgres.DB, error) {
 }
 
 func (m *Main) migrate(ctx context.Context, args []string) error {
-	return m.withDatabase(ctx, "migrate", args, func(_ *config, _ *slog.Logger, url string) error {
+	return m.withDatabase(ctx, "migrate", args, func(cfg *config, _ *slog.Logger, url string) error {
 		if err := postgres.Migrate(ctx, url, m.logf); err != nil {
 			return err
 		}
 		v, _ := postgres.KnownVersion()
 		fmt.Fprintf(m.Stdout, "schema is at version %d\n", v)
+		appURL, err := m.setAppPassword(ctx, cfg, url)
+		if err != nil {
+			return err
+		}
+		if appURL == "" {
+			fmt.Fprintf(m.Stdout, "the application's login %s has no password from this run: give one with --app-password (or JARING_APP_PASSWORD), then serve with DATABASE_URL=postgres://%s:<password>@<host>/<database>\n",
+				postgres.AppRole, postgres.AppRole)
+		} else {
+			fmt.Fprintf(m.Stdout, "the application's login %s has its password; jaring serve connects as it\n", postgres.AppRole)
+		}
 		return nil
 	})
 }
@@ -338,7 +412,7 @@ func (m *Main) seedDemo(ctx context.Context, db *postgres.DB, cfg *config) error
 	fmt.Fprintf(m.Stdout, "seeding the demo regency, Kabupaten Bangka Tengah (seed %d, %d households, as of %s)…\n",
 		opts.Seed, opts.Households, opts.AsOf.Format(jaring.DateLayout))
 	data := demo.Generate(opts)
-	if err := db.LoadDemo(ctx, data); err != nil {
+	if err := demo.Load(ctx, db.Pool, data); err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
 	fmt.Fprintf(m.Stdout, "seeded %d households, %d persons, %d benefits, %d applications, %d referrals in %s\n",
@@ -353,55 +427,71 @@ func today() time.Time {
 }
 
 func (m *Main) serve(ctx context.Context, args []string) error {
-	return m.withDatabase(ctx, "serve", args, func(cfg *config, log *slog.Logger, url string) error {
+	return m.withDatabaseOf(ctx, "serve", args, func(cfg *config, log *slog.Logger, d *database) error {
+		url := d.url
+		if d.private || cfg.appPassword != "" {
+			// The private cluster's URL is its owner's: serve as the
+			// application's login, with the password kept beside it.
+			pw, err := m.appPassword(cfg)
+			if err != nil {
+				return err
+			}
+			if url, err = postgres.AppURL(url, pw); err != nil {
+				return err
+			}
+		}
 		db, err := openMigrated(ctx, url)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
+		if !cfg.allowOwner {
+			if err := db.CheckRole(ctx); err != nil {
+				return err
+			}
+		}
 		return m.listenAndServe(ctx, cfg, log, db, false)
 	})
 }
 
-// dev migrates, seeds an empty database and serves.
+// dev migrates, seeds an empty database and serves, as the application's
+// login.
 func (m *Main) dev(ctx context.Context, args []string) error {
 	return m.withDatabase(ctx, "dev", args, func(cfg *config, log *slog.Logger, url string) error {
 		if err := postgres.Migrate(ctx, url, m.logf); err != nil {
 			return err
 		}
-		db, err := openMigrated(ctx, url)
+		appURL, err := m.setAppPassword(ctx, cfg, url)
+		if err != nil {
+			return err
+		}
+		if appURL == "" {
+			return usageError{errors.New("dev needs --data-dir or --app-password, to log in as the application's login")}
+		}
+		owner, err := openMigrated(ctx, url)
+		if err != nil {
+			return err
+		}
+		n, err := postgres.NewRegistryStore(owner).CountHouseholds(ctx, jaring.Unrestricted(), registry.HouseholdFilter{})
+		if err == nil && n == 0 {
+			err = m.seedDemo(ctx, owner, cfg)
+		} else if err == nil {
+			fmt.Fprintf(m.Stdout, "the database holds %d households: not seeding\n", n)
+		}
+		owner.Close()
+		if err != nil {
+			return err
+		}
+		db, err := openMigrated(ctx, appURL)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		n, err := postgres.NewRegistryStore(db).CountHouseholds(ctx, jaring.Unrestricted(), registry.HouseholdFilter{})
-		if err != nil {
+		if err := db.CheckRole(ctx); err != nil {
 			return err
-		}
-		if n == 0 {
-			if err := m.seedDemo(ctx, db, cfg); err != nil {
-				return err
-			}
-		} else {
-			fmt.Fprintf(m.Stdout, "the database holds %d households: not seeding\n", n)
 		}
 		return m.listenAndServe(ctx, cfg, log, db, true)
 	})
-}
-
-// Resolver builds the GraphQL resolver over db, recording changes in log.
-func Resolver(db *postgres.DB, log *postgres.AuditLog) *graph.Resolver {
-	benefits := postgres.NewBenefitStore(db, log)
-	referrals := postgres.NewReferralStore(db, log)
-	return &graph.Resolver{
-		Registry:      &registry.Service{Store: postgres.NewRegistryStore(db)},
-		Benefits:      benefits,
-		Recorder:      &benefit.Service{Store: benefits},
-		Referrals:     referrals,
-		Workflow:      &referral.Service{Store: referrals},
-		Organisations: postgres.NewOrganisationStore(db),
-		Trails:        log,
-	}
 }
 
 // verifier builds the token verifier: the HS256 secret (JARING_JWT_SECRET,
@@ -443,16 +533,19 @@ func (m *Main) listenAndServe(ctx context.Context, cfg *config, log *slog.Logger
 			}
 		}
 	}()
-	auditLog := postgres.NewAuditLog(db, postgres.AuditOptions{})
-	defer auditLog.Close()
-
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w; pass another --addr or set JARING_ADDR", cfg.addr, err)
 	}
-	gql := graph.NewHandler(Resolver(db, auditLog), graph.HandlerConfig{Log: log, Policy: policy, Audit: auditLog})
-	auth := &authz.Authenticator{Verifier: verifier, Orgs: postgres.NewOrganisationStore(db)}
-	srv := server.New(server.Config{Log: log, ShutdownTimeout: cfg.shutdownTimeout, Auth: auth}, db, gql)
+	sc := server.Config{ShutdownTimeout: cfg.shutdownTimeout, MaxConcurrent: cfg.maxConcurrent, MaxBodyBytes: int64(cfg.maxBodyBytes)}
+	if cfg.graphiql {
+		sc.GraphiQL = &graphiql.Config{Title: "Jaring", Endpoint: "/graphql", DefaultQuery: firstQuery,
+			DefaultHeaders: `{"Authorization": "Bearer <a token that jaring dev printed>", "X-Purpose": "verifikasi permohonan SLK-2026-000136"}`}
+	}
+	h := hub.New(hub.Config{DB: db, Log: log, Policy: policy, Verifier: verifier, Limits: cfg.limits,
+		Timeout: cfg.requestTimeout, Introspection: cfg.introspection, Server: sc})
+	defer h.Close()
+	srv := h.Server
 	addr := ln.Addr().String()
 	if printTokens {
 		if err := m.printDemoTokens(cfg, addr); err != nil {
@@ -469,3 +562,28 @@ func (m *Main) listenAndServe(ctx context.Context, cfg *config, log *slog.Logger
 	fmt.Fprintln(m.Stdout, "stopped")
 	return nil
 }
+
+// firstQuery is the query GraphiQL opens with: the README's first.
+const firstQuery = `# The household view an agency runs before it approves anything new.
+# Paste a token that jaring dev printed into the headers below.
+{
+  household(kk: "1904011509090001") {
+    kk
+    region { name parent { name } }
+    desil
+    registerStatus
+    members { nik name relationship }
+    benefits {
+      kind { code }
+      program { code }
+      source
+      payer { code }
+      person { name }
+      amount
+      period { start end }
+      status
+    }
+    applications { number status referrals { to { code } status } }
+  }
+}
+`

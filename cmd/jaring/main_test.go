@@ -274,7 +274,7 @@ func TestUsage(t *testing.T) {
 		{"no database", []string{"migrate"}, nil, "set DATABASE_URL", ""},
 		{"seed without demo", []string{"seed", "--database-url", "postgres://x@127.0.0.1:1/x"}, nil, "seed needs --demo", ""},
 		{"bad log level", []string{"migrate", "--log-level", "loud"}, nil, `--log-level "loud"`, ""},
-		{"version", []string{"version"}, nil, "", "schema version 8"},
+		{"version", []string{"version"}, nil, "", "schema version 9"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

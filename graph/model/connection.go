@@ -4,10 +4,11 @@ import (
 	"github.com/jaring-id/jaring/internal/registry"
 )
 
-// HouseholdConnection is a page of households. It keeps its filter so that
-// totalCount, which costs a count over every page, runs only when asked for.
+// HouseholdConnection is a page of households. It keeps the list it shows,
+// so that totalCount, which costs a count over every page, runs only when
+// asked for, with the filter already checked.
 type HouseholdConnection struct {
 	Edges    []*HouseholdEdge
 	PageInfo *PageInfo
-	Filter   registry.HouseholdFilter
+	List     *registry.HouseholdList
 }

@@ -37,10 +37,10 @@ func connection[T, E any](rows []T, kind string, id func(T) int64, edge func(T, 
 }
 
 // NewHouseholdConnection makes a Relay connection of a page of households.
-func NewHouseholdConnection(hs []*registry.Household, more bool, page jaring.PageRequest, f registry.HouseholdFilter) *HouseholdConnection {
-	edges, info := connection(hs, "household", func(h *registry.Household) int64 { return h.ID },
-		func(h *registry.Household, c string) *HouseholdEdge { return &HouseholdEdge{Node: h, Cursor: c} }, more, page)
-	return &HouseholdConnection{Edges: edges, PageInfo: info, Filter: f}
+func NewHouseholdConnection(l *registry.HouseholdList, page jaring.PageRequest) *HouseholdConnection {
+	edges, info := connection(l.Households, "household", func(h *registry.Household) int64 { return h.ID },
+		func(h *registry.Household, c string) *HouseholdEdge { return &HouseholdEdge{Node: h, Cursor: c} }, l.More, page)
+	return &HouseholdConnection{Edges: edges, PageInfo: info, List: l}
 }
 
 // Domain returns the ledger's input for in.
@@ -53,11 +53,11 @@ func (in *BenefitInput) Domain() benefit.Input {
 	if in.Payer != nil {
 		out.Payer = *in.Payer
 	}
-	if in.Kk != nil {
-		out.KK = *in.Kk
+	if in.KK != nil {
+		out.KK = *in.KK
 	}
-	if in.Nik != nil {
-		out.NIK = *in.Nik
+	if in.NIK != nil {
+		out.NIK = *in.NIK
 	}
 	if in.Kind != nil {
 		out.Kind = *in.Kind
@@ -98,12 +98,12 @@ func NewAuditEventConnection(evs []*audit.Event, more bool, page jaring.PageRequ
 
 // Domain returns the workflow's checklist.
 func (d *DocumentsInput) Domain() referral.Documents {
-	return referral.Documents{KTP: d.Ktp, KK: d.Kk, SKTM: d.Sktm, Register: d.Register}
+	return referral.Documents{KTP: d.KTP, KK: d.KK, SKTM: d.SKTM, Register: d.Register}
 }
 
 // Domain returns the workflow's new application.
 func (in *ApplicationInput) Domain() referral.NewApplication {
-	n := referral.NewApplication{ApplicantNIK: in.ApplicantNik, KK: in.Kk, Type: in.Type, Description: in.Description}
+	n := referral.NewApplication{ApplicantNIK: in.ApplicantNIK, KK: in.KK, Type: in.Type, Description: in.Description}
 	if in.Category != nil {
 		n.Category = *in.Category
 	}
@@ -128,19 +128,4 @@ func NewBenefitConnection(bs []*benefit.Benefit, more bool, page jaring.PageRequ
 	edges, info := connection(bs, "benefit", func(b *benefit.Benefit) int64 { return b.ID },
 		func(b *benefit.Benefit, c string) *BenefitEdge { return &BenefitEdge{Node: b, Cursor: c} }, more, page)
 	return &BenefitConnection{Edges: edges, PageInfo: info}
-}
-
-// Conflicts returns the pairs of benefits among bs that clash.
-func Conflicts(cat *benefit.Catalogue, bs []*benefit.Benefit) []*Conflict {
-	var out []*Conflict
-	for i, b := range bs {
-		p := benefit.Proposal{HouseholdID: b.HouseholdID, PersonID: b.PersonID, KindCode: b.KindCode, ProgramID: b.ProgramID, Period: b.Period}
-		if b.Status != benefit.Active && b.Status != benefit.Suspended {
-			continue
-		}
-		for _, c := range cat.FindClashes(p, bs[i+1:]) {
-			out = append(out, &Conflict{Benefits: []*benefit.Benefit{b, c.Benefit}, Rule: &c.Rule})
-		}
-	}
-	return out
 }

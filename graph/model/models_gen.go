@@ -14,9 +14,9 @@ import (
 
 type ApplicationInput struct {
 	// The NIK on the applicant's KTP.
-	ApplicantNik string `json:"applicantNik"`
+	ApplicantNIK string `json:"applicantNik"`
 	// The household's family card number.
-	Kk       string                   `json:"kk"`
+	KK       string                   `json:"kk"`
 	Type     referral.ApplicationType `json:"type"`
 	Category *string                  `json:"category,omitempty"`
 	// The kind of aid asked for (an aid request); leave out for a complaint.
@@ -48,8 +48,8 @@ type BenefitEdge struct {
 // One benefit as the payer reports it. Give the household's kk for household
 // aid (PKH, BPNT, …) or the recipient's nik for aid to one person (PBI-JK, PIP, …).
 type BenefitInput struct {
-	Kk  *string `json:"kk,omitempty"`
-	Nik *string `json:"nik,omitempty"`
+	KK  *string `json:"kk,omitempty"`
+	NIK *string `json:"nik,omitempty"`
 	// A program code, as the programs query lists them.
 	Program string `json:"program"`
 	// The program's kind of aid; may be left out. If given, it must be the program's.
@@ -64,15 +64,9 @@ type BenefitInput struct {
 	Channel *benefit.Channel `json:"channel,omitempty"`
 	// The payer's own reference for this payment, unique among its benefits.
 	ExternalRef string `json:"externalRef"`
-	// Approve despite a clash, saying why (at least 20 characters). Supervisors
+	// Approve despite a clash, saying why (20 to 2,000 characters). Supervisors
 	// only; stored with the benefit and listed by overrides.
 	Override *string `json:"override,omitempty"`
-}
-
-// Two benefits a household holds that clash.
-type Conflict struct {
-	Benefits []*benefit.Benefit `json:"benefits"`
-	Rule     *benefit.Rule      `json:"rule"`
 }
 
 type DecisionInput struct {
@@ -85,9 +79,9 @@ type DecisionInput struct {
 }
 
 type DocumentsInput struct {
-	Ktp      bool `json:"ktp"`
-	Kk       bool `json:"kk"`
-	Sktm     bool `json:"sktm"`
+	KTP      bool `json:"ktp"`
+	KK       bool `json:"kk"`
+	SKTM     bool `json:"sktm"`
 	Register bool `json:"register"`
 }
 
@@ -99,9 +93,12 @@ type HouseholdEdge struct {
 type HouseholdFilter struct {
 	// A region-code prefix: 19.04 is the whole regency, 19.04.01 one district, 19.04.01.2001 one village.
 	Region *string `json:"region,omitempty"`
-	// Only households ranked at this welfare decile or poorer (1–10).
+	// Only households ranked at this welfare decile or poorer (1–10). Filtering
+	// on desil is a way of reading it: it needs the right to read Household.desil
+	// in clear, and a purpose.
 	DesilMax *int `json:"desilMax,omitempty"`
-	// Only households in the welfare register (true), or only those not in it (false).
+	// Only households in the welfare register (true), or only those not in it
+	// (false). Needs the right to read Household.registerStatus in clear.
 	Registered *bool `json:"registered,omitempty"`
 }
 
@@ -145,8 +142,8 @@ type ReferralEdge struct {
 }
 
 type ReferralTargetInput struct {
-	// An agency's or donor's code.
+	// An agency's, donor's or village's code.
 	Organisation string `json:"organisation"`
-	// One of its programs, if the application asks for one.
+	// One of its programs (or a national one it pays), of the kind of aid asked for.
 	Program *string `json:"program,omitempty"`
 }

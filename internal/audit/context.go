@@ -31,13 +31,16 @@ func PendingFrom(ctx context.Context) *Pending {
 	return p
 }
 
-// Event returns the event with the households touched added; the caller
-// appends it and then calls Written.
-func (p *Pending) Event(households ...string) *Event {
+// Event returns the event with the households (KKs) and persons (NIKs)
+// touched added: every member of a household changed is a person touched,
+// so that each one's trail shows the change. The caller appends it and then
+// calls Written.
+func (p *Pending) Event(households, persons []string) *Event {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	ev := p.event
 	ev.Households = append(append([]string(nil), p.event.Households...), households...)
+	ev.Persons = append(append([]string(nil), p.event.Persons...), persons...)
 	return &ev
 }
 

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/jaring-id/jaring/internal/jaring"
 )
 
 // maskers say how a field is masked. A field with no masker that is to be
@@ -52,12 +54,7 @@ func Mask(field string, v any) (out any, ok bool) {
 
 // MaskNumber keeps the first four digits (the province and regency) and
 // the last four of a NIK or KK: 1904********0012.
-func MaskNumber(s string) string {
-	if len(s) <= 8 {
-		return strings.Repeat("*", len(s))
-	}
-	return s[:4] + strings.Repeat("*", len(s)-8) + s[len(s)-4:]
-}
+func MaskNumber(s string) string { return jaring.MaskNumber(s) }
 
 // MaskName keeps the initials of a name: "Ahmad Fauzi" → "A. F.".
 func MaskName(s string) string {

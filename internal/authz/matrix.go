@@ -20,7 +20,7 @@ var DemoColumns = []Column{
 	{"front office operator", Principal{OrgKind: jaring.OrgFrontOffice, Roles: []Role{RoleOperator}}},
 	{"front office verifier", Principal{OrgKind: jaring.OrgFrontOffice, Roles: []Role{RoleVerifier}}},
 	{"front office supervisor", Principal{OrgKind: jaring.OrgFrontOffice, Roles: []Role{RoleSupervisor}}},
-	{"admin", Principal{OrgKind: jaring.OrgFrontOffice, Roles: []Role{RoleAdmin}}},
+	{"front office admin", Principal{OrgKind: jaring.OrgFrontOffice, Roles: []Role{RoleAdmin}}},
 	{"agency viewer", Principal{OrgKind: jaring.OrgAgency, Roles: []Role{RoleViewer}}},
 	{"agency approver", Principal{OrgKind: jaring.OrgAgency, Roles: []Role{RoleApprover}}},
 	{"agency supervisor", Principal{OrgKind: jaring.OrgAgency, Roles: []Role{RoleSupervisor}}},
@@ -29,16 +29,11 @@ var DemoColumns = []Column{
 	{"donor", Principal{OrgKind: jaring.OrgDonor, Roles: []Role{RoleDonor}}},
 	{"auditor", Principal{OrgKind: jaring.OrgAuditor, Roles: []Role{RoleAuditor}}},
 	{"integrator", Principal{OrgKind: jaring.OrgIntegrator, Roles: []Role{RoleViewer}}},
-}
-
-// EffectiveLevel is how a caller sees field: a field to be masked that
-// cannot be masked is withheld.
-func (d *Decisions) EffectiveLevel(field string) Level {
-	l, _ := d.Field(field)
-	if l == Masked && !Maskable(field) {
-		return Withheld
-	}
-	return l
+	// An admin of each other kind of organisation: the regency's rules are
+	// not theirs to change.
+	{"agency admin", Principal{OrgKind: jaring.OrgAgency, Roles: []Role{RoleAdmin}}},
+	{"village admin", Principal{OrgKind: jaring.OrgVillage, Roles: []Role{RoleAdmin}, Region: "19.04.01"}},
+	{"donor admin", Principal{OrgKind: jaring.OrgDonor, Roles: []Role{RoleAdmin}}},
 }
 
 // WriteMatrix writes, as Markdown, what p grants each column: the
@@ -112,7 +107,7 @@ func WriteMatrix(w io.Writer, p *Policy, ops, fields []string, cols []Column) er
 		}
 		fmt.Fprintf(&b, "| `%s` (%s) |", f, class)
 		for _, d := range decisions {
-			b.WriteString(" " + d.EffectiveLevel(f).String() + " |")
+			b.WriteString(" " + d.See(f, Subject{}).String() + " |")
 		}
 		b.WriteString("\n")
 	}

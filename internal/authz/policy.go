@@ -200,23 +200,62 @@ func (d *Decisions) MayRun(op string) bool {
 	return ok
 }
 
-// Field returns how the principal sees field "Type.field", and its class.
-// A field the policy does not class is withheld.
-func (d *Decisions) Field(field string) (Level, Class) {
-	class, known := d.policy.classes[field]
+// personField reports whether field carries a person's own data, to which
+// the child rule applies: every field of Person, and the fields of other
+// types that name a person. A household's fields are its family's, not a
+// child's, whoever lives in it.
+func personField(field string) bool {
+	switch field {
+	case "Application.applicantNik", "AuditEvent.persons":
+		return true
+	}
+	return strings.HasPrefix(field, "Person.")
+}
+
+// rawLevel is what the policy grants for field "Type.field" itself, before
+// the child rule and maskability are applied; see See.
+func (d *Decisions) rawLevel(field string) Level {
 	if v, ok := d.fields.Load(field); ok {
-		return v.(Level), class
+		return v.(Level)
 	}
 	level := Withheld
-	switch {
-	case !known:
-	case d.any("field:"+field, "clear"):
-		level = Clear
-	case d.any("field:"+field, "masked"):
-		level = Masked
+	if _, known := d.policy.classes[field]; known {
+		switch {
+		case d.any("field:"+field, "clear"):
+			level = Clear
+		case d.any("field:"+field, "masked"):
+			level = Masked
+		}
 	}
 	d.fields.Store(field, level)
-	return level, class
+	return level
+}
+
+// Class returns the class of field "Type.field"; a field the policy does not
+// class is specific, the most guarded.
+func (d *Decisions) Class(field string) Class {
+	if c, ok := d.policy.classes[field]; ok {
+		return c
+	}
+	return Specific
+}
+
+// See is the one answer to "how does this principal see this field of this
+// subject": clear, masked or withheld. It applies, in order, what the policy
+// grants for the field; the child rule (a child's personal data is specific
+// personal data, UU PDP art. 4, so it is seen at most as specific data is);
+// and maskability (a field to be masked that has no mask, such as a date or
+// a flag, is withheld, since a masked date would still tell). A field the
+// policy does not class is withheld.
+func (d *Decisions) See(field string, s Subject) Level {
+	level := d.rawLevel(field)
+	if s.Child && personField(field) && d.Class(field) == Personal {
+		level = min(level, d.classLevel(Specific))
+	}
+	if level == Masked && !Maskable(field) {
+		level = Withheld
+	}
+	return level
 }
 
 // Capabilities are actions the policy grants beyond running an operation,
@@ -289,9 +328,9 @@ func (h *Holder) Reload() error {
 	return nil
 }
 
-// ClassLevel returns how the principal sees data of class c, whatever the
+// classLevel returns how the principal sees data of class c, whatever the
 // field: children's personal data, for one, is seen as specific data.
-func (d *Decisions) ClassLevel(c Class) Level {
+func (d *Decisions) classLevel(c Class) Level {
 	key := "class:" + string(c)
 	if v, ok := d.fields.Load(key); ok {
 		return v.(Level)

@@ -80,8 +80,8 @@ func TestPolicyDecisions(t *testing.T) {
 		{"unclassed field", approver, "Person.salary", Withheld},
 	}
 	for _, tt := range fields {
-		if got, _ := p.Decide(tt.pr).Field(tt.field); got != tt.want {
-			t.Errorf("%s: Field(%s) = %s, want %s", tt.name, tt.field, got, tt.want)
+		if got := p.Decide(tt.pr).See(tt.field, Subject{}); got != tt.want {
+			t.Errorf("%s: See(%s) = %s, want %s", tt.name, tt.field, got, tt.want)
 		}
 	}
 
@@ -160,7 +160,7 @@ func TestHolderReload(t *testing.T) {
 	if err := h.Reload(); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := h.Policy().Decide(approver).Field("Person.nik"); got != Withheld {
+	if got := h.Policy().Decide(approver).See("Person.nik", Subject{}); got != Withheld {
 		t.Errorf("after reload, approver sees Person.nik %s, want withheld", got)
 	}
 	// A check that refuses keeps the old policy.
@@ -216,7 +216,7 @@ func TestRoleInheritance(t *testing.T) {
 	if !sup.MayRun("Mutation.recordBenefits") {
 		t.Error("a supervisor may not record benefits, though an approver may")
 	}
-	if got, _ := sup.Field("Person.disabled"); got != Clear {
+	if got := sup.See("Person.disabled", Subject{}); got != Clear {
 		t.Errorf("a supervisor sees Person.disabled %s, want clear as an approver", got)
 	}
 }

@@ -25,57 +25,73 @@ const secretEnv = "JARING_JWT_SECRET"
 // first; the loser reads the winner's secret, so processes starting at once
 // agree.
 func LoadSecret(getenv func(string) string, dataDir string) ([]byte, error) {
+	return LoadKept(Kept{Env: secretEnv, File: SecretFile, What: "JWT secret", MinLen: minSecretLen}, getenv, dataDir)
+}
+
+// Kept describes a secret kept in a data directory: the JWT secret, the
+// password of the database's application login.
+type Kept struct {
+	Env    string // the environment variable that, when set, holds it
+	File   string // its file's name in the data directory
+	What   string // what it is, for messages: "JWT secret"
+	MinLen int    // its shortest length, in bytes
+}
+
+// LoadKept returns the secret k: the value of k.Env when getenv gives one,
+// else the contents of dataDir/k.File, created on first use with 32 random
+// bytes, hex-encoded, mode 0600 (see LoadSecret).
+func LoadKept(k Kept, getenv func(string) string, dataDir string) ([]byte, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	if s := getenv(secretEnv); s != "" {
-		if len(s) < minSecretLen {
-			return nil, fmt.Errorf("authz: %s is %d bytes; it must be at least %d (for example the 64 hex digits of `openssl rand -hex 32`)", secretEnv, len(s), minSecretLen)
+	if s := getenv(k.Env); s != "" {
+		if len(s) < k.MinLen {
+			return nil, fmt.Errorf("authz: %s is %d bytes; it must be at least %d (for example the 64 hex digits of `openssl rand -hex 32`)", k.Env, len(s), k.MinLen)
 		}
 		return []byte(s), nil
 	}
 	if dataDir == "" {
-		return nil, fmt.Errorf("authz: no JWT secret: set %s, or --data-dir so that one can be kept in its %s file", secretEnv, SecretFile)
+		return nil, fmt.Errorf("authz: no %s: set %s, or --data-dir so that one can be kept in its %s file", k.What, k.Env, k.File)
 	}
-	path := filepath.Join(dataDir, SecretFile)
-	secret, err := readSecret(path)
+	path := filepath.Join(dataDir, k.File)
+	secret, err := readKept(k, path)
 	if !errors.Is(err, fs.ErrNotExist) {
 		return secret, err
 	}
-	return createSecret(dataDir, path)
+	return createKept(k, dataDir, path)
 }
 
-// readSecret reads a secret file, ignoring surrounding white space.
-func readSecret(path string) ([]byte, error) {
+// readKept reads a secret file, ignoring surrounding white space.
+func readKept(k Kept, path string) ([]byte, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("authz: reading JWT secret: %w", err)
+		return nil, fmt.Errorf("authz: reading %s: %w", k.What, err)
 	}
 	s := bytes.TrimSpace(data)
-	if len(s) < minSecretLen {
-		return nil, fmt.Errorf("authz: %s holds %d bytes; a secret needs at least %d: delete the file to have a new one made (existing tokens stop working), or set %s", path, len(s), minSecretLen, secretEnv)
+	if len(s) < k.MinLen {
+		return nil, fmt.Errorf("authz: %s holds %d bytes; a %s needs at least %d: delete the file to have a new one made, or set %s", path, len(s), k.What, k.MinLen, k.Env)
 	}
 	return s, nil
 }
 
-// createSecret makes a new secret file at path, or returns the one another
+// createKept makes a new secret file at path, or returns the one another
 // process made at the same time.
-func createSecret(dataDir, path string) ([]byte, error) {
+func createKept(k Kept, dataDir, path string) ([]byte, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("authz: creating data directory: %w", err)
 	}
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {
-		return nil, fmt.Errorf("authz: generating JWT secret: %w", err)
+		return nil, fmt.Errorf("authz: generating %s: %w", k.What, err)
 	}
 	secret := []byte(hex.EncodeToString(raw[:]))
 
-	tmp, err := os.CreateTemp(dataDir, "."+SecretFile+"-*.tmp")
+	tmp, err := os.CreateTemp(dataDir, "."+k.File+"-*.tmp")
 	if err != nil {
-		return nil, fmt.Errorf("authz: writing JWT secret: %w", err)
+		return nil, fmt.Errorf("authz: writing %s: %w", k.What, err)
 	}
 	tmpName := tmp.Name()
 	defer os.Remove(tmpName)
@@ -90,7 +106,7 @@ func createSecret(dataDir, path string) ([]byte, error) {
 		err = cerr
 	}
 	if err != nil {
-		return nil, fmt.Errorf("authz: writing JWT secret: %w", err)
+		return nil, fmt.Errorf("authz: writing %s: %w", k.What, err)
 	}
 
 	// A hard link puts the complete file in place atomically and, unlike
@@ -101,19 +117,19 @@ func createSecret(dataDir, path string) ([]byte, error) {
 		syncDir(dataDir)
 		return secret, nil
 	case errors.Is(err, fs.ErrExist):
-		return readSecret(path)
+		return readKept(k, path)
 	}
 	// The file system cannot link: rename if there is still no file. Two
 	// processes could both pass the check; the re-read makes each return
 	// what is on disk, which is right unless they interleave exactly.
 	if _, serr := os.Lstat(path); serr == nil {
-		return readSecret(path)
+		return readKept(k, path)
 	}
 	if rerr := os.Rename(tmpName, path); rerr != nil {
-		return nil, fmt.Errorf("authz: writing JWT secret: %w", rerr)
+		return nil, fmt.Errorf("authz: writing %s: %w", k.What, rerr)
 	}
 	syncDir(dataDir)
-	return readSecret(path)
+	return readKept(k, path)
 }
 
 // syncDir flushes a directory entry to disk, as far as the platform allows.

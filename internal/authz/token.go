@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 	"unicode"
@@ -43,25 +45,53 @@ var DemoOrgKinds = map[string]jaring.OrgKind{
 	"CSR-B":       jaring.OrgDonor,
 }
 
-// VerifierConfig configures a Verifier. At least one of Secret and JWKSFile
-// must be set.
+// VerifierConfig configures a Verifier. At least one of Secret, JWKSFile and
+// JWKSURL must be set; keys from all that are set are accepted.
 type VerifierConfig struct {
-	Secret   []byte           // HS256 secret, at least 32 bytes; nil or empty: HS256 is not accepted
-	JWKSFile string           // path of a JSON Web Key Set with RS256 and Ed25519 public keys; "" for none
-	Now      func() time.Time // nil: time.Now
+	Secret   []byte // HS256 secret, at least 32 bytes; nil or empty: HS256 is not accepted
+	JWKSFile string // path of a JSON Web Key Set with RS256 and Ed25519 public keys; "" for none
+
+	// JWKSURL is where the identity provider (Keycloak or another OIDC
+	// provider) publishes its JSON Web Key Set: https, or http to a loopback
+	// host; "" for none. The set is fetched by NewVerifier and kept fresh
+	// (see Verifier).
+	JWKSURL string
+	// HTTPClient fetches JWKSURL; nil: a client with a 10-second timeout.
+	HTTPClient *http.Client
+	// MinRefetchInterval is the least time between two fetches of JWKSURL
+	// when tokens name unknown key ids, and the wait before retrying a
+	// refresh that failed; 0 or less: one minute.
+	MinRefetchInterval time.Duration
+	// Logger reports refreshes of JWKSURL that failed or changed the keys;
+	// nil: slog.Default().
+	Logger *slog.Logger
+
+	Now func() time.Time // nil: time.Now
 }
 
 // Verifier checks tokens. It is safe for concurrent use.
+//
+// A Verifier with a JWKS URL keeps the URL's keys fresh: when they are due
+// (after the response's Cache-Control max-age, held between 5 minutes and
+// 24 hours, or after an hour without one) the next verification starts a
+// refresh in the background and goes on with the keys in force. A token
+// whose key id is not in the set makes the Verifier fetch the set at once,
+// as the provider may have rotated its key, but at most once per
+// MinRefetchInterval, and concurrent verifications share that one fetch. A
+// refresh that fails keeps the keys in force; a key missing from a
+// refreshed set stops verifying. Call Close to stop the refreshes.
 type Verifier struct {
 	secret []byte
-	keys   []publicKey
-	algs   []string // accepted algorithms, HS256 first
+	file   []publicKey // from the JWKS file, fixed for the Verifier's life
+	url    *jwksURL    // nil without a JWKS URL
+	algs   []string    // accepted algorithms, HS256 first
 	parser *jwt.Parser
 }
 
 // NewVerifier returns a Verifier for cfg. Its errors are configuration
-// problems: an unreadable or invalid JWKS file, a secret shorter than 32
-// bytes, or neither a secret nor a JWKS file.
+// problems: an unreadable or invalid JWKS file, a JWKS URL that is not
+// https or whose first fetch fails or yields an invalid set, a secret
+// shorter than 32 bytes, or no source of keys at all.
 func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	v := &Verifier{}
 	if len(cfg.Secret) > 0 {
@@ -76,22 +106,35 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		if err != nil {
 			return nil, err
 		}
-		v.keys = keys
-		for _, alg := range []string{algRS256, algEdDSA} {
-			for _, k := range keys {
-				if k.alg == alg {
-					v.algs = append(v.algs, alg)
-					break
-				}
-			}
-		}
-	}
-	if len(v.algs) == 0 {
-		return nil, errors.New("authz: neither an HS256 secret nor a JWKS file is configured; set one to verify tokens")
+		v.file = keys
 	}
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
+	}
+	if cfg.JWKSURL != "" {
+		u, err := newJWKSURL(cfg, now, v.file)
+		if err != nil {
+			return nil, err
+		}
+		v.url = u
+	}
+	for _, alg := range []string{algRS256, algEdDSA} {
+		// The provider may add a key of the other family at any refresh,
+		// so a URL accepts both; keyFor refuses a family it holds no key of.
+		accept := v.url != nil
+		for _, k := range v.file {
+			if k.alg == alg {
+				accept = true
+				break
+			}
+		}
+		if accept {
+			v.algs = append(v.algs, alg)
+		}
+	}
+	if len(v.algs) == 0 {
+		return nil, errors.New("authz: neither an HS256 secret nor a JWKS file or URL is configured; set one to verify tokens")
 	}
 	v.parser = jwt.NewParser(
 		jwt.WithValidMethods(v.algs),
@@ -101,6 +144,25 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		jwt.WithIssuedAt(),
 	)
 	return v, nil
+}
+
+// Close stops the refreshes of the JWKS URL's keys and waits for a fetch
+// under way to end. The Verifier goes on verifying with the keys it holds.
+// Close may be called more than once, and on a Verifier without a URL; it
+// returns nil.
+func (v *Verifier) Close() error {
+	if v.url != nil {
+		v.url.close()
+	}
+	return nil
+}
+
+// keys returns the public keys in force: the file's, then the URL's.
+func (v *Verifier) keys() []publicKey {
+	if v.url != nil {
+		return v.url.keys()
+	}
+	return v.file
 }
 
 // Verify checks the value of an Authorization header and returns the
@@ -167,7 +229,8 @@ type tokenClaims struct {
 // keyFor is the jwt.Keyfunc: it picks the key for the token's algorithm and
 // kid. Keys are typed ([]byte for HS256, *rsa.PublicKey for RS256,
 // ed25519.PublicKey for EdDSA), so a public key can never be used as an HMAC
-// secret.
+// secret. With a JWKS URL, a kid not in the set makes it fetch the set again
+// (rate-limited, see jwksURL.refetch) before refusing the token.
 func (v *Verifier) keyFor(t *jwt.Token) (any, error) {
 	alg := t.Method.Alg()
 	if !v.accepts(alg) {
@@ -187,23 +250,33 @@ func (v *Verifier) keyFor(t *jwt.Token) (any, error) {
 		}
 		kid = s
 	}
+	if v.url != nil {
+		v.url.refreshIfDue()
+	}
+	keys := v.keys()
 	if kid != "" {
-		for _, k := range v.keys {
-			if k.kid != kid {
-				continue
-			}
-			if k.alg != alg {
-				return nil, unauthenticated("The token names key %s, which is an %s key, but is signed with %s; the token was signed with the wrong key.", quote(kid), k.alg, alg)
-			}
-			return k.key, nil
+		k := findKid(keys, kid)
+		if k == nil && v.url != nil {
+			// The provider may have rotated to a key we have not seen.
+			// Look again whether or not this call fetched: another
+			// verification may have fetched the new set meanwhile.
+			v.url.refetch()
+			keys = v.keys()
+			k = findKid(keys, kid)
 		}
-		return nil, unauthenticated("The token's key id %s is not in the configured key set; the token was signed with an unknown key.", quote(kid))
+		if k == nil {
+			return nil, unauthenticated("The token's key id %s is not in the configured key set; the token was signed with an unknown key.", quote(kid))
+		}
+		if k.alg != alg {
+			return nil, unauthenticated("The token names key %s, which is an %s key, but is signed with %s; the token was signed with the wrong key.", quote(kid), k.alg, alg)
+		}
+		return k.key, nil
 	}
 	var found *publicKey
 	n := 0
-	for i := range v.keys {
-		if v.keys[i].alg == alg {
-			found = &v.keys[i]
+	for i := range keys {
+		if keys[i].alg == alg {
+			found = &keys[i]
 			n++
 		}
 	}
@@ -214,6 +287,16 @@ func (v *Verifier) keyFor(t *jwt.Token) (any, error) {
 		return nil, unauthenticated("The token names no key id (kid) but the configured key set holds %d %s keys; sign tokens with a kid header.", n, alg)
 	}
 	return found.key, nil
+}
+
+// findKid returns the key with the kid, or nil.
+func findKid(keys []publicKey, kid string) *publicKey {
+	for i := range keys {
+		if keys[i].kid == kid {
+			return &keys[i]
+		}
+	}
+	return nil
 }
 
 func (v *Verifier) accepts(alg string) bool {

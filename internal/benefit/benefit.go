@@ -111,22 +111,44 @@ type Benefit struct {
 	Override    *Override // set when a supervisor approved it despite a clash
 }
 
-// ActiveOn reports whether b counts as received on day d.
+// ActiveOn reports whether b counts as received on day d: only ACTIVE
+// benefits whose period holds d.
 func (b *Benefit) ActiveOn(d time.Time) bool {
 	return b.Status == Active && b.Period.Contains(d)
 }
 
-// Store keeps the ledger and its catalogues.
+// ActiveOn keeps the benefits of bs received on day d; a nil d keeps all.
+func ActiveOn(bs []*Benefit, d *time.Time) []*Benefit {
+	if d == nil {
+		return bs
+	}
+	out := make([]*Benefit, 0, len(bs))
+	for _, b := range bs {
+		if b.ActiveOn(*d) {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// Store keeps the ledger and its catalogues. Reads of benefits take the
+// caller's scope and apply it in SQL: a benefit is seen with its household.
 type Store interface {
 	// FindBenefitsByHouseholds returns every benefit of the given
-	// households, their members' included, ordered by household, then start
-	// of period, then ID.
-	FindBenefitsByHouseholds(ctx context.Context, householdIDs []int64) ([]*Benefit, error)
-	// FindBenefitsByPersons returns every benefit of the given persons,
-	// ordered by person, then start of period, then ID.
-	FindBenefitsByPersons(ctx context.Context, personIDs []int64) ([]*Benefit, error)
-	// FindBenefitsByIDs returns the benefits with the given IDs.
-	FindBenefitsByIDs(ctx context.Context, ids []int64) ([]*Benefit, error)
+	// households in scope, their members' included, ordered by household,
+	// then start of period, then ID.
+	FindBenefitsByHouseholds(ctx context.Context, scope jaring.Scope, householdIDs []int64) ([]*Benefit, error)
+	// FindBenefitsByPersons returns every benefit of the given persons whose
+	// households are in scope, ordered by person, then start of period,
+	// then ID.
+	FindBenefitsByPersons(ctx context.Context, scope jaring.Scope, personIDs []int64) ([]*Benefit, error)
+	// FindBenefitsByIDs returns the benefits in scope with the given IDs.
+	FindBenefitsByIDs(ctx context.Context, scope jaring.Scope, ids []int64) ([]*Benefit, error)
+	// FindOverrides returns a page of the benefits in scope recorded
+	// despite a clash, newest first (page.After is a benefit ID), and
+	// whether more follow.
+	FindOverrides(ctx context.Context, scope jaring.Scope, page jaring.PageRequest) ([]*Benefit, bool, error)
+
 	// FindPrograms returns every program, ordered by code.
 	FindPrograms(ctx context.Context) ([]*Program, error)
 	// FindProgramsByIDs returns the programs with the given IDs.
@@ -135,25 +157,25 @@ type Store interface {
 	FindKinds(ctx context.Context) ([]*Kind, error)
 	// FindExclusions returns every program exclusion.
 	FindExclusions(ctx context.Context) ([]Exclusion, error)
-	// FindOverrides returns a page of the benefits recorded despite a
-	// clash, newest first (page.After is a benefit ID), and whether more
-	// follow.
-	FindOverrides(ctx context.Context, page jaring.PageRequest) ([]*Benefit, bool, error)
+
 	// SetKindExclusive changes rule one for a kind: whether two benefits of
 	// it may overlap. Returns ENOTFOUND for an unknown kind.
 	SetKindExclusive(ctx context.Context, kind string, exclusive bool) (*Kind, error)
 	// AddExclusion makes two programs exclude each other, or changes the
-	// reason of an exclusion. Returns ENOTFOUND for an unknown program,
-	// EINVALID for a program and itself.
+	// reason of an exclusion. Returns ENOTFOUND naming the field of an
+	// unknown program.
 	AddExclusion(ctx context.Context, programA, programB, reason string) (*Exclusion, error)
 	// RemoveExclusion ends an exclusion. Returns ENOTFOUND if there is none.
 	RemoveExclusion(ctx context.Context, programA, programB string) error
-	// RecordBenefits records a batch of checked inputs in one transaction
-	// and answers one Result per input, in order. An input that names a
-	// household, person, program or payer that does not exist, or that
-	// reuses an externalRef for a different benefit, gets an INVALID result
-	// whose error names the field relative to the input ("kk", "program");
-	// the others are recorded. The error is for faults that write nothing.
-	// Households out of scope are as unknown.
-	RecordBenefits(ctx context.Context, scope jaring.Scope, inputs []Input) ([]Result, error)
+
+	// RecordBenefits records a batch of prepared inputs for actor in one
+	// transaction and answers one Result per input, in order. An input
+	// that names a household, person or program that does not exist or is
+	// outside the actor's scope gets a NOT_FOUND result, one the actor may
+	// not record (see MayRecord) a FORBIDDEN one, one that reuses an
+	// externalRef for a different benefit a CONFLICT one, one that clashes
+	// a DOUBLE_AID one; errors name the field relative to the input
+	// ("kk", "program"). The others are recorded. The error is for faults
+	// that write nothing.
+	RecordBenefits(ctx context.Context, actor jaring.Actor, inputs []Input) ([]Result, error)
 }

@@ -62,10 +62,23 @@ type Override struct {
 // sentence, not a word.
 const MinOverrideReason = 20
 
-// counts reports whether b counts as held: only active and suspended
-// benefits do; ended and cancelled ones are history.
-func counts(b *Benefit) bool {
-	return b.Status == Active || b.Status == Suspended
+// HeldStatuses are the statuses in which a benefit counts as held: active
+// and suspended benefits take their kind's place for their period (a
+// suspended one may resume); ended and cancelled ones are history. The
+// stores read the ledger with this list, and the database's exclusion
+// constraint benefit_no_double_aid states it again as its backstop, which a
+// test keeps equal to it.
+var HeldStatuses = []Status{Active, Suspended}
+
+// Held reports whether b counts as held: the one statement of which aid
+// counts against new aid of its kind.
+func (b *Benefit) Held() bool {
+	for _, s := range HeldStatuses {
+		if b.Status == s {
+			return true
+		}
+	}
+	return false
 }
 
 // Catalogue is what the rules need to know: the kinds and the exclusions.
@@ -90,7 +103,7 @@ func (c *Catalogue) excludes(a, b int64) (Exclusion, bool) {
 func (c *Catalogue) FindClashes(p Proposal, held []*Benefit) []Clash {
 	var out []Clash
 	for _, b := range held {
-		if b.HouseholdID != p.HouseholdID || !counts(b) || !b.Period.Overlaps(p.Period) {
+		if b.HouseholdID != p.HouseholdID || !b.Held() || !b.Period.Overlaps(p.Period) {
 			continue
 		}
 		// A household's aid covers every member; a person's aid, that person.
@@ -107,6 +120,33 @@ func (c *Catalogue) FindClashes(p Proposal, held []*Benefit) []Clash {
 		}
 	}
 	return out
+}
+
+// Conflict is two benefits a household holds that clash: approved by
+// override, or recorded before a rule.
+type Conflict struct {
+	Benefits []*Benefit // the two that clash
+	Rule     Rule
+}
+
+// Conflicts returns the pairs of benefits among bs (one household's ledger)
+// that clash, each pair once.
+func (c *Catalogue) Conflicts(bs []*Benefit) []Conflict {
+	var out []Conflict
+	for i, b := range bs {
+		if !b.Held() {
+			continue
+		}
+		for _, x := range c.FindClashes(b.Proposal(), bs[i+1:]) {
+			out = append(out, Conflict{Benefits: []*Benefit{b, x.Benefit}, Rule: x.Rule})
+		}
+	}
+	return out
+}
+
+// Proposal is b as a benefit under consideration.
+func (b *Benefit) Proposal() Proposal {
+	return Proposal{HouseholdID: b.HouseholdID, PersonID: b.PersonID, KindCode: b.KindCode, ProgramID: b.ProgramID, Period: b.Period}
 }
 
 func subject(b *Benefit, p Proposal) string {

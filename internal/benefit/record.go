@@ -1,7 +1,6 @@
 package benefit
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -43,14 +42,32 @@ type Input struct {
 // ResultStatus is what became of one input.
 type ResultStatus string
 
-// The result statuses.
+// The result statuses. A refused item's status is the code of its error
+// (StatusOf), so the two always agree.
 const (
 	Recorded        ResultStatus = "RECORDED"         // written now
 	AlreadyRecorded ResultStatus = "ALREADY_RECORDED" // the same benefit was written before; nothing changed
-	Invalid         ResultStatus = "INVALID"          // refused; Err says why
+	Invalid         ResultStatus = "INVALID"          // refused: INVALID_INPUT
+	NotFound        ResultStatus = "NOT_FOUND"        // refused: a household, person or program it names is not one the caller may see
 	Forbidden       ResultStatus = "FORBIDDEN"        // refused: not the caller's to record
+	RefConflict     ResultStatus = "CONFLICT"         // refused: its externalRef names another benefit
 	DoubleAid       ResultStatus = "DOUBLE_AID"       // refused: it clashes with aid already held
 )
+
+// StatusOf is the status of an item refused with err.
+func StatusOf(err error) ResultStatus {
+	switch jaring.ErrorCode(err) {
+	case jaring.ENOTFOUND:
+		return NotFound
+	case jaring.EFORBIDDEN:
+		return Forbidden
+	case jaring.ECONFLICT:
+		return RefConflict
+	case jaring.EDOUBLEAID:
+		return DoubleAid
+	}
+	return Invalid
+}
 
 // Result answers one input of a batch.
 type Result struct {
@@ -63,81 +80,31 @@ type Result struct {
 	Clashes []Clash
 }
 
-// Actor is who records: the paying organisation and the person acting for it.
-type Actor struct {
-	Org         string // organisation code: the payer
-	OrgID       int64
-	Login       string
-	MayOverride bool         // a supervisor, who may approve despite a clash
-	Scope       jaring.Scope // the households the actor may record for
-}
-
-// Service records benefits.
-type Service struct {
-	Store Store
-}
-
-// Record checks a batch that actor's organisation reports and records the
-// inputs that pass, answering one Result per input in input order. An input
-// that fails its checks is INVALID with an error naming its field
-// ("input[3].nik"); one that names another payer, or asks for an override
-// the actor may not give, is FORBIDDEN; one that clashes with aid already
-// held is DOUBLE_AID, naming the benefits it clashes with. The others are
-// recorded in one transaction. Returns ELIMIT for a batch over MaxBatch.
-func (s *Service) Record(ctx context.Context, actor Actor, inputs []Input) ([]Result, error) {
-	if len(inputs) > MaxBatch {
-		return nil, &jaring.Error{Code: jaring.ELIMIT, Field: "input",
-			Message: fmt.Sprintf("input: at most %d benefits a call, got %d; split the batch", MaxBatch, len(inputs))}
-	}
-	results := make([]Result, len(inputs))
-	var valid []Input
-	var at []int // at[j] is the index in inputs of valid[j]
-	for i, in := range inputs {
-		results[i].ExternalRef = in.ExternalRef
-		in, err := Prepare(actor, in)
-		if err != nil {
-			results[i].Status, results[i].Err = Invalid, jaring.WithField(fmt.Sprintf("input[%d]", i), err)
-			if jaring.ErrorCode(err) == jaring.EFORBIDDEN {
-				results[i].Status = Forbidden
-			}
-			continue
-		}
-		valid = append(valid, in)
-		at = append(at, i)
-	}
-	if len(valid) == 0 {
-		return results, nil
-	}
-	stored, err := s.Store.RecordBenefits(ctx, actor.Scope, valid)
-	if err != nil {
-		return nil, fmt.Errorf("record benefits: %w", err)
-	}
-	for j, r := range stored {
-		i := at[j]
-		if r.Err != nil {
-			r.Err = jaring.WithField(fmt.Sprintf("input[%d]", i), r.Err)
-		}
-		results[i] = r
-	}
-	return results, nil
+// Refused returns the Result of an input refused with err (a
+// *jaring.Error), and the clashes behind a DOUBLE_AID.
+func Refused(in Input, err error, clashes []Clash) Result {
+	return Result{ExternalRef: in.ExternalRef, Status: StatusOf(err), Err: err, Clashes: clashes}
 }
 
 // Prepare readies one input that actor reports: the payer is the actor's
 // organisation (naming another is EFORBIDDEN), an override is the actor's
-// to give (a supervisor's, with a justification of MinOverrideReason
-// characters), and the rest must pass Validate. Errors name the field
-// relative to the input.
-func Prepare(actor Actor, in Input) (Input, error) {
+// to give (a supervisor's, with a justification of MinOverrideReason to
+// MaxOverrideReason characters), and the rest must pass Validate. Errors
+// name the field relative to the input.
+func Prepare(actor jaring.Actor, in Input) (Input, error) {
 	return prepare(actor, in, true)
 }
 
 // PrepareForReferral is Prepare for the benefit that fulfils a referral:
 // the recipient may be left out, as it is the household referred.
-func PrepareForReferral(actor Actor, in Input) (Input, error) {
+func PrepareForReferral(actor jaring.Actor, in Input) (Input, error) {
 	return prepare(actor, in, in.KK != "" || in.NIK != "")
 }
 
-func prepare(actor Actor, in Input, checkRecipient bool) (Input, error) {
+// MaxOverrideReason bounds an override's justification: a paragraph.
+const MaxOverrideReason = 2000
+
+func prepare(actor jaring.Actor, in Input, checkRecipient bool) (Input, error) {
 	if in.Payer != "" && in.Payer != actor.Org {
 		return in, &jaring.Error{Code: jaring.EFORBIDDEN, Field: "payer",
 			Message: fmt.Sprintf("payer: you record what %s pays, not what %s pays", actor.Org, in.Payer)}
@@ -147,8 +114,11 @@ func prepare(actor Actor, in Input, checkRecipient bool) (Input, error) {
 		if !actor.MayOverride {
 			return in, &jaring.Error{Code: jaring.EFORBIDDEN, Field: "override", Message: "override: only a supervisor may approve aid despite a clash"}
 		}
-		if n := utf8.RuneCountInString(strings.TrimSpace(in.OverrideReason)); n < MinOverrideReason {
+		switch n := utf8.RuneCountInString(strings.TrimSpace(in.OverrideReason)); {
+		case n < MinOverrideReason:
 			return in, jaring.Invalid("override", "a justification of at least %d characters is needed, got %d", MinOverrideReason, n)
+		case n > MaxOverrideReason:
+			return in, jaring.Invalid("override", "has %d characters, at most %d", n, MaxOverrideReason)
 		}
 		in.Override = &Override{Reason: strings.TrimSpace(in.OverrideReason), By: actor.Login, OrgID: actor.OrgID}
 	}
@@ -158,6 +128,25 @@ func prepare(actor Actor, in Input, checkRecipient bool) (Input, error) {
 		}
 	}
 	return in, validateRest(in)
+}
+
+// MayRecord says whether actor may record a benefit of program p paid from
+// source: a program that an organisation runs (a donor's own) is recorded
+// only by it, and a donor records only its own programs, from its own funds
+// (CSR). Errors name the field relative to the input.
+func MayRecord(actor jaring.Actor, p *Program, source Source) error {
+	switch {
+	case p.OwnerID != nil && *p.OwnerID != actor.OrgID:
+		return &jaring.Error{Code: jaring.EFORBIDDEN, Field: "program",
+			Message: fmt.Sprintf("program: %s is another organisation's program; only it records what it gives", p.Code)}
+	case actor.OrgKind == jaring.OrgDonor && p.OwnerID == nil:
+		return &jaring.Error{Code: jaring.EFORBIDDEN, Field: "program",
+			Message: fmt.Sprintf("program: a donor records only its own programs, not %s", p.Code)}
+	case actor.OrgKind == jaring.OrgDonor && source != CSR:
+		return &jaring.Error{Code: jaring.EFORBIDDEN, Field: "source",
+			Message: fmt.Sprintf("source: a donor gives from its own funds (CSR), not %s", source)}
+	}
+	return nil
 }
 
 // Validate checks what can be checked of an input without the database: the

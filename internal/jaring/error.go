@@ -3,6 +3,7 @@ package jaring
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code is a class of error that the API promises to its callers. Only the
@@ -28,6 +29,11 @@ type Error struct {
 	Code    Code
 	Message string
 	Field   string
+	// Limit names the limit a LIMIT_EXCEEDED error is about ("depth",
+	// "complexity", "deadline", "eligibility rate").
+	Limit string
+	// RetryAfter, when set, says how long to wait before asking again.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -40,6 +46,11 @@ func (e *Error) Error() string {
 // Errorf returns an *Error with the code and a formatted message.
 func Errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Limited returns an ELIMIT error about the named limit.
+func Limited(limit string, format string, args ...any) *Error {
+	return &Error{Code: ELIMIT, Limit: limit, Message: fmt.Sprintf(format, args...)}
 }
 
 // Invalid returns an EINVALID error for the named field. The message names the

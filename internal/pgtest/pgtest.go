@@ -11,6 +11,8 @@ package pgtest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"os"
@@ -190,12 +192,35 @@ func ensureTemplate(name, from string, build func(ctx context.Context, url strin
 	return tp.err
 }
 
-// migratedTemplate is an empty, migrated database.
+// migratedTemplate is an empty, migrated database. Migrating also gives the
+// application's login (a role of the whole cluster) the tests' password.
 func migratedTemplate() (string, error) {
 	name := prefix + "template"
 	return name, ensureTemplate(name, "", func(ctx context.Context, url string) error {
-		return postgres.Migrate(ctx, url, nil)
+		if err := postgres.Migrate(ctx, url, nil); err != nil {
+			return err
+		}
+		return postgres.SetAppPassword(ctx, url, appPassword())
 	})
+}
+
+// appPassword is the password the tests give the application's login. It is
+// the same for every test binary that shares a server (TEST_DATABASE_URL),
+// so that binaries running at once do not change it under each other.
+func appPassword() string {
+	sum := sha256.Sum256([]byte("jaring test login " + server))
+	return hex.EncodeToString(sum[:16])
+}
+
+// AppURL returns url, a test database's URL, with the application's login
+// (postgres.AppRole) in place of the owner: what the server connects as.
+func AppURL(t testing.TB, url string) string {
+	t.Helper()
+	u, err := postgres.AppURL(url, appPassword())
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	return u
 }
 
 // demoTemplate is a migrated database holding the demo regency.
@@ -211,7 +236,7 @@ func demoTemplate() (string, error) {
 			return err
 		}
 		defer db.Close()
-		return db.LoadDemo(ctx, demo.Generate(DemoOptions))
+		return demo.Load(ctx, db.Pool, demo.Generate(DemoOptions))
 	})
 }
 

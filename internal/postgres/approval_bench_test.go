@@ -24,7 +24,7 @@ import (
 func BenchmarkApprovals(b *testing.B) {
 	ctx := context.Background()
 	url := pgtest.DemoURL(b)
-	db := pgtest.Open(b, url, postgres.WithMaxConns(20), postgres.WithAppRole())
+	db := pgtest.Open(b, pgtest.AppURL(b, url), postgres.WithMaxConns(20))
 	rows, _ := db.Pool.Query(ctx, `SELECT kk FROM household ORDER BY id`)
 	kks, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
@@ -38,7 +38,7 @@ func BenchmarkApprovals(b *testing.B) {
 			b.Run(fmt.Sprintf("clients=%d/audit=%v", clients, audited), func(b *testing.B) {
 				store := postgres.NewBenefitStore(db, log)
 				svc := &benefit.Service{Store: store}
-				actor := benefit.Actor{Org: "KESRA", Login: "bench", Scope: jaring.Unrestricted()}
+				actor := jaring.Actor{Org: "KESRA", OrgKind: jaring.OrgAgency, Login: "bench", Scope: jaring.Unrestricted()}
 				approve := func() {
 					// A household no other op touches in this year: every approval is accepted.
 					i := next.Add(1)

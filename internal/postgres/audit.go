@@ -454,17 +454,39 @@ func (l *AuditLog) Verify(ctx context.Context) (checked int64, broken *audit.Bro
 // NIK, newest first, and whether more follow it: the processing trail that
 // UU PDP lets a person ask for. page.After, when above 0, is the ID of the
 // last event of the previous page. The GIN index on persons serves it.
-func (l *AuditLog) Trail(ctx context.Context, nik string, page jaring.PageRequest) ([]*audit.Event, bool, error) {
+//
+// The person must be one whose household is in scope (ENOTFOUND otherwise),
+// and each event lists only the persons and households in scope: a batch
+// that touched households of two districts shows an auditor of one only its
+// own. What is shown is a view; the stored event, and its hash, are whole.
+func (l *AuditLog) Trail(ctx context.Context, scope jaring.Scope, nik string, page jaring.PageRequest) ([]*audit.Event, bool, error) {
 	page.First = max(page.First, 0)
+	a := args{nik}
+	var seen bool
+	if err := l.db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM person p WHERE p.nik = $1 AND `+inScope(scope, &a, persons)+`)`, a...).Scan(&seen); err != nil {
+		return nil, false, translate(err, "person")
+	}
+	if !seen {
+		return nil, false, jaring.Errorf(jaring.ENOTFOUND, "No person with that NIK that you may see.")
+	}
 	before := page.After
 	if before <= 0 {
 		before = math.MaxInt64
 	}
-	rows, _ := l.db.Pool.Query(ctx, `SELECT `+auditColumns+` FROM audit_event
-		WHERE persons @> ARRAY[$1::text] AND id < $2 ORDER BY id DESC LIMIT $3`, nik, before, page.First+1)
+	a = args{nik, before, page.First + 1}
+	personsShown, householdsShown := "e.persons", "e.households"
+	if scope.Households != jaring.AllHouseholds {
+		personsShown = `ARRAY(SELECT u.x FROM unnest(e.persons) WITH ORDINALITY u(x, n)
+			WHERE EXISTS (SELECT 1 FROM person p WHERE p.nik = u.x AND ` + inScope(scope, &a, persons) + `) ORDER BY u.n)`
+		householdsShown = `ARRAY(SELECT u.x FROM unnest(e.households) WITH ORDINALITY u(x, n)
+			WHERE EXISTS (SELECT 1 FROM household h WHERE h.kk = u.x AND ` + inScope(scope, &a, households) + `) ORDER BY u.n)`
+	}
+	rows, _ := l.db.Pool.Query(ctx, `SELECT e.id, e.at, e.actor, e.org, e.roles, e.operation, `+personsShown+`, `+householdsShown+`,
+			e.fields, e.variables, e.purpose, e.prev_hash, e.hash
+		FROM audit_event e WHERE e.persons @> ARRAY[$1::text] AND e.id < $2 ORDER BY e.id DESC LIMIT $3`, a...)
 	evs, err := pgx.CollectRows(rows, scanAuditEvent)
 	if err != nil {
-		return nil, false, fmt.Errorf("find audit trail of NIK %s: %w", nik, err)
+		return nil, false, translate(err, "audit trail")
 	}
 	if len(evs) > page.First {
 		return evs[:page.First], true, nil

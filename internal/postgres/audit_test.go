@@ -69,7 +69,7 @@ func verifyIntact(t *testing.T, log *postgres.AuditLog, want int64) {
 
 func TestAuditLogWrite(t *testing.T) {
 	ctx := context.Background()
-	db := pgtestOpen(t)
+	db := fixtureDB(t)
 	log := postgres.NewAuditLog(db, postgres.AuditOptions{})
 	defer log.Close()
 
@@ -95,7 +95,7 @@ func TestAuditLogWrite(t *testing.T) {
 
 	// What comes back is what was written, and still hashes alike, though
 	// jsonb has respaced the variables and PostgreSQL has its own time zone.
-	got, _, err := log.Trail(ctx, nikHead, jaring.PageRequest{First: 10})
+	got, _, err := log.Trail(ctx, jaring.Unrestricted(), nikHead, jaring.PageRequest{First: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -599,7 +599,7 @@ func tamper(t *testing.T, db *postgres.DB, sql string) {
 
 func TestAuditLogTrail(t *testing.T) {
 	ctx := context.Background()
-	db := pgtestOpen(t)
+	db := fixtureDB(t)
 	log := postgres.NewAuditLog(db, postgres.AuditOptions{})
 	defer log.Close()
 
@@ -621,7 +621,7 @@ func TestAuditLogTrail(t *testing.T) {
 	var got []int64
 	page := jaring.PageRequest{First: 5}
 	for pages := 1; ; pages++ {
-		evs, more, err := log.Trail(ctx, nikHead, page)
+		evs, more, err := log.Trail(ctx, jaring.Unrestricted(), nikHead, page)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -643,10 +643,10 @@ func TestAuditLogTrail(t *testing.T) {
 		t.Errorf("Trail of A, paged = %v, want %v", got, wantA)
 	}
 
-	if evs, more, err := log.Trail(ctx, nikSingle, jaring.PageRequest{First: 5}); err != nil || len(evs) != 0 || more {
+	if evs, more, err := log.Trail(ctx, jaring.Unrestricted(), nikSingle, jaring.PageRequest{First: 5}); err != nil || len(evs) != 0 || more {
 		t.Errorf("Trail of a person never seen = %d events, more %v, %v", len(evs), more, err)
 	}
-	if evs, more, err := log.Trail(ctx, nikHead, jaring.PageRequest{First: 0}); err != nil || len(evs) != 0 || !more {
+	if evs, more, err := log.Trail(ctx, jaring.Unrestricted(), nikHead, jaring.PageRequest{First: 0}); err != nil || len(evs) != 0 || !more {
 		t.Errorf("Trail asking for 0 = %d events, more %v, %v; want none, more", len(evs), more, err)
 	}
 }

@@ -44,26 +44,30 @@ func scanBenefit(row pgx.CollectableRow) (*benefit.Benefit, error) {
 	return &b, err
 }
 
-// FindBenefitsByHouseholds returns every benefit of the given households,
-// their members' included.
-func (s *BenefitStore) FindBenefitsByHouseholds(ctx context.Context, householdIDs []int64) ([]*benefit.Benefit, error) {
-	rows, _ := s.db.Pool.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b WHERE b.household_id = ANY($1)
-		ORDER BY b.household_id, lower(b.period), b.id`, householdIDs)
+// FindBenefitsByHouseholds returns every benefit of the given households in
+// scope, their members' included.
+func (s *BenefitStore) FindBenefitsByHouseholds(ctx context.Context, scope jaring.Scope, householdIDs []int64) ([]*benefit.Benefit, error) {
+	a := args{householdIDs}
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b WHERE b.household_id = ANY($1) AND `+inScope(scope, &a, benefits)+`
+		ORDER BY b.household_id, lower(b.period), b.id`, a...)
 	bs, err := pgx.CollectRows(rows, scanBenefit)
 	return bs, translate(err, "benefits")
 }
 
-// FindBenefitsByPersons returns every benefit of the given persons.
-func (s *BenefitStore) FindBenefitsByPersons(ctx context.Context, personIDs []int64) ([]*benefit.Benefit, error) {
-	rows, _ := s.db.Pool.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b WHERE b.person_id = ANY($1)
-		ORDER BY b.person_id, lower(b.period), b.id`, personIDs)
+// FindBenefitsByPersons returns every benefit of the given persons whose
+// households are in scope.
+func (s *BenefitStore) FindBenefitsByPersons(ctx context.Context, scope jaring.Scope, personIDs []int64) ([]*benefit.Benefit, error) {
+	a := args{personIDs}
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b WHERE b.person_id = ANY($1) AND `+inScope(scope, &a, benefits)+`
+		ORDER BY b.person_id, lower(b.period), b.id`, a...)
 	bs, err := pgx.CollectRows(rows, scanBenefit)
 	return bs, translate(err, "benefits")
 }
 
-// FindBenefitsByIDs returns the benefits with the given IDs.
-func (s *BenefitStore) FindBenefitsByIDs(ctx context.Context, ids []int64) ([]*benefit.Benefit, error) {
-	rows, _ := s.db.Pool.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b WHERE b.id = ANY($1)`, ids)
+// FindBenefitsByIDs returns the benefits in scope with the given IDs.
+func (s *BenefitStore) FindBenefitsByIDs(ctx context.Context, scope jaring.Scope, ids []int64) ([]*benefit.Benefit, error) {
+	a := args{ids}
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b WHERE b.id = ANY($1) AND `+inScope(scope, &a, benefits), a...)
 	bs, err := pgx.CollectRows(rows, scanBenefit)
 	return bs, translate(err, "benefits")
 }
@@ -130,15 +134,16 @@ func findExclusions(ctx context.Context, q querier) ([]benefit.Exclusion, error)
 	return xs, translate(err, "program exclusions")
 }
 
-// FindOverrides returns a page of the benefits recorded despite a clash,
-// newest first.
-func (s *BenefitStore) FindOverrides(ctx context.Context, page jaring.PageRequest) ([]*benefit.Benefit, bool, error) {
+// FindOverrides returns a page of the benefits in scope recorded despite a
+// clash, newest first.
+func (s *BenefitStore) FindOverrides(ctx context.Context, scope jaring.Scope, page jaring.PageRequest) ([]*benefit.Benefit, bool, error) {
 	after := page.After
 	if after == 0 {
 		after = math.MaxInt64
 	}
+	a := args{after, page.First + 1}
 	rows, _ := s.db.Pool.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b WHERE b.override_reason IS NOT NULL AND b.id < $1
-		ORDER BY b.id DESC LIMIT $2`, after, page.First+1)
+		AND `+inScope(scope, &a, benefits)+` ORDER BY b.id DESC LIMIT $2`, a...)
 	bs, err := pgx.CollectRows(rows, scanBenefit)
 	if err != nil {
 		return nil, false, translate(err, "overrides")
@@ -158,25 +163,22 @@ func (s *BenefitStore) SetKindExclusive(ctx context.Context, kind string, exclus
 		rows, _ := tx.Query(ctx, `UPDATE benefit_kind SET exclusive = $2 WHERE code = $1 RETURNING code, name, scope, exclusive`, kind, exclusive)
 		var err error
 		if k, err = pgx.CollectExactlyOneRow(rows, scanKind); err != nil {
-			return translate(err, "kind of aid "+kind)
+			return jaring.WithField("kind", translate(err, "kind of aid with code "+kind))
 		}
-		return auditChange(ctx, tx, s.audit, true)
+		return auditChange(ctx, tx, s.audit, &changes{})
 	})
 	return k, err
 }
 
 // AddExclusion makes two programs exclude each other.
 func (s *BenefitStore) AddExclusion(ctx context.Context, programA, programB, reason string) (*benefit.Exclusion, error) {
-	if programA == programB {
-		return nil, jaring.Invalid("programB", "a program does not exclude itself; rule one already keeps a kind from being paid twice")
-	}
 	var x *benefit.Exclusion
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		ids := map[string]int64{}
-		for _, code := range []string{programA, programB} {
+		for i, code := range []string{programA, programB} {
 			var id int64
 			if err := tx.QueryRow(ctx, `SELECT id FROM program WHERE code = $1`, code).Scan(&id); err != nil {
-				return translate(err, "program with code "+code)
+				return jaring.WithField([]string{"programA", "programB"}[i], translate(err, "program with code "+code))
 			}
 			ids[code] = id
 		}
@@ -197,7 +199,7 @@ func (s *BenefitStore) AddExclusion(ctx context.Context, programA, programB, rea
 				x = &xs[i]
 			}
 		}
-		return auditChange(ctx, tx, s.audit, true)
+		return auditChange(ctx, tx, s.audit, &changes{})
 	})
 	return x, err
 }
@@ -213,7 +215,7 @@ func (s *BenefitStore) RemoveExclusion(ctx context.Context, programA, programB s
 		if tag.RowsAffected() == 0 {
 			return jaring.Errorf(jaring.ENOTFOUND, "%s and %s do not exclude each other.", programA, programB)
 		}
-		return auditChange(ctx, tx, s.audit, true)
+		return auditChange(ctx, tx, s.audit, &changes{})
 	})
 }
 

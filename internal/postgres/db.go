@@ -2,14 +2,10 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/jaring-id/jaring/internal/jaring"
 )
 
 // DB is a pool of connections to Jaring's database.
@@ -26,22 +22,11 @@ func WithTracer(t pgx.QueryTracer) Option {
 	return func(c *pgxpool.Config) { c.ConnConfig.Tracer = t }
 }
 
-// AppRole is the database role the application works as (migration 007):
+// AppRole is the login the application works as (migrations 007 and 009):
 // it may read and write the register and ledger, and only insert and read
-// the audit log.
+// the audit log; it is no superuser and owns nothing, so no statement it
+// sends can switch the audit log's triggers off.
 const AppRole = "jaring_app"
-
-// WithAppRole makes every connection work as AppRole, whatever user it
-// logged in as. The server uses it; migrations and administrative commands
-// do not.
-func WithAppRole() Option {
-	return func(c *pgxpool.Config) {
-		c.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
-			_, err := conn.Exec(ctx, "SET ROLE "+AppRole)
-			return err
-		}
-	}
-}
 
 // WithMaxConns sets the size of the pool.
 func WithMaxConns(n int32) Option {
@@ -77,27 +62,4 @@ func (db *DB) Ping(ctx context.Context) error { return db.Pool.Ping(ctx) }
 
 func redact(c *pgx.ConnConfig) string {
 	return fmt.Sprintf("%s@%s:%d/%s", c.User, c.Host, c.Port, c.Database)
-}
-
-// translate turns a database error into a domain error, once, here. what
-// names the thing being read or written, for the message.
-func translate(err error, what string) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return jaring.Errorf(jaring.ENOTFOUND, "No %s.", what)
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch pgErr.Code {
-		case "23505": // unique_violation
-			return &jaring.Error{Code: jaring.ECONFLICT, Message: fmt.Sprintf("The %s already exists.", what)}
-		case "23503", "23514", "23502", "22P02", "22007", "22008": // foreign key, check, not null, bad text, bad date
-			return &jaring.Error{Code: jaring.EINVALID, Message: fmt.Sprintf("The %s breaks a rule of the register (%s).", what, pgErr.ConstraintName)}
-		case "23P01": // exclusion_violation
-			return &jaring.Error{Code: jaring.EDOUBLEAID, Message: fmt.Sprintf("The %s clashes with aid of the same kind already held.", what)}
-		}
-	}
-	return fmt.Errorf("%s: %w", what, err)
 }

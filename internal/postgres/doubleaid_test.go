@@ -41,7 +41,7 @@ func TestDoubleAidRace(t *testing.T) {
 					program = "RASDA"
 				}
 				<-start
-				res, err := svc.Record(ctx, benefit.Actor{Org: "DINSOS", Scope: jaring.Unrestricted()}, []benefit.Input{{KK: kkKoba, Program: program,
+				res, err := svc.Record(ctx, jaring.Actor{Org: "DINSOS", Scope: jaring.Unrestricted()}, []benefit.Input{{KK: kkKoba, Program: program,
 					Amount: 1, Period: period, ExternalRef: fmt.Sprintf("R%d-C%d", round, c)}})
 				if err != nil {
 					t.Errorf("round %d client %d: %v", round, c, err)
@@ -123,17 +123,17 @@ func TestOverride(t *testing.T) {
 	rice := func(ref, override string) benefit.Input {
 		return benefit.Input{KK: kkKoba, Program: "RASDA", Amount: 1, Period: year(2026), ExternalRef: ref, OverrideReason: override}
 	}
-	if res, _ := svc.Record(ctx, benefit.Actor{Org: "DINSOS", Scope: jaring.Unrestricted()}, []benefit.Input{{KK: kkKoba, Program: "BPNT", Amount: 1, Period: year(2026), ExternalRef: "BASE"}}); res[0].Status != benefit.Recorded {
+	if res, _ := svc.Record(ctx, jaring.Actor{Org: "DINSOS", Scope: jaring.Unrestricted()}, []benefit.Input{{KK: kkKoba, Program: "BPNT", Amount: 1, Period: year(2026), ExternalRef: "BASE"}}); res[0].Status != benefit.Recorded {
 		t.Fatal(res[0])
 	}
-	approver := benefit.Actor{Org: "DINSOS", OrgID: count(t, db, `SELECT id FROM organisation WHERE code = 'DINSOS'`), Login: "approver", Scope: jaring.Unrestricted()}
+	approver := jaring.Actor{Org: "DINSOS", OrgID: count(t, db, `SELECT id FROM organisation WHERE code = 'DINSOS'`), Login: "approver", Scope: jaring.Unrestricted()}
 	supervisor := approver
 	supervisor.Login, supervisor.MayOverride = "kabid-dinsos", true
 	reason := "Banjir Koba: beras tambahan darurat selama tanggap darurat bencana"
 
 	tests := []struct {
 		name   string
-		actor  benefit.Actor
+		actor  jaring.Actor
 		in     benefit.Input
 		status benefit.ResultStatus
 	}{
@@ -152,7 +152,7 @@ func TestOverride(t *testing.T) {
 	if res[0].Status != benefit.AlreadyRecorded || res[0].Benefit.Override == nil || res[0].Benefit.Override.Reason != reason || res[0].Benefit.Override.By != "kabid-dinsos" {
 		t.Fatalf("overridden benefit = %+v", res[0].Benefit)
 	}
-	overrides, more, err := store.FindOverrides(ctx, jaring.PageRequest{First: 10})
+	overrides, more, err := store.FindOverrides(ctx, jaring.Unrestricted(), jaring.PageRequest{First: 10})
 	if err != nil || more || len(overrides) != 1 || overrides[0].ExternalRef != "O4" || time.Since(overrides[0].Override.At) > time.Minute {
 		t.Errorf("FindOverrides = %v %v %v", overrides, more, err)
 	}

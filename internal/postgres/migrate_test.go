@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	neturl "net/url"
 	"strings"
 	"testing"
 
@@ -68,14 +69,20 @@ func TestMigrate(t *testing.T) {
 	}
 }
 
-// The application's role may insert and read the audit log, and nothing
-// more; the register it may read and write.
+// The application logs in as its own role, which may insert and read the
+// audit log and nothing more, whatever it sends: not even RESET ROLE gives
+// it the owner's rights back. The register it may read and write. The
+// owner's login is refused by CheckRole, the application's passes.
 func TestAppRole(t *testing.T) {
 	ctx := context.Background()
-	db := pgtest.Open(t, pgtest.URL(t), postgres.WithAppRole())
+	url := pgtest.URL(t)
+	db := pgtest.Open(t, pgtest.AppURL(t, url))
 	var role string
 	if err := db.Pool.QueryRow(ctx, `SELECT current_user`).Scan(&role); err != nil || role != postgres.AppRole {
 		t.Fatalf("current_user = %q (%v), want %s", role, err, postgres.AppRole)
+	}
+	if err := db.CheckRole(ctx); err != nil {
+		t.Errorf("CheckRole as the application's login: %v", err)
 	}
 	log := postgres.NewAuditLog(db, postgres.AuditOptions{})
 	defer log.Close()
@@ -87,17 +94,48 @@ func TestAppRole(t *testing.T) {
 		`DELETE FROM audit_event`,
 		`TRUNCATE audit_event`,
 		`ALTER TABLE audit_event DISABLE TRIGGER USER`,
+		// An injected RESET ROLE changes nothing: the login is the role.
+		`RESET ROLE; ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_update_delete`,
+		`SET ROLE jaring; UPDATE audit_event SET actor = 'x'`,
+		`SET session_replication_role = replica; DELETE FROM audit_event`,
 	} {
 		_, err := db.Pool.Exec(ctx, sql)
 		var pgErr *pgconn.PgError
-		if !errors.As(err, &pgErr) || (pgErr.Code != "42501" && pgErr.Code != "42P01") {
+		if !errors.As(err, &pgErr) || (pgErr.Code != "42501" && pgErr.Code != "42P01" && pgErr.Code != "22023") {
 			t.Errorf("%s as the app role: err = %v, want permission denied", sql, err)
 		}
+	}
+	if n := count(t, db, `SELECT count(*) FROM audit_event`); n != 1 {
+		t.Errorf("the audit log holds %d events, want the one written", n)
 	}
 	if _, err := db.Pool.Exec(ctx, `INSERT INTO organisation (code, name, kind) VALUES ('APP-OK', 'x', 'AGENCY')`); err != nil {
 		t.Errorf("the app role cannot write the register: %v", err)
 	}
 	if _, err := db.Pool.Exec(ctx, `DROP TABLE benefit`); err == nil {
 		t.Error("the app role may drop tables")
+	}
+
+	// The owner who migrated is a superuser here: serve refuses it.
+	owner := pgtest.Open(t, url)
+	var re *postgres.RoleError
+	if err := owner.CheckRole(ctx); !errors.As(err, &re) || !strings.Contains(err.Error(), "superuser") || !strings.Contains(err.Error(), "--allow-owner") {
+		t.Errorf("CheckRole as the owner: %v, want a RoleError naming the superuser and --allow-owner", err)
+	}
+	// A plain owner of the audit log, no superuser, is refused too.
+	if _, err := owner.Pool.Exec(ctx, `CREATE ROLE audit_owner_test LOGIN PASSWORD 'audit-owner-test-pw';
+		GRANT CREATE ON SCHEMA public TO audit_owner_test`); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = owner.Pool.Exec(context.Background(), `REASSIGN OWNED BY audit_owner_test TO CURRENT_USER; DROP OWNED BY audit_owner_test; DROP ROLE audit_owner_test`)
+	})
+	if _, err := owner.Pool.Exec(ctx, `ALTER TABLE audit_event OWNER TO audit_owner_test`); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := neturl.Parse(url)
+	u.User = neturl.UserPassword("audit_owner_test", "audit-owner-test-pw")
+	asOwner := pgtest.Open(t, u.String())
+	if err := asOwner.CheckRole(ctx); !errors.As(err, &re) || !strings.Contains(err.Error(), "owns the audit log") {
+		t.Errorf("CheckRole as the audit log's owner: %v", err)
 	}
 }

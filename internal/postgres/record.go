@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
@@ -21,10 +20,10 @@ import (
 // against its household's ledger under that lock: no other approval for the
 // household can slip in between the check and the write. The exclusion
 // constraint benefit_no_double_aid backs rule one in the database itself.
-func (s *BenefitStore) RecordBenefits(ctx context.Context, scope jaring.Scope, inputs []benefit.Input) ([]benefit.Result, error) {
+func (s *BenefitStore) RecordBenefits(ctx context.Context, actor jaring.Actor, inputs []benefit.Input) ([]benefit.Result, error) {
 	var results []benefit.Result
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		r, err := newRecorder(ctx, tx, scope)
+		r, err := newRecorder(ctx, tx, actor)
 		if err != nil {
 			return err
 		}
@@ -35,30 +34,53 @@ func (s *BenefitStore) RecordBenefits(ctx context.Context, scope jaring.Scope, i
 		for i, in := range inputs {
 			res, err := r.record(ctx, in)
 			if err != nil {
-				return fmt.Errorf("record benefit %q: %w", in.ExternalRef, err)
+				return fmt.Errorf("record benefit %d of the batch: %w", i, err)
 			}
 			results[i] = res
 		}
-		return auditChange(ctx, tx, s.audit, len(r.touched) > 0, slices.Sorted(maps.Keys(r.touched))...)
+		return auditChange(ctx, tx, s.audit, r.changed())
 	})
 	if err != nil {
-		return nil, err
+		return nil, translate(err, "benefits")
 	}
 	return results, nil
 }
 
-// auditChange appends the operation's audit event in tx when it changed
-// something, naming the households touched (KKs). A change with no audit
-// log to record it in is refused: nothing changes unrecorded.
-func auditChange(ctx context.Context, tx pgx.Tx, log *AuditLog, changed bool, households ...string) error {
+// changes is what a transaction changed, for its audit event.
+type changes struct {
+	households []int64  // the households touched: the event names each, and every member
+	persons    []string // NIKs of persons named beyond the households' members
+}
+
+// auditChange appends the operation's audit event in tx, naming the
+// households changed (KKs) and every member of them and every other person
+// touched (NIKs), so that each one's trail shows the change. c is nil when
+// nothing changed. A change with no audit log to record it in is refused:
+// nothing changes unrecorded.
+func auditChange(ctx context.Context, tx pgx.Tx, log *AuditLog, c *changes) error {
 	pending := audit.PendingFrom(ctx)
-	if !changed || pending == nil {
+	if c == nil || pending == nil {
 		return nil
 	}
 	if log == nil {
 		return errors.New("no audit log to record the change in")
 	}
-	ev := pending.Event(households...)
+	kks, niks := []string{}, slices.Clone(c.persons)
+	if len(c.households) > 0 {
+		rows, _ := tx.Query(ctx, `SELECT h.kk, coalesce(array_agg(p.nik) FILTER (WHERE p.nik IS NOT NULL), '{}')
+			FROM household h LEFT JOIN person p ON p.household_id = h.id WHERE h.id = ANY($1) GROUP BY h.kk`, c.households)
+		var kk string
+		var members []string
+		_, err := pgx.ForEachRow(rows, []any{&kk, &members}, func() error {
+			kks = append(kks, kk)
+			niks = append(niks, members...)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("name what the change touched: %w", err)
+		}
+	}
+	ev := pending.Event(kks, niks)
 	if err := log.AppendTx(ctx, tx, ev); err != nil {
 		return err
 	}
@@ -70,40 +92,46 @@ func auditChange(ctx context.Context, tx pgx.Tx, log *AuditLog, changed bool, ho
 // looked up and the households it changed.
 type recorder struct {
 	tx        pgx.Tx
-	scope     jaring.Scope // the households it may record for
-	catalogue benefit.Catalogue
-	programs  map[string]*programRef // by code
-	codes     map[codeKey]string     // program and organisation codes, for messages
+	actor     jaring.Actor // who records, within whose scope
+	catalogue *benefit.Catalogue
+	programs  map[string]*benefit.Program // by code
+	scopes    map[string]benefit.Scope    // kind code → whom its aid goes to
+	codes     map[codeKey]string          // program and organisation codes, for messages
 	payers    map[string]int64
-	touched   map[string]bool // KKs
+	touched   map[int64]bool // household IDs
 }
 
-// programRef is what recording needs to know of a program.
-type programRef struct {
-	id     int64
-	code   string
-	kind   string
-	source benefit.Source
-	scope  benefit.Scope
-}
-
-func newRecorder(ctx context.Context, tx pgx.Tx, scope jaring.Scope) (*recorder, error) {
-	r := &recorder{tx: tx, scope: scope, programs: map[string]*programRef{}, codes: map[codeKey]string{}, payers: map[string]int64{}, touched: map[string]bool{}}
+func newRecorder(ctx context.Context, tx pgx.Tx, actor jaring.Actor) (*recorder, error) {
+	r := &recorder{tx: tx, actor: actor, programs: map[string]*benefit.Program{}, scopes: map[string]benefit.Scope{},
+		codes: map[codeKey]string{}, payers: map[string]int64{}, touched: map[int64]bool{}}
 	kinds, err := findKinds(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
-	r.catalogue.Kinds = make(map[string]*benefit.Kind, len(kinds))
-	for _, k := range kinds {
-		r.catalogue.Kinds[k.Code] = k
-	}
-	if r.catalogue.Exclusions, err = findExclusions(ctx, tx); err != nil {
+	xs, err := findExclusions(ctx, tx)
+	if err != nil {
 		return nil, err
 	}
+	r.catalogue = benefit.NewCatalogue(kinds, xs)
 	return r, nil
 }
 
-// lockHouseholds locks the households the inputs name, in ID order.
+// changed is what the recorder changed, nil for nothing.
+func (r *recorder) changed() *changes {
+	if len(r.touched) == 0 {
+		return nil
+	}
+	c := &changes{}
+	for id := range r.touched {
+		c.households = append(c.households, id)
+	}
+	slices.Sort(c.households)
+	return c
+}
+
+// lockHouseholds locks the households the inputs name, in ID order. Each
+// side of the union is a lookup on a unique index (KK, NIK), so the lock
+// costs the same whatever the size of the register.
 func (r *recorder) lockHouseholds(ctx context.Context, inputs []benefit.Input) error {
 	var kks, niks []string
 	for _, in := range inputs {
@@ -114,9 +142,10 @@ func (r *recorder) lockHouseholds(ctx context.Context, inputs []benefit.Input) e
 			niks = append(niks, in.NIK)
 		}
 	}
-	_, err := r.tx.Exec(ctx, `SELECT id FROM household
-		WHERE kk = ANY($1) OR id IN (SELECT household_id FROM person WHERE nik = ANY($2))
-		ORDER BY id FOR UPDATE`, kks, niks)
+	_, err := r.tx.Exec(ctx, `SELECT h.id FROM household h WHERE h.id IN (
+			SELECT id FROM household WHERE kk = ANY($1)
+			UNION SELECT household_id FROM person WHERE nik = ANY($2))
+		ORDER BY h.id FOR UPDATE`, kks, niks)
 	if err != nil {
 		return fmt.Errorf("lock households: %w", err)
 	}
@@ -134,19 +163,28 @@ func (r *recorder) lockHousehold(ctx context.Context, id int64) error {
 // record records one input. A refusal is a Result; the error is for faults
 // that must abort the transaction.
 func (r *recorder) record(ctx context.Context, in benefit.Input) (benefit.Result, error) {
-	refuse := func(status benefit.ResultStatus, err *jaring.Error, clashes []benefit.Clash) (benefit.Result, error) {
-		return benefit.Result{ExternalRef: in.ExternalRef, Status: status, Err: err, Clashes: clashes}, nil
-	}
 	prog, err := r.program(ctx, in.Program)
 	if err != nil {
 		return refuseOrFail(in, err)
 	}
-	if in.Kind != "" && in.Kind != prog.kind {
-		return refuse(benefit.Invalid, jaring.Invalid("kind", "program %s is aid of kind %s, not %s", prog.code, prog.kind, in.Kind), nil)
+	return r.recordProgram(ctx, in, prog, nil)
+}
+
+// recordProgram records in as a benefit of prog; check, if set, vets the
+// household and person it is for before anything is written.
+func (r *recorder) recordProgram(ctx context.Context, in benefit.Input, prog *benefit.Program, check func(householdID int64) error) (benefit.Result, error) {
+	refuse := func(err *jaring.Error, clashes []benefit.Clash) (benefit.Result, error) {
+		return benefit.Refused(in, err, clashes), nil
+	}
+	if in.Kind != "" && in.Kind != prog.KindCode {
+		return refuse(jaring.Invalid("kind", "program %s is aid of kind %s, not %s", prog.Code, prog.KindCode, in.Kind), nil)
 	}
 	source := in.Source
 	if source == "" {
-		source = prog.source
+		source = prog.Source
+	}
+	if err := benefit.MayRecord(r.actor, prog, source); err != nil {
+		return refuseOrFail(in, err)
 	}
 	payerID, err := r.payer(ctx, in.Payer)
 	if err != nil {
@@ -155,68 +193,68 @@ func (r *recorder) record(ctx context.Context, in benefit.Input) (benefit.Result
 
 	var householdID int64
 	var personID *int64
-	kk := in.KK
-	switch prog.scope {
+	switch r.scopes[prog.KindCode] {
 	case benefit.PersonScope:
 		if in.NIK == "" {
-			return refuse(benefit.Invalid, jaring.Invalid("nik", "program %s is aid to one person (kind %s): give the recipient's nik", prog.code, prog.kind), nil)
+			return refuse(jaring.Invalid("nik", "program %s is aid to one person (kind %s): give the recipient's nik", prog.Code, prog.KindCode), nil)
 		}
 		var pid int64
+		var kk string
 		a := args{in.NIK}
 		err := r.tx.QueryRow(ctx, `SELECT p.id, p.household_id, h.kk FROM person p JOIN household h ON h.id = p.household_id
-			WHERE p.nik = $1 AND `+householdScope(r.scope, &a), a...).Scan(&pid, &householdID, &kk)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return refuse(benefit.Invalid, &jaring.Error{Code: jaring.ENOTFOUND, Field: "nik", Message: "nik: no person with NIK " + in.NIK + " in the register that you may record for"}, nil)
-		} else if err != nil {
-			return benefit.Result{}, err
+			WHERE p.nik = $1 AND `+inScope(r.actor.Scope, &a, persons), a...).Scan(&pid, &householdID, &kk)
+		if err != nil {
+			return refuseOrFail(in, jaring.WithField("nik", translate(err, "person with this NIK in the register that you may record for")))
 		}
 		if in.KK != "" && in.KK != kk {
-			return refuse(benefit.Invalid, jaring.Invalid("kk", "the person with NIK %s belongs to the household with KK %s, not %s", in.NIK, kk, in.KK), nil)
+			return refuse(jaring.Invalid("kk", "the person with this NIK belongs to another household than the one kk names"), nil)
 		}
 		personID = &pid
 	default:
 		if in.NIK != "" {
-			return refuse(benefit.Invalid, jaring.Invalid("nik", "program %s is aid to a whole household (kind %s): give the household's kk, not a nik", prog.code, prog.kind), nil)
+			return refuse(jaring.Invalid("nik", "program %s is aid to a whole household (kind %s): give the household's kk, not a nik", prog.Code, prog.KindCode), nil)
 		}
 		a := args{in.KK}
-		err := r.tx.QueryRow(ctx, `SELECT h.id FROM household h WHERE h.kk = $1 AND `+householdScope(r.scope, &a), a...).Scan(&householdID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return refuse(benefit.Invalid, &jaring.Error{Code: jaring.ENOTFOUND, Field: "kk", Message: "kk: no household with KK " + in.KK + " in the register that you may record for"}, nil)
-		} else if err != nil {
-			return benefit.Result{}, err
+		err := r.tx.QueryRow(ctx, `SELECT h.id FROM household h WHERE h.kk = $1 AND `+inScope(r.actor.Scope, &a, households), a...).Scan(&householdID)
+		if err != nil {
+			return refuseOrFail(in, jaring.WithField("kk", translate(err, "household with this KK in the register that you may record for")))
 		}
 	}
-	want := &benefit.Benefit{ProgramID: prog.id, KindCode: prog.kind, Source: source, PayerID: payerID,
+	if check != nil {
+		if err := check(householdID); err != nil {
+			return refuseOrFail(in, err)
+		}
+	}
+	want := &benefit.Benefit{ProgramID: prog.ID, KindCode: prog.KindCode, Source: source, PayerID: payerID,
 		HouseholdID: householdID, PersonID: personID, Amount: in.Amount, Period: in.Period,
 		Status: benefit.Active, Channel: in.Channel, ExternalRef: in.ExternalRef}
 
 	// The payer has used this reference before: the same benefit sent again
 	// is harmless; a different one under the same reference is a mistake.
-	rows, _ := r.tx.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b WHERE b.payer_id = $1 AND b.external_ref = $2`, payerID, in.ExternalRef)
-	before, err := pgx.CollectRows(rows, scanBenefit)
+	before, err := r.byRef(ctx, payerID, in.ExternalRef)
 	if err != nil {
 		return benefit.Result{}, err
 	}
-	if len(before) == 1 {
-		return r.repeated(in, want, before[0])
+	if before != nil {
+		return repeated(in, want, before), nil
 	}
 
 	// The rules, against the household's ledger as it stands under the lock
 	// (this transaction's own writes included).
-	rows, _ = r.tx.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b
-		WHERE b.household_id = $1 AND b.status IN ('ACTIVE', 'SUSPENDED') ORDER BY b.id`, householdID)
+	rows, _ := r.tx.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b
+		WHERE b.household_id = $1 AND b.status = ANY($2) ORDER BY b.id`, householdID, benefit.HeldStatuses)
 	held, err := pgx.CollectRows(rows, scanBenefit)
 	if err != nil {
 		return benefit.Result{}, err
 	}
 	clashes := r.catalogue.FindClashes(benefit.Proposal{HouseholdID: householdID, PersonID: personID,
-		KindCode: prog.kind, ProgramID: prog.id, Period: in.Period}, held)
+		KindCode: prog.KindCode, ProgramID: prog.ID, Period: in.Period}, held)
 	if len(clashes) > 0 && in.Override == nil {
 		msg, err := r.describe(ctx, clashes[0])
 		if err != nil {
 			return benefit.Result{}, err
 		}
-		return refuse(benefit.DoubleAid, &jaring.Error{Code: jaring.EDOUBLEAID, Message: msg}, clashes)
+		return refuse(&jaring.Error{Code: jaring.EDOUBLEAID, Message: msg}, clashes)
 	}
 	var override *benefit.Override
 	if len(clashes) > 0 {
@@ -227,26 +265,35 @@ func (r *recorder) record(ctx context.Context, in benefit.Input) (benefit.Result
 		return refuseOrFail(in, err)
 	}
 	if got == nil { // another transaction recorded the same reference meanwhile
-		rows, _ := r.tx.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b WHERE b.payer_id = $1 AND b.external_ref = $2`, payerID, in.ExternalRef)
-		before, err := pgx.CollectExactlyOneRow(rows, scanBenefit)
-		if err != nil {
-			return benefit.Result{}, err
+		before, err := r.byRef(ctx, payerID, in.ExternalRef)
+		if err != nil || before == nil {
+			return benefit.Result{}, fmt.Errorf("read the benefit recorded meanwhile: %w", err)
 		}
-		return r.repeated(in, want, before)
+		return repeated(in, want, before), nil
 	}
-	r.touched[kk] = true
+	r.touched[householdID] = true
 	return benefit.Result{ExternalRef: in.ExternalRef, Status: benefit.Recorded, Benefit: got, Clashes: clashes}, nil
+}
+
+// byRef returns the payer's benefit with the given reference, nil if none.
+func (r *recorder) byRef(ctx context.Context, payerID int64, ref string) (*benefit.Benefit, error) {
+	rows, _ := r.tx.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b WHERE b.payer_id = $1 AND b.external_ref = $2`, payerID, ref)
+	bs, err := pgx.CollectRows(rows, scanBenefit)
+	if err != nil || len(bs) == 0 {
+		return nil, err
+	}
+	return bs[0], nil
 }
 
 // repeated answers an input whose payer and reference name a benefit
 // recorded before.
-func (r *recorder) repeated(in benefit.Input, want, before *benefit.Benefit) (benefit.Result, error) {
+func repeated(in benefit.Input, want, before *benefit.Benefit) benefit.Result {
 	if !before.Same(want) {
-		return benefit.Result{ExternalRef: in.ExternalRef, Status: benefit.Invalid, Err: &jaring.Error{Code: jaring.ECONFLICT, Field: "externalRef", Message: fmt.Sprintf(
+		return benefit.Refused(in, &jaring.Error{Code: jaring.ECONFLICT, Field: "externalRef", Message: fmt.Sprintf(
 			"externalRef: %s already names another benefit of %s (ID %d, recorded %s); give this benefit a reference of its own",
-			in.ExternalRef, in.Payer, before.ID, before.RecordedAt.Format(time.DateOnly))}}, nil
+			in.ExternalRef, in.Payer, before.ID, before.RecordedAt.Format(time.DateOnly))}, nil)
 	}
-	return benefit.Result{ExternalRef: in.ExternalRef, Status: benefit.AlreadyRecorded, Benefit: before}, nil
+	return benefit.Result{ExternalRef: in.ExternalRef, Status: benefit.AlreadyRecorded, Benefit: before}
 }
 
 // insert writes b, with the override that let it past a clash, if any. It
@@ -275,7 +322,7 @@ func (r *recorder) insert(ctx context.Context, b *benefit.Benefit, o *benefit.Ov
 	got, err := pgx.CollectRows(rows, scanBenefit)
 	if err != nil {
 		_ = sp.Rollback(ctx)
-		return nil, translate(err, "benefit "+b.ExternalRef)
+		return nil, translate(err, "benefit")
 	}
 	if err := sp.Commit(ctx); err != nil {
 		return nil, err
@@ -324,29 +371,25 @@ func (r *recorder) code(ctx context.Context, table string, id int64) (string, er
 func refuseOrFail(in benefit.Input, err error) (benefit.Result, error) {
 	var e *jaring.Error
 	if errors.As(err, &e) && e.Code != jaring.EINTERNAL {
-		status := benefit.Invalid
-		if e.Code == jaring.EDOUBLEAID {
-			status = benefit.DoubleAid
-		}
-		return benefit.Result{ExternalRef: in.ExternalRef, Status: status, Err: e}, nil
+		return benefit.Refused(in, e, nil), nil
 	}
 	return benefit.Result{}, err
 }
 
-func (r *recorder) program(ctx context.Context, code string) (*programRef, error) {
+func (r *recorder) program(ctx context.Context, code string) (*benefit.Program, error) {
 	if p, ok := r.programs[code]; ok {
 		return p, nil
 	}
-	p := &programRef{code: code}
-	err := r.tx.QueryRow(ctx, `SELECT p.id, p.kind_code, p.source, k.scope FROM program p
-		JOIN benefit_kind k ON k.code = p.kind_code WHERE p.code = $1`, code).Scan(&p.id, &p.kind, &p.source, &p.scope)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, &jaring.Error{Code: jaring.ENOTFOUND, Field: "program", Message: "program: no program with code " + code + "; the programs query lists them"}
-	} else if err != nil {
-		return nil, err
+	var scope benefit.Scope
+	var p benefit.Program
+	err := r.tx.QueryRow(ctx, `SELECT `+programColumns+`, k.scope FROM program p
+		JOIN benefit_kind k ON k.code = p.kind_code WHERE p.code = $1`, code).Scan(&p.ID, &p.Code, &p.Name, &p.KindCode, &p.Source, &p.OwnerID, &scope)
+	if err != nil {
+		return nil, jaring.WithField("program", translate(err, "program with the code "+code+"; the programs query lists them"))
 	}
-	r.programs[code] = p
-	return p, nil
+	r.programs[code] = &p
+	r.scopes[p.KindCode] = scope
+	return &p, nil
 }
 
 func (r *recorder) payer(ctx context.Context, code string) (int64, error) {
@@ -355,10 +398,8 @@ func (r *recorder) payer(ctx context.Context, code string) (int64, error) {
 	}
 	var id int64
 	err := r.tx.QueryRow(ctx, `SELECT id FROM organisation WHERE code = $1`, code).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, &jaring.Error{Code: jaring.ENOTFOUND, Field: "payer", Message: "payer: no organisation with code " + code}
-	} else if err != nil {
-		return 0, err
+	if err != nil {
+		return 0, jaring.WithField("payer", translate(err, "organisation with the code "+code))
 	}
 	r.payers[code] = id
 	return id, nil

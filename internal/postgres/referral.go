@@ -50,14 +50,15 @@ func scanReferral(row pgx.CollectableRow) (*referral.Referral, error) {
 func (s *ReferralStore) FindApplicationsByHouseholds(ctx context.Context, scope jaring.Scope, householdIDs []int64) ([]*referral.Application, error) {
 	a := args{householdIDs}
 	rows, _ := s.db.Pool.Query(ctx, `SELECT `+applicationColumns+` FROM application a WHERE a.household_id = ANY($1)
-		AND `+applicationScope(scope, &a)+` ORDER BY a.household_id, a.submitted_at DESC, a.id DESC`, a...)
+		AND `+applicationInScope(scope, &a)+` ORDER BY a.household_id, a.submitted_at DESC, a.id DESC`, a...)
 	as, err := pgx.CollectRows(rows, scanApplication)
 	return as, translate(err, "applications")
 }
 
-// FindApplicationsByIDs returns the applications with the given IDs.
-func (s *ReferralStore) FindApplicationsByIDs(ctx context.Context, ids []int64) ([]*referral.Application, error) {
-	rows, _ := s.db.Pool.Query(ctx, `SELECT `+applicationColumns+` FROM application a WHERE a.id = ANY($1)`, ids)
+// FindApplicationsByIDs returns the applications in scope with the given IDs.
+func (s *ReferralStore) FindApplicationsByIDs(ctx context.Context, scope jaring.Scope, ids []int64) ([]*referral.Application, error) {
+	a := args{ids}
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+applicationColumns+` FROM application a WHERE a.id = ANY($1) AND `+applicationInScope(scope, &a), a...)
 	as, err := pgx.CollectRows(rows, scanApplication)
 	return as, translate(err, "applications")
 }
@@ -67,7 +68,7 @@ func (s *ReferralStore) FindApplicationsByIDs(ctx context.Context, ids []int64) 
 func (s *ReferralStore) FindReferralsByHouseholds(ctx context.Context, scope jaring.Scope, householdIDs []int64) ([]*referral.Referral, error) {
 	a := args{householdIDs}
 	rows, _ := s.db.Pool.Query(ctx, `SELECT `+referralColumns+` FROM referral r WHERE r.household_id = ANY($1)
-		AND `+referralScope(scope, &a)+` ORDER BY r.household_id, r.created_at DESC, r.id DESC`, a...)
+		AND `+referralInScope(scope, &a)+` ORDER BY r.household_id, r.created_at DESC, r.id DESC`, a...)
 	rs, err := pgx.CollectRows(rows, scanReferral)
 	return rs, translate(err, "referrals")
 }
@@ -77,7 +78,7 @@ func (s *ReferralStore) FindReferralsByHouseholds(ctx context.Context, scope jar
 func (s *ReferralStore) FindReferralsByApplications(ctx context.Context, scope jaring.Scope, applicationIDs []int64) ([]*referral.Referral, error) {
 	a := args{applicationIDs}
 	rows, _ := s.db.Pool.Query(ctx, `SELECT `+referralColumns+` FROM referral r WHERE r.application_id = ANY($1)
-		AND `+referralScope(scope, &a)+` ORDER BY r.application_id, r.id`, a...)
+		AND `+referralInScope(scope, &a)+` ORDER BY r.application_id, r.id`, a...)
 	rs, err := pgx.CollectRows(rows, scanReferral)
 	return rs, translate(err, "referrals")
 }

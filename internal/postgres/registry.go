@@ -45,33 +45,26 @@ func scanPerson(row pgx.CollectableRow) (*registry.Person, error) {
 // the caller see it. Returns ENOTFOUND otherwise.
 func (s *RegistryStore) FindHouseholdByKK(ctx context.Context, scope jaring.Scope, kk string) (*registry.Household, error) {
 	a := args{kk}
-	rows, _ := s.db.Pool.Query(ctx, `SELECT `+householdColumns+` FROM household h WHERE h.kk = $1 AND `+householdScope(scope, &a), a...)
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+householdColumns+` FROM household h WHERE h.kk = $1 AND `+inScope(scope, &a, households), a...)
 	h, err := pgx.CollectExactlyOneRow(rows, scanHousehold)
-	if err != nil {
-		return nil, translate(err, "household with KK "+kk)
-	}
-	return h, nil
+	return h, translate(err, "household with that KK that you may see")
 }
 
 // FindPersonByNIK returns the person with the given NIK if scope lets the
 // caller see their household. Returns ENOTFOUND otherwise.
 func (s *RegistryStore) FindPersonByNIK(ctx context.Context, scope jaring.Scope, nik string) (*registry.Person, error) {
 	a := args{nik}
-	rows, _ := s.db.Pool.Query(ctx, `SELECT `+personColumns+` FROM person p JOIN household h ON h.id = p.household_id
-		WHERE p.nik = $1 AND `+householdScope(scope, &a), a...)
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+personColumns+` FROM person p WHERE p.nik = $1 AND `+inScope(scope, &a, persons), a...)
 	p, err := pgx.CollectExactlyOneRow(rows, scanPerson)
-	if err != nil {
-		return nil, translate(err, "person with NIK "+nik)
-	}
-	return p, nil
+	return p, translate(err, "person with that NIK that you may see")
 }
 
 // householdWhere compiles a scope and a filter into a WHERE clause over
 // household h, appending their arguments to a.
 func householdWhere(scope jaring.Scope, f registry.HouseholdFilter, a *args) string {
-	conds := []string{householdScope(scope, a)}
+	conds := []string{inScope(scope, a, households)}
 	if f.Region != "" {
-		conds = append(conds, householdScope(jaring.Scope{Households: jaring.RegionHouseholds, Region: f.Region}, a))
+		conds = append(conds, inScope(jaring.Scope{Households: jaring.RegionHouseholds, Region: f.Region}, a, households))
 	}
 	if f.DesilMax != nil {
 		conds = append(conds, "h.desil <= "+a.add(*f.DesilMax))
@@ -114,25 +107,29 @@ func (s *RegistryStore) CountHouseholds(ctx context.Context, scope jaring.Scope,
 	return n, nil
 }
 
-// FindHouseholdsByIDs returns the households with the given IDs.
-func (s *RegistryStore) FindHouseholdsByIDs(ctx context.Context, ids []int64) ([]*registry.Household, error) {
-	rows, _ := s.db.Pool.Query(ctx, `SELECT `+householdColumns+` FROM household h WHERE h.id = ANY($1)`, ids)
+// FindHouseholdsByIDs returns the households in scope with the given IDs.
+func (s *RegistryStore) FindHouseholdsByIDs(ctx context.Context, scope jaring.Scope, ids []int64) ([]*registry.Household, error) {
+	a := args{ids}
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+householdColumns+` FROM household h WHERE h.id = ANY($1) AND `+inScope(scope, &a, households), a...)
 	hs, err := pgx.CollectRows(rows, scanHousehold)
 	return hs, translate(err, "households")
 }
 
-// FindPersonsByIDs returns the persons with the given IDs.
-func (s *RegistryStore) FindPersonsByIDs(ctx context.Context, ids []int64) ([]*registry.Person, error) {
-	rows, _ := s.db.Pool.Query(ctx, `SELECT `+personColumns+` FROM person p WHERE p.id = ANY($1)`, ids)
+// FindPersonsByIDs returns the persons with the given IDs whose households
+// are in scope.
+func (s *RegistryStore) FindPersonsByIDs(ctx context.Context, scope jaring.Scope, ids []int64) ([]*registry.Person, error) {
+	a := args{ids}
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+personColumns+` FROM person p WHERE p.id = ANY($1) AND `+inScope(scope, &a, persons), a...)
 	ps, err := pgx.CollectRows(rows, scanPerson)
 	return ps, translate(err, "persons")
 }
 
-// FindMembers returns the members of the given households, ordered by
-// household, then head first, then birth date.
-func (s *RegistryStore) FindMembers(ctx context.Context, householdIDs []int64) ([]*registry.Person, error) {
-	rows, _ := s.db.Pool.Query(ctx, `SELECT `+personColumns+` FROM person p WHERE p.household_id = ANY($1)
-		ORDER BY p.household_id, p.relationship <> 'HEAD', p.birth_date, p.id`, householdIDs)
+// FindMembers returns the members of the given households in scope, ordered
+// by household, then head first, then birth date.
+func (s *RegistryStore) FindMembers(ctx context.Context, scope jaring.Scope, householdIDs []int64) ([]*registry.Person, error) {
+	a := args{householdIDs}
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+personColumns+` FROM person p WHERE p.household_id = ANY($1) AND `+inScope(scope, &a, persons)+`
+		ORDER BY p.household_id, p.relationship <> 'HEAD', p.birth_date, p.id`, a...)
 	ps, err := pgx.CollectRows(rows, scanPerson)
 	return ps, translate(err, "household members")
 }
@@ -160,10 +157,7 @@ func scanOrganisation(row pgx.CollectableRow) (*jaring.Organisation, error) {
 func (s *OrganisationStore) FindOrganisationByCode(ctx context.Context, code string) (*jaring.Organisation, error) {
 	rows, _ := s.db.Pool.Query(ctx, `SELECT `+organisationColumns+` FROM organisation o WHERE o.code = $1`, code)
 	o, err := pgx.CollectExactlyOneRow(rows, scanOrganisation)
-	if err != nil {
-		return nil, translate(err, "organisation with code "+code)
-	}
-	return o, nil
+	return o, translate(err, "organisation with code "+code)
 }
 
 // FindOrganisationsByIDs returns the organisations with the given IDs.

@@ -2,10 +2,8 @@ package postgres_test
 
 import (
 	"context"
-	"strings"
 	"testing"
 
-	"github.com/jaring-id/jaring/internal/demo"
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/postgres"
 	"github.com/jaring-id/jaring/internal/registry"
@@ -46,7 +44,7 @@ func TestRegistryStore(t *testing.T) {
 	t.Run("FindMembers", func(t *testing.T) {
 		h, _ := s.FindHouseholdByKK(ctx, all, kkKoba)
 		h2, _ := s.FindHouseholdByKK(ctx, all, kkPangkal)
-		ms, err := s.FindMembers(ctx, []int64{h.ID, h2.ID})
+		ms, err := s.FindMembers(ctx, all, []int64{h.ID, h2.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,38 +142,4 @@ func equal(a, b []string) bool {
 		}
 	}
 	return true
-}
-
-// Demo data goes only into an empty database, and all of it or none.
-func TestLoadDemo(t *testing.T) {
-	ctx := context.Background()
-	db := pgtestOpen(t)
-	data := demo.Generate(demo.Options{Seed: 7, Households: 30})
-	if err := db.LoadDemo(ctx, data); err != nil {
-		t.Fatal(err)
-	}
-	for table, want := range map[string]int{"household": len(data.Households), "person": len(data.Persons), "benefit": len(data.Benefits),
-		"application": len(data.Applications), "referral": len(data.Referrals), "organisation": len(data.Organisations)} {
-		if n := count(t, db, `SELECT count(*) FROM `+table); n != int64(want) {
-			t.Errorf("%s holds %d rows, want %d", table, n, want)
-		}
-	}
-	// Every demo benefit's kind is its program's: the loader joins by code.
-	if n := count(t, db, `SELECT count(*) FROM benefit b JOIN program p ON p.id = b.program_id WHERE p.kind_code <> b.kind_code`); n != 0 {
-		t.Errorf("%d benefits have a kind other than their program's", n)
-	}
-	if err := db.LoadDemo(ctx, data); jaring.ErrorCode(err) != jaring.ECONFLICT {
-		t.Errorf("second LoadDemo: err = %v, want CONFLICT", err)
-	}
-
-	// A row that refers to nothing aborts the whole load.
-	empty := pgtestOpen(t)
-	bad := demo.Generate(demo.Options{Seed: 7, Households: 30})
-	bad.Benefits[len(bad.Benefits)-1].Payer = "NOBODY"
-	if err := empty.LoadDemo(ctx, bad); err == nil || !strings.Contains(err.Error(), "refer to rows that do not exist") {
-		t.Fatalf("LoadDemo with a dangling payer: err = %v", err)
-	}
-	if n := count(t, empty, `SELECT count(*) FROM household`); n != 0 {
-		t.Errorf("a failed load left %d households behind", n)
-	}
 }

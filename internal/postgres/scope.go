@@ -15,38 +15,61 @@ func (a *args) add(v any) string {
 	return fmt.Sprintf("$%d", len(*a))
 }
 
-// householdScope compiles the households a scope lets the caller see into a
-// predicate over household h. A region prefix is a range, so that an index
-// serves it under a generic plan too: "19.04.01" ≤ code < "19.04.01/" ('/'
-// follows '.').
-func householdScope(s jaring.Scope, a *args) string {
+// rowsOf names, for one table alias, the columns scope is decided on: every
+// table that holds a household's data carries the household's ID and region
+// code (kept equal to the household's by a composite foreign key), so scope
+// is a predicate on the row itself, with no join to household.
+type rowsOf struct {
+	region    string // "h.region_code"
+	household string // "h.id", "p.household_id"
+}
+
+var (
+	households   = rowsOf{"h.region_code", "h.id"}
+	persons      = rowsOf{"p.region_code", "p.household_id"}
+	benefits     = rowsOf{"b.region_code", "b.household_id"}
+	applications = rowsOf{"a.region_code", "a.household_id"}
+	referrals    = rowsOf{"r.region_code", "r.household_id"}
+)
+
+// inScope compiles the households a scope lets the caller see into a
+// predicate over the rows of t: the one place where row scope becomes SQL.
+// A region prefix is a range, so that an index serves it under a generic
+// plan too: "19.04.01" ≤ code < "19.04.01/" ('/' follows '.'). The zero
+// scope sees nothing.
+func inScope(s jaring.Scope, a *args, t rowsOf) string {
 	switch s.Households {
 	case jaring.AllHouseholds:
 		return "true"
 	case jaring.RegionHouseholds:
-		return fmt.Sprintf("(h.region_code >= %s AND h.region_code < %s)", a.add(s.Region), a.add(s.Region+"/"))
+		return fmt.Sprintf("(%s >= %s AND %s < %s)", t.region, a.add(s.Region), t.region, a.add(s.Region+"/"))
 	case jaring.ReferredHouseholds:
-		return fmt.Sprintf("EXISTS (SELECT 1 FROM referral sr WHERE sr.household_id = h.id AND sr.to_id = %s)", a.add(s.OrgID))
+		return fmt.Sprintf("EXISTS (SELECT 1 FROM referral sr WHERE sr.household_id = %s AND sr.to_id = %s)", t.household, a.add(s.OrgID))
 	}
 	return "false"
 }
 
-// referralScope is the referrals r a scope lets the caller see: those
-// addressed to its organisation or made by it, or all.
-func referralScope(s jaring.Scope, a *args) string {
+// referralInScope is the referrals r a scope lets the caller see: of a
+// household in scope, and addressed to its organisation or made by it,
+// unless it sees all.
+func referralInScope(s jaring.Scope, a *args) string {
+	rows := inScope(s, a, referrals)
 	if s.AllReferrals {
-		return "true"
+		return rows
 	}
 	org := a.add(s.OrgID)
-	return fmt.Sprintf("(r.to_id = %s OR r.from_id = %s)", org, org)
+	return fmt.Sprintf("%s AND (r.to_id = %s OR r.from_id = %s)", rows, org, org)
 }
 
-// applicationScope is the applications a a scope lets the caller see: those
-// its organisation took, or that were referred to it or by it.
-func applicationScope(s jaring.Scope, aa *args) string {
+// applicationInScope is the applications a a scope lets the caller see: of
+// a household in scope, and taken by its organisation or referred to it or
+// by it, unless it sees all.
+func applicationInScope(s jaring.Scope, aa *args) string {
+	rows := inScope(s, aa, applications)
 	if s.AllReferrals {
-		return "true"
+		return rows
 	}
 	org := aa.add(s.OrgID)
-	return fmt.Sprintf("(a.submitted_by_id = %s OR EXISTS (SELECT 1 FROM referral r WHERE r.application_id = a.id AND (r.to_id = %s OR r.from_id = %s)))", org, org, org)
+	return fmt.Sprintf("%s AND (a.submitted_by_id = %s OR EXISTS (SELECT 1 FROM referral ar WHERE ar.application_id = a.id AND (ar.to_id = %s OR ar.from_id = %s)))",
+		rows, org, org, org)
 }

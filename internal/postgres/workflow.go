@@ -12,13 +12,18 @@ import (
 	"github.com/jaring-id/jaring/internal/referral"
 )
 
-// FindInbox returns a page of the referrals addressed to orgID, oldest
-// first.
-func (s *ReferralStore) FindInbox(ctx context.Context, orgID int64, status *referral.ReferralStatus, page jaring.PageRequest) ([]*referral.Referral, bool, error) {
+// The workflow's locks, always taken in this order so that no two steps
+// deadlock: the application, then its referral, then the household (when a
+// benefit is recorded). recordBenefits takes only household locks.
+
+// FindInbox returns a page of the referrals addressed to the scope's
+// organisation whose households are in scope, oldest first.
+func (s *ReferralStore) FindInbox(ctx context.Context, scope jaring.Scope, status *referral.ReferralStatus, page jaring.PageRequest) ([]*referral.Referral, bool, error) {
+	a := args{scope.OrgID, status, page.After, page.First + 1}
 	rows, _ := s.db.Pool.Query(ctx, `SELECT `+referralColumns+` FROM referral r
-		WHERE r.to_id = $1 AND ($2::text IS NULL OR r.status = $2)
+		WHERE r.to_id = $1 AND ($2::text IS NULL OR r.status = $2) AND `+inScope(scope, &a, referrals)+`
 		  AND ($3::bigint = 0 OR (r.created_at, r.id) > (SELECT c.created_at, c.id FROM referral c WHERE c.id = $3))
-		ORDER BY r.created_at, r.id LIMIT $4`, orgID, status, page.After, page.First+1)
+		ORDER BY r.created_at, r.id LIMIT $4`, a...)
 	rs, err := pgx.CollectRows(rows, scanReferral)
 	if err != nil {
 		return nil, false, translate(err, "referrals")
@@ -29,19 +34,20 @@ func (s *ReferralStore) FindInbox(ctx context.Context, orgID int64, status *refe
 	return rs, false, nil
 }
 
-// SubmitApplication takes an application for a household in scope.
-func (s *ReferralStore) SubmitApplication(ctx context.Context, scope jaring.Scope, actor referral.Actor, n referral.NewApplication) (*referral.Application, error) {
+// SubmitApplication takes an application for a household in the actor's
+// scope.
+func (s *ReferralStore) SubmitApplication(ctx context.Context, actor referral.Actor, n referral.NewApplication) (*referral.Application, error) {
 	var app *referral.Application
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		a := args{n.KK}
 		var householdID int64
-		err := tx.QueryRow(ctx, `SELECT h.id FROM household h WHERE h.kk = $1 AND `+householdScope(scope, &a), a...).Scan(&householdID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return &jaring.Error{Code: jaring.ENOTFOUND, Field: "kk", Message: "kk: no household with KK " + n.KK + " that you may see; register it first"}
-		} else if err != nil {
-			return err
+		err := tx.QueryRow(ctx, `SELECT h.id FROM household h WHERE h.kk = $1 AND `+inScope(actor.Scope, &a, households), a...).Scan(&householdID)
+		if err != nil {
+			return jaring.WithField("kk", translate(err, "household with this KK that you may see; register it first"))
 		}
+		var kind *string
 		if n.KindCode != "" {
+			kind = &n.KindCode
 			var ok bool
 			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM benefit_kind WHERE code = $1)`, n.KindCode).Scan(&ok); err != nil {
 				return err
@@ -49,10 +55,6 @@ func (s *ReferralStore) SubmitApplication(ctx context.Context, scope jaring.Scop
 			if !ok {
 				return jaring.Invalid("kind", "no kind of aid has the code %s; the kinds query lists them", n.KindCode)
 			}
-		}
-		var kind *string
-		if n.KindCode != "" {
-			kind = &n.KindCode
 		}
 		rows, _ := tx.Query(ctx, `
 			INSERT INTO application AS a (number, household_id, region_code, applicant_nik, applicant_id, type, category, kind_code,
@@ -66,33 +68,34 @@ func (s *ReferralStore) SubmitApplication(ctx context.Context, scope jaring.Scop
 		if app, err = pgx.CollectExactlyOneRow(rows, scanApplication); err != nil {
 			return translate(err, "application")
 		}
-		return auditChange(ctx, tx, s.audit, true, n.KK)
+		return auditChange(ctx, tx, s.audit, &changes{households: []int64{householdID}, persons: []string{n.ApplicantNIK}})
 	})
-	return app, err
+	return app, translate(err, "application")
 }
 
-// lockApplication loads application id for update, if scope lets the caller
-// see it; it also returns its household's KK and register status.
+// lockApplication loads application id for update, if the actor's scope
+// lets it see the application; it also returns its household's region and
+// register status.
 func lockApplication(ctx context.Context, tx pgx.Tx, scope jaring.Scope, id int64) (*referral.Application, string, string, error) {
 	a := args{id}
-	rows, _ := tx.Query(ctx, `SELECT `+applicationColumns+` FROM application a JOIN household h ON h.id = a.household_id
-		WHERE a.id = $1 AND `+householdScope(scope, &a)+` AND `+applicationScope(scope, &a)+` FOR UPDATE OF a`, a...)
+	rows, _ := tx.Query(ctx, `SELECT `+applicationColumns+` FROM application a
+		WHERE a.id = $1 AND `+applicationInScope(scope, &a)+` FOR UPDATE OF a`, a...)
 	app, err := pgx.CollectExactlyOneRow(rows, scanApplication)
 	if err != nil {
 		return nil, "", "", translate(err, fmt.Sprintf("application with ID %d that you may see", id))
 	}
-	var kk, status string
-	if err := tx.QueryRow(ctx, `SELECT kk, register_status FROM household WHERE id = $1`, app.HouseholdID).Scan(&kk, &status); err != nil {
+	var region, status string
+	if err := tx.QueryRow(ctx, `SELECT region_code, register_status FROM household WHERE id = $1`, app.HouseholdID).Scan(&region, &status); err != nil {
 		return nil, "", "", err
 	}
-	return app, kk, status, nil
+	return app, region, status, nil
 }
 
 // VerifyApplication verifies an application.
-func (s *ReferralStore) VerifyApplication(ctx context.Context, scope jaring.Scope, actor referral.Actor, id int64, docs *referral.Documents) (*referral.Application, error) {
+func (s *ReferralStore) VerifyApplication(ctx context.Context, actor referral.Actor, id int64, docs *referral.Documents) (*referral.Application, error) {
 	var out *referral.Application
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		app, kk, registerStatus, err := lockApplication(ctx, tx, scope, id)
+		app, _, registerStatus, err := lockApplication(ctx, tx, actor.Scope, id)
 		if err != nil {
 			return err
 		}
@@ -104,7 +107,7 @@ func (s *ReferralStore) VerifyApplication(ctx context.Context, scope jaring.Scop
 		}
 		var member *int64
 		err = tx.QueryRow(ctx, `SELECT id FROM person WHERE nik = $1 AND household_id = $2`, app.ApplicantNIK, app.HouseholdID).Scan(&member)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) { // no such member: verification rejects it
 			return err
 		}
 		status, reason := referral.Verify(referral.Check{Documents: app.Documents, ApplicantInHousehold: member != nil,
@@ -115,16 +118,16 @@ func (s *ReferralStore) VerifyApplication(ctx context.Context, scope jaring.Scop
 		if out, err = pgx.CollectExactlyOneRow(rows, scanApplication); err != nil {
 			return translate(err, "application")
 		}
-		return auditChange(ctx, tx, s.audit, true, kk)
+		return auditChange(ctx, tx, s.audit, &changes{households: []int64{app.HouseholdID}, persons: []string{app.ApplicantNIK}})
 	})
-	return out, err
+	return out, translate(err, "application")
 }
 
 // ReferApplication refers an application to the targets.
-func (s *ReferralStore) ReferApplication(ctx context.Context, scope jaring.Scope, actor referral.Actor, id int64, targets []referral.Target) (*referral.Application, error) {
+func (s *ReferralStore) ReferApplication(ctx context.Context, actor referral.Actor, id int64, targets []referral.Target) (*referral.Application, error) {
 	var out *referral.Application
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		app, kk, _, err := lockApplication(ctx, tx, scope, id)
+		app, householdRegion, _, err := lockApplication(ctx, tx, actor.Scope, id)
 		if err != nil {
 			return err
 		}
@@ -135,24 +138,26 @@ func (s *ReferralStore) ReferApplication(ctx context.Context, scope jaring.Scope
 			field := fmt.Sprintf("to[%d]", i)
 			var orgID int64
 			var kind jaring.OrgKind
-			err := tx.QueryRow(ctx, `SELECT id, kind FROM organisation WHERE code = $1`, t.Organisation).Scan(&orgID, &kind)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return jaring.Invalid(field+".organisation", "no organisation has the code %s", t.Organisation)
-			} else if err != nil {
-				return err
+			var orgRegion string
+			err := tx.QueryRow(ctx, `SELECT id, kind, coalesce(region_code, '') FROM organisation WHERE code = $1`, t.Organisation).Scan(&orgID, &kind, &orgRegion)
+			if err != nil {
+				return jaring.WithField(field+".organisation", translate(err, "organisation with the code "+t.Organisation))
 			}
-			if kind != jaring.OrgAgency && kind != jaring.OrgDonor && kind != jaring.OrgVillage {
-				return jaring.Invalid(field+".organisation", "%s is no agency, donor or village: it cannot take referrals", t.Organisation)
+			if err := referral.CanTake(field+".organisation", t.Organisation, kind, orgRegion, householdRegion); err != nil {
+				return err
 			}
 			var programID *int64
 			if t.Program != "" {
-				var pid int64
-				if err := tx.QueryRow(ctx, `SELECT id FROM program WHERE code = $1`, t.Program).Scan(&pid); errors.Is(err, pgx.ErrNoRows) {
-					return jaring.Invalid(field+".program", "no program has the code %s", t.Program)
-				} else if err != nil {
-					return err
+				var p benefit.Program
+				err := tx.QueryRow(ctx, `SELECT `+programColumns+` FROM program p WHERE p.code = $1`, t.Program).
+					Scan(&p.ID, &p.Code, &p.Name, &p.KindCode, &p.Source, &p.OwnerID)
+				if err != nil {
+					return jaring.WithField(field+".program", translate(err, "program with the code "+t.Program))
 				}
-				programID = &pid
+				if err := referral.Names(app, orgID, &p); err != nil {
+					return jaring.WithField(field, err)
+				}
+				programID = &p.ID
 			}
 			tag, err := tx.Exec(ctx, `INSERT INTO referral (application_id, household_id, region_code, from_id, to_id, program_id)
 				SELECT a.id, a.household_id, a.region_code, $2, $3, $4 FROM application a WHERE a.id = $1
@@ -169,16 +174,16 @@ func (s *ReferralStore) ReferApplication(ctx context.Context, scope jaring.Scope
 		if out, err = pgx.CollectExactlyOneRow(rows, scanApplication); err != nil {
 			return translate(err, "application")
 		}
-		return auditChange(ctx, tx, s.audit, true, kk)
+		return auditChange(ctx, tx, s.audit, &changes{households: []int64{app.HouseholdID}, persons: []string{app.ApplicantNIK}})
 	})
-	return out, err
+	return out, translate(err, "application")
 }
 
 // errRefused rolls a decision back when its benefit was refused.
 var errRefused = errors.New("benefit refused")
 
 // DecideReferral accepts or rejects a referral.
-func (s *ReferralStore) DecideReferral(ctx context.Context, actor referral.Actor, id int64, d referral.Decision, reason string, b *benefit.Input) (*referral.Referral, *benefit.Result, error) {
+func (s *ReferralStore) DecideReferral(ctx context.Context, actor referral.Actor, id int64, d referral.Decision, reason string, b *benefit.Input) (*referral.Decided, error) {
 	return s.decide(ctx, actor, id, func(r *referral.Referral) error {
 		if err := r.CanDecide(); err != nil {
 			return err
@@ -193,19 +198,21 @@ func (s *ReferralStore) DecideReferral(ctx context.Context, actor referral.Actor
 }
 
 // FulfilReferral records the benefit of an accepted referral.
-func (s *ReferralStore) FulfilReferral(ctx context.Context, actor referral.Actor, id int64, b benefit.Input) (*referral.Referral, *benefit.Result, error) {
+func (s *ReferralStore) FulfilReferral(ctx context.Context, actor referral.Actor, id int64, b benefit.Input) (*referral.Decided, error) {
 	return s.decide(ctx, actor, id, (*referral.Referral).CanFulfil, "", &b)
 }
 
-// decide runs one decision on referral id in a transaction: step checks and
-// sets the new state; a benefit, if given, is recorded under the
-// household's lock and fulfils the referral; the application closes when
-// every referral is decided.
-func (s *ReferralStore) decide(ctx context.Context, actor referral.Actor, id int64, step func(*referral.Referral) error, reason string, b *benefit.Input) (*referral.Referral, *benefit.Result, error) {
-	var out *referral.Referral
-	var refused *benefit.Result
+// decide runs one decision on referral id in a transaction. It locks the
+// referral's application first, so that the decisions of one application's
+// referrals run one after another and the last of them, and only it, sees
+// every referral decided and closes the application. step checks and sets
+// the new state; a benefit, if given, is recorded under the household's lock
+// and fulfils the referral.
+func (s *ReferralStore) decide(ctx context.Context, actor referral.Actor, id int64, step func(*referral.Referral) error, reason string, b *benefit.Input) (*referral.Decided, error) {
+	out := &referral.Decided{}
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, `SELECT `+referralColumns+` FROM referral r WHERE r.id = $1 AND (r.to_id = $2 OR r.from_id = $2) FOR UPDATE`, id, actor.OrgID)
+		a := args{id}
+		rows, _ := tx.Query(ctx, `SELECT `+referralColumns+` FROM referral r WHERE r.id = $1 AND `+referralInScope(actor.Scope, &a), a...)
 		r, err := pgx.CollectExactlyOneRow(rows, scanReferral)
 		if err != nil {
 			return translate(err, fmt.Sprintf("referral with ID %d that you may see", id))
@@ -213,21 +220,28 @@ func (s *ReferralStore) decide(ctx context.Context, actor referral.Actor, id int
 		if r.ToID != actor.OrgID {
 			return jaring.Errorf(jaring.EFORBIDDEN, "Referral %d is addressed to another organisation; only it decides.", id)
 		}
-		if err := step(r); err != nil {
-			return err
+		rows, _ = tx.Query(ctx, `SELECT `+applicationColumns+` FROM application a WHERE a.id = $1 FOR UPDATE OF a`, r.ApplicationID)
+		app, err := pgx.CollectExactlyOneRow(rows, scanApplication)
+		if err != nil {
+			return translate(err, "application of the referral")
 		}
-		var kk string
-		if err := tx.QueryRow(ctx, `SELECT kk FROM household WHERE id = $1`, r.HouseholdID).Scan(&kk); err != nil {
+		// Read again under the application's lock: a decision that waited
+		// for it sees the one that held it.
+		rows, _ = tx.Query(ctx, `SELECT `+referralColumns+` FROM referral r WHERE r.id = $1 FOR UPDATE`, id)
+		if r, err = pgx.CollectExactlyOneRow(rows, scanReferral); err != nil {
+			return translate(err, "referral")
+		}
+		if err := step(r); err != nil {
 			return err
 		}
 		var benefitID *int64
 		if b != nil {
-			res, err := recordForReferral(ctx, tx, r, kk, *b)
+			res, err := recordForReferral(ctx, tx, actor, r, app, *b)
 			if err != nil {
 				return err
 			}
 			if res.Status != benefit.Recorded {
-				refused = &res
+				out.Refused = &res
 				return errRefused
 			}
 			benefitID = &res.Benefit.ID
@@ -236,57 +250,63 @@ func (s *ReferralStore) decide(ctx context.Context, actor referral.Actor, id int
 		rows, _ = tx.Query(ctx, `UPDATE referral r SET status = $2, reason = CASE WHEN $3 = '' THEN r.reason ELSE $3 END,
 			benefit_id = coalesce($4, r.benefit_id), decided_at = coalesce(r.decided_at, now())
 			WHERE r.id = $1 RETURNING `+referralColumns, r.ID, r.Status, reason, benefitID)
-		if out, err = pgx.CollectExactlyOneRow(rows, scanReferral); err != nil {
+		if out.Referral, err = pgx.CollectExactlyOneRow(rows, scanReferral); err != nil {
 			return translate(err, "referral")
 		}
-		var statuses []referral.ReferralStatus
 		rows, _ = tx.Query(ctx, `SELECT status FROM referral WHERE application_id = $1`, r.ApplicationID)
-		if statuses, err = pgx.CollectRows(rows, pgx.RowTo[referral.ReferralStatus]); err != nil {
+		statuses, err := pgx.CollectRows(rows, pgx.RowTo[referral.ReferralStatus])
+		if err != nil {
 			return err
 		}
 		if referral.Closes(statuses) {
-			if _, err := tx.Exec(ctx, `UPDATE application SET status = 'CLOSED', updated_at = now() WHERE id = $1 AND status = 'REFERRED'`, r.ApplicationID); err != nil {
+			tag, err := tx.Exec(ctx, `UPDATE application SET status = 'CLOSED', updated_at = now() WHERE id = $1 AND status = 'REFERRED'`, r.ApplicationID)
+			if err != nil {
 				return err
 			}
+			out.Closed = tag.RowsAffected() == 1
 		}
-		return auditChange(ctx, tx, s.audit, true, kk)
+		return auditChange(ctx, tx, s.audit, &changes{households: []int64{r.HouseholdID}, persons: []string{app.ApplicantNIK}})
 	})
 	if errors.Is(err, errRefused) {
-		return nil, refused, nil
+		return &referral.Decided{Refused: out.Refused}, nil
 	}
-	return out, nil, err
+	if err != nil {
+		return nil, translate(err, "referral")
+	}
+	return out, nil
 }
 
-// recordForReferral records the benefit that fulfils referral r, for r's
-// household (KK kk), under the household's lock.
-func recordForReferral(ctx context.Context, tx pgx.Tx, r *referral.Referral, kk string, in benefit.Input) (benefit.Result, error) {
-	refuse := func(err *jaring.Error) (benefit.Result, error) {
-		return benefit.Result{ExternalRef: in.ExternalRef, Status: benefit.Invalid, Err: err}, nil
-	}
-	if in.KK == "" && in.NIK == "" {
-		in.KK = kk
-	}
-	if in.KK != "" && in.KK != kk {
-		return refuse(jaring.Invalid("kk", "the referral is for the household with KK %s, not %s", kk, in.KK))
-	}
-	if in.NIK != "" {
-		var member bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM person WHERE nik = $1 AND household_id = $2)`, in.NIK, r.HouseholdID).Scan(&member); err != nil {
-			return benefit.Result{}, err
-		}
-		if !member {
-			return refuse(jaring.Invalid("nik", "the person with NIK %s is not a member of the household with KK %s that was referred", in.NIK, kk))
-		}
-	}
-	// The household is the one referred to the organisation: in its scope.
-	rec, err := newRecorder(ctx, tx, jaring.Unrestricted())
+// recordForReferral records the benefit that fulfils referral r of app, for
+// r's household, under the household's lock: a benefit of the program the
+// referral names, or of the kind of aid the application asked for.
+func recordForReferral(ctx context.Context, tx pgx.Tx, actor referral.Actor, r *referral.Referral, app *referral.Application, in benefit.Input) (benefit.Result, error) {
+	rec, err := newRecorder(ctx, tx, actor)
 	if err != nil {
 		return benefit.Result{}, err
 	}
 	if err := rec.lockHousehold(ctx, r.HouseholdID); err != nil {
 		return benefit.Result{}, err
 	}
-	res, err := rec.record(ctx, in)
+	prog, err := rec.program(ctx, in.Program)
+	if err != nil {
+		return refuseOrFail(in, err)
+	}
+	if err := r.FulfilledBy(app, prog); err != nil {
+		return refuseOrFail(in, err)
+	}
+	if in.KK == "" && in.NIK == "" {
+		var kk string
+		if err := tx.QueryRow(ctx, `SELECT kk FROM household WHERE id = $1`, r.HouseholdID).Scan(&kk); err != nil {
+			return benefit.Result{}, err
+		}
+		in.KK = kk
+	}
+	res, err := rec.recordProgram(ctx, in, prog, func(householdID int64) error {
+		if householdID != r.HouseholdID {
+			return jaring.Invalid(recipientField(in), "names another household than the one referred")
+		}
+		return nil
+	})
 	if err != nil {
 		return benefit.Result{}, err
 	}
@@ -295,4 +315,12 @@ func recordForReferral(ctx context.Context, tx pgx.Tx, r *referral.Referral, kk 
 		res.Status = benefit.Recorded
 	}
 	return res, nil
+}
+
+// recipientField is the field that names a benefit's recipient.
+func recipientField(in benefit.Input) string {
+	if in.NIK != "" {
+		return "nik"
+	}
+	return "kk"
 }

@@ -17,12 +17,7 @@ func TestWorkflow(t *testing.T) {
 	ctx := context.Background()
 	db := fixtureDB(t)
 	svc := &referral.Service{Store: postgres.NewReferralStore(db, nil)}
-	benefits := &benefit.Service{Store: postgres.NewBenefitStore(db, nil)}
-	org := func(code string) referral.Actor {
-		return referral.Actor{Org: code, OrgID: count(t, db, `SELECT id FROM organisation WHERE code = '`+code+`'`), Login: strings.ToLower(code)}
-	}
-	silakso, dinsos, dinkes := org("SILAKSO"), org("DINSOS"), org("DINKES")
-	regency := jaring.Scope{Households: jaring.RegionHouseholds, Region: "19.04", OrgID: silakso.OrgID}
+	silakso, dinsos, dinkes := actorOf(t, db, "SILAKSO"), actorOf(t, db, "DINSOS"), actorOf(t, db, "DINKES")
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -37,36 +32,36 @@ func TestWorkflow(t *testing.T) {
 	}
 
 	// Submitted at the desk: numbered, SUBMITTED.
-	app, err := svc.Submit(ctx, regency, silakso, referral.NewApplication{ApplicantNIK: nikHead, KK: kkKoba, Type: referral.AidRequest,
+	app, err := svc.Submit(ctx, silakso, referral.NewApplication{ApplicantNIK: nikHead, KK: kkKoba, Type: referral.AidRequest,
 		Category: "pangan", KindCode: "FOOD", Description: "Kebutuhan beras bulanan", Documents: referral.Documents{KTP: true, KK: true}})
 	must(err)
 	if app.Status != referral.Submitted || !strings.HasPrefix(app.Number, "SLK-") || app.ApplicantID == nil {
 		t.Fatalf("submitted = %+v", app)
 	}
 	// Refer before verifying: refused, naming the state.
-	_, err = svc.Refer(ctx, regency, silakso, app.ID, []referral.Target{{Organisation: "DINSOS"}})
+	_, err = svc.Refer(ctx, silakso, app.ID, []referral.Target{{Organisation: "DINSOS"}})
 	conflict("refer a submitted application", err, "SUBMITTED")
 
 	// Registered household: KTP and KK suffice.
-	app, err = svc.Verify(ctx, regency, silakso, app.ID, nil)
+	app, err = svc.Verify(ctx, silakso, app.ID, nil)
 	must(err)
 	if app.Status != referral.Verified {
 		t.Fatalf("verified = %+v", app)
 	}
-	_, err = svc.Verify(ctx, regency, silakso, app.ID, nil)
+	_, err = svc.Verify(ctx, silakso, app.ID, nil)
 	conflict("verify twice", err, "VERIFIED")
 
-	app, err = svc.Refer(ctx, regency, silakso, app.ID, []referral.Target{{Organisation: "DINSOS", Program: "BPNT"}, {Organisation: "DINKES"}})
+	app, err = svc.Refer(ctx, silakso, app.ID, []referral.Target{{Organisation: "DINSOS", Program: "BPNT"}, {Organisation: "DINKES"}})
 	must(err)
 	if app.Status != referral.Referred {
 		t.Fatalf("referred = %+v", app)
 	}
-	_, err = svc.Refer(ctx, regency, silakso, app.ID, []referral.Target{{Organisation: "DINSOS"}})
+	_, err = svc.Refer(ctx, silakso, app.ID, []referral.Target{{Organisation: "DINSOS"}})
 	if jaring.ErrorCode(err) != jaring.ECONFLICT || jaring.ErrorField(err) != "to[0].organisation" {
 		t.Errorf("refer twice to DINSOS: %v", err)
 	}
 	inbox := func(a referral.Actor) []*referral.Referral {
-		rs, _, err := postgres.NewReferralStore(db, nil).FindInbox(ctx, a.OrgID, nil, jaring.PageRequest{First: 10})
+		rs, _, err := postgres.NewReferralStore(db, nil).FindInbox(ctx, a.Scope, nil, jaring.PageRequest{First: 10})
 		must(err)
 		return rs
 	}
@@ -86,8 +81,9 @@ func TestWorkflow(t *testing.T) {
 		t.Errorf("reject without reason: %v", err)
 	}
 	// DINSOS accepts, and records the rice in the same step: FULFILLED.
-	r, err := svc.Decide(ctx, dinsos, toDinsos.ID, referral.Accept, "Memenuhi kriteria", &benefit.Input{Program: "BPNT", Amount: 2_400_000, Period: year(2026), ExternalRef: "DINSOS-BPNT-WF1"})
+	d, err := svc.Decide(ctx, dinsos, toDinsos.ID, referral.Accept, "Memenuhi kriteria", &benefit.Input{Program: "BPNT", Amount: 2_400_000, Period: year(2026), ExternalRef: "DINSOS-BPNT-WF1"})
 	must(err)
+	r := d.Referral
 	if r.Status != referral.Fulfilled || r.BenefitID == nil || r.DecidedAt == nil {
 		t.Fatalf("decided = %+v", r)
 	}
@@ -98,23 +94,31 @@ func TestWorkflow(t *testing.T) {
 		t.Errorf("application closed with a referral pending")
 	}
 	// DINKES accepts without a benefit; the last decision closes the application.
-	r, err = svc.Decide(ctx, dinkes, toDinkes.ID, referral.Accept, "", nil)
+	d, err = svc.Decide(ctx, dinkes, toDinkes.ID, referral.Accept, "", nil)
 	must(err)
-	if r.Status != referral.Accepted {
+	if r = d.Referral; r.Status != referral.Accepted || !d.Closed {
 		t.Errorf("accepted = %+v", r)
 	}
 	if s := count(t, db, `SELECT count(*) FROM application WHERE status = 'CLOSED'`); s != 1 {
 		t.Errorf("application not closed when every referral was decided")
 	}
-	// Fulfilling the accepted referral later: a medical cost for the head.
-	r, err = svc.Fulfil(ctx, dinkes, toDinkes.ID, benefit.Input{NIK: nikHead, Program: "JAMKESDA", Amount: 500_000, Period: year(2026), ExternalRef: "DINKES-JK-WF1"})
+	// Fulfilling the accepted referral later, with food aid.
+	_, err = svc.Fulfil(ctx, dinkes, toDinkes.ID, benefit.Input{NIK: nikHead, Program: "FOOD_NO", Amount: 500_000, Period: year(2026), ExternalRef: "DINKES-JK-WF1"})
+	if jaring.ErrorCode(err) != jaring.ENOTFOUND || jaring.ErrorField(err) != "benefit.program" {
+		t.Errorf("fulfil with an unknown program: %v", err)
+	}
+	// A referral for FOOD is fulfilled only by food aid: not by medical costs.
+	_, err = svc.Fulfil(ctx, dinkes, toDinkes.ID, benefit.Input{NIK: nikHead, Program: "JAMKESDA", Amount: 500_000, Period: year(2026), ExternalRef: "DINKES-JK-WF1"})
+	if jaring.ErrorCode(err) != jaring.EINVALID || jaring.ErrorField(err) != "benefit.program" || !strings.Contains(jaring.ErrorMessage(err), "asks for FOOD") {
+		t.Errorf("fulfil a FOOD referral with JAMKESDA: %v", err)
+	}
+	d, err = svc.Fulfil(ctx, dinkes, toDinkes.ID, benefit.Input{Program: "RASDA", Amount: 500_000, Period: year(2027), ExternalRef: "DINKES-RASDA-WF1"})
 	must(err)
-	if r.Status != referral.Fulfilled {
+	if r = d.Referral; r.Status != referral.Fulfilled {
 		t.Errorf("fulfilled = %+v", r)
 	}
-	_, err = svc.Fulfil(ctx, dinkes, toDinkes.ID, benefit.Input{NIK: nikHead, Program: "JAMKESDA", Amount: 1, Period: year(2027), ExternalRef: "DINKES-JK-WF2"})
+	_, err = svc.Fulfil(ctx, dinkes, toDinkes.ID, benefit.Input{Program: "RASDA", Amount: 1, Period: year(2028), ExternalRef: "DINKES-RASDA-WF2"})
 	conflict("fulfil twice", err, "FULFILLED")
-	_ = benefits
 }
 
 // Verification rejects with every reason; an applicant not of the household
@@ -123,19 +127,18 @@ func TestWorkflowRejects(t *testing.T) {
 	ctx := context.Background()
 	db := fixtureDB(t)
 	svc := &referral.Service{Store: postgres.NewReferralStore(db, nil)}
-	silakso := referral.Actor{Org: "SILAKSO", OrgID: count(t, db, `SELECT id FROM organisation WHERE code = 'SILAKSO'`)}
-	regency := jaring.Scope{Households: jaring.RegionHouseholds, Region: "19.04", OrgID: silakso.OrgID}
+	silakso := actorOf(t, db, "SILAKSO")
 	// kkKoba2 is not registered: without SKTM it is rejected; the NIK is of another household.
-	app, err := svc.Submit(ctx, regency, silakso, referral.NewApplication{ApplicantNIK: nikHead, KK: kkKoba2, Type: referral.AidRequest,
+	app, err := svc.Submit(ctx, silakso, referral.NewApplication{ApplicantNIK: nikHead, KK: kkKoba2, Type: referral.AidRequest,
 		KindCode: "MEDICAL_COST", Description: "Biaya berobat", Documents: referral.Documents{KTP: true, KK: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err = svc.Verify(ctx, regency, silakso, app.ID, nil)
+	app, err = svc.Verify(ctx, silakso, app.ID, nil)
 	if err != nil || app.Status != referral.Rejected || !strings.Contains(app.StatusReason, "SKTM") || !strings.Contains(app.StatusReason, "not that of a member") {
 		t.Errorf("verify = %+v %v", app, err)
 	}
-	_, err = svc.Refer(ctx, regency, silakso, app.ID, []referral.Target{{Organisation: "DINKES"}})
+	_, err = svc.Refer(ctx, silakso, app.ID, []referral.Target{{Organisation: "DINKES"}})
 	if jaring.ErrorCode(err) != jaring.ECONFLICT {
 		t.Errorf("refer a rejected application: %v", err)
 	}
@@ -145,12 +148,13 @@ func TestWorkflowRejects(t *testing.T) {
 		"input.applicantNik": {ApplicantNIK: "123", KK: kkKoba, Type: referral.Complaint, Description: "x"},
 		"input.kind":         {ApplicantNIK: nikHead, KK: kkKoba, Type: referral.AidRequest, KindCode: "GOLD", Description: "x"},
 	} {
-		if _, err := svc.Submit(ctx, regency, silakso, n); jaring.ErrorField(err) != field {
+		if _, err := svc.Submit(ctx, silakso, n); jaring.ErrorField(err) != field {
 			t.Errorf("%s: %v", field, err)
 		}
 	}
-	village := jaring.Scope{Households: jaring.RegionHouseholds, Region: "19.04.02", OrgID: silakso.OrgID}
-	if _, err := svc.Submit(ctx, village, silakso, referral.NewApplication{ApplicantNIK: nikHead, KK: kkKoba, Type: referral.Complaint, Description: "x"}); jaring.ErrorCode(err) != jaring.ENOTFOUND {
+	village := silakso
+	village.Scope.Region = "19.04.02"
+	if _, err := svc.Submit(ctx, village, referral.NewApplication{ApplicantNIK: nikHead, KK: kkKoba, Type: referral.Complaint, Description: "x"}); jaring.ErrorCode(err) != jaring.ENOTFOUND {
 		t.Errorf("submit for a household out of scope: %v", err)
 	}
 }
@@ -163,15 +167,14 @@ func TestDecideDoubleAid(t *testing.T) {
 	db := fixtureDB(t)
 	svc := &referral.Service{Store: postgres.NewReferralStore(db, nil)}
 	benefits := &benefit.Service{Store: postgres.NewBenefitStore(db, nil)}
-	if res, _ := benefits.Record(ctx, benefit.Actor{Org: "DINSOS", Scope: jaring.Unrestricted()}, []benefit.Input{{KK: kkKoba, Program: "BPNT", Amount: 1, Period: year(2026), ExternalRef: "HELD"}}); res[0].Status != benefit.Recorded {
+	if res, _ := benefits.Record(ctx, actorOf(t, db, "DINSOS"), []benefit.Input{{KK: kkKoba, Program: "BPNT", Amount: 1, Period: year(2026), ExternalRef: "HELD"}}); res[0].Status != benefit.Recorded {
 		t.Fatal(res[0])
 	}
-	silakso := referral.Actor{Org: "SILAKSO", OrgID: count(t, db, `SELECT id FROM organisation WHERE code = 'SILAKSO'`)}
-	regency := jaring.Scope{Households: jaring.RegionHouseholds, Region: "19.04", OrgID: silakso.OrgID}
-	app, _ := svc.Submit(ctx, regency, silakso, referral.NewApplication{ApplicantNIK: nikHead, KK: kkKoba, Type: referral.AidRequest, KindCode: "FOOD", Description: "beras", Documents: referral.Documents{KTP: true, KK: true}})
-	svc.Verify(ctx, regency, silakso, app.ID, nil)
-	svc.Refer(ctx, regency, silakso, app.ID, []referral.Target{{Organisation: "DINKES"}})
-	dinkes := referral.Actor{Org: "DINKES", OrgID: count(t, db, `SELECT id FROM organisation WHERE code = 'DINKES'`)}
+	silakso := actorOf(t, db, "SILAKSO")
+	app, _ := svc.Submit(ctx, silakso, referral.NewApplication{ApplicantNIK: nikHead, KK: kkKoba, Type: referral.AidRequest, KindCode: "FOOD", Description: "beras", Documents: referral.Documents{KTP: true, KK: true}})
+	svc.Verify(ctx, silakso, app.ID, nil)
+	svc.Refer(ctx, silakso, app.ID, []referral.Target{{Organisation: "DINKES"}})
+	dinkes := actorOf(t, db, "DINKES")
 	refID := count(t, db, `SELECT id FROM referral`)
 
 	_, err := svc.Decide(ctx, dinkes, refID, referral.Accept, "", &benefit.Input{Program: "RASDA", Amount: 1, Period: year(2026), ExternalRef: "CLASH"})
@@ -184,4 +187,17 @@ func TestDecideDoubleAid(t *testing.T) {
 	if s := count(t, db, `SELECT count(*) FROM referral WHERE status = 'PENDING'`); s != 1 {
 		t.Error("the referral left PENDING though nothing was approved")
 	}
+}
+
+// actorOf is a caller of the fixture's organisation code, seeing the whole
+// regency as the policy lets agencies and the front office see it.
+func actorOf(t *testing.T, db *postgres.DB, code string) jaring.Actor {
+	t.Helper()
+	id := count(t, db, `SELECT id FROM organisation WHERE code = '`+code+`'`)
+	kind := jaring.OrgAgency
+	if code == "SILAKSO" {
+		kind = jaring.OrgFrontOffice
+	}
+	return jaring.Actor{Org: code, OrgID: id, OrgKind: kind, Login: strings.ToLower(code),
+		Scope: jaring.Scope{Households: jaring.RegionHouseholds, Region: "19.04", OrgID: id}}
 }

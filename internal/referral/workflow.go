@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/jaring-id/jaring/internal/benefit"
 	"github.com/jaring-id/jaring/internal/jaring"
 )
 
@@ -110,8 +111,8 @@ func CheckReason(d Decision, reason string) error {
 	switch {
 	case d == Reject && n == 0:
 		return jaring.Invalid("reason", "a rejection needs a reason the resident can be told")
-	case n > 2000:
-		return jaring.Invalid("reason", "has %d characters, at most 2000", n)
+	case n > MaxReason:
+		return jaring.Invalid("reason", "has %d characters, at most %d", n, MaxReason)
 	}
 	return nil
 }
@@ -129,6 +130,13 @@ func Closes(referrals []ReferralStatus) bool {
 	}
 	return true
 }
+
+// Lengths of the free text of the workflow, in characters.
+const (
+	MaxDescription = 4000 // what the resident asks for or complains about
+	MaxCategory    = 100  // how the front office files it
+	MaxReason      = 2000 // why a referral was accepted or rejected
+)
 
 // NewApplication is what the front office takes at the desk.
 type NewApplication struct {
@@ -153,10 +161,62 @@ func (n NewApplication) Validate() error {
 		return jaring.Invalid("kind", "a complaint asks for no kind of aid; leave it out")
 	case strings.TrimSpace(n.Description) == "":
 		return jaring.Invalid("description", "say what the resident asks for or complains about")
-	case utf8.RuneCountInString(n.Description) > 4000:
-		return jaring.Invalid("description", "at most 4000 characters")
-	case utf8.RuneCountInString(n.Category) > 100:
-		return jaring.Invalid("category", "at most 100 characters")
+	case utf8.RuneCountInString(n.Description) > MaxDescription:
+		return jaring.Invalid("description", "has %d characters, at most %d", utf8.RuneCountInString(n.Description), MaxDescription)
+	case utf8.RuneCountInString(n.Category) > MaxCategory:
+		return jaring.Invalid("category", "has %d characters, at most %d", utf8.RuneCountInString(n.Category), MaxCategory)
+	}
+	return nil
+}
+
+// CanTake reports whether an organisation of the given kind and region may
+// be referred an application of a household living in householdRegion:
+// agencies and donors take referrals; a village government takes them only
+// for households of its own region, as it decides for its own residents.
+// field names the target in messages ("to[0].organisation").
+func CanTake(field, org string, kind jaring.OrgKind, orgRegion, householdRegion string) error {
+	switch kind {
+	case jaring.OrgAgency, jaring.OrgDonor:
+		return nil
+	case jaring.OrgVillage:
+		if orgRegion == "" || householdRegion == orgRegion || strings.HasPrefix(householdRegion, orgRegion+".") {
+			return nil
+		}
+		return jaring.Invalid(field, "%s serves %s, and the household lives outside it; refer it to its own village", org, orgRegion)
+	}
+	return jaring.Invalid(field, "%s is no agency, donor or village: it cannot take referrals", org)
+}
+
+// FulfilledBy reports whether a benefit of program p may fulfil r, a
+// referral of app: it must be of the program the referral names, or, when
+// it names none, of the kind of aid the application asked for. A complaint
+// asks for no aid, so no benefit fulfils it. Errors name the field relative
+// to the benefit.
+func (r *Referral) FulfilledBy(app *Application, p *benefit.Program) error {
+	switch {
+	case r.ProgramID != nil && *r.ProgramID != p.ID:
+		return jaring.Invalid("program", "referral %d asks for another program than %s; record the benefit under the program it names", r.ID, p.Code)
+	case app.KindCode == "":
+		return jaring.Invalid("program", "application %s is a complaint: it is answered, not paid; accept it without a benefit", app.Number)
+	case p.KindCode != app.KindCode:
+		return jaring.Invalid("program", "application %s asks for %s, and %s is aid of kind %s", app.Number, app.KindCode, p.Code, p.KindCode)
+	}
+	return nil
+}
+
+// Names reports whether a referral of app to organisation orgID may name
+// program p: a program the organisation runs, or one run by no organisation
+// in particular (the national and regional programs agencies pay), of the
+// kind of aid the application asks for. Errors name the field relative to
+// the target.
+func Names(app *Application, orgID int64, p *benefit.Program) error {
+	switch {
+	case p.OwnerID != nil && *p.OwnerID != orgID:
+		return jaring.Invalid("program", "%s is another organisation's program", p.Code)
+	case app.KindCode == "":
+		return jaring.Invalid("program", "application %s is a complaint, which asks for no program", app.Number)
+	case p.KindCode != app.KindCode:
+		return jaring.Invalid("program", "application %s asks for %s, and %s is aid of kind %s", app.Number, app.KindCode, p.Code, p.KindCode)
 	}
 	return nil
 }

@@ -79,27 +79,27 @@ type HouseholdFilter struct {
 	Registered *bool  // in the welfare register (true) or not (false)
 }
 
-// Store keeps households and persons.
+// Store keeps households and persons. Every method takes the caller's scope
+// and applies it in SQL: a row outside it is as a row that does not exist.
 type Store interface {
-	// FindHouseholdByKK returns the household with the given KK, if scope
-	// lets the caller see it. Returns ENOTFOUND if there is none it may see.
+	// FindHouseholdByKK returns the household with the given KK. Returns
+	// ENOTFOUND if there is none in scope.
 	FindHouseholdByKK(ctx context.Context, scope jaring.Scope, kk string) (*Household, error)
-	// FindPersonByNIK returns the person with the given NIK, if scope lets
-	// the caller see their household. Returns ENOTFOUND otherwise.
+	// FindPersonByNIK returns the person with the given NIK. Returns
+	// ENOTFOUND if there is none whose household is in scope.
 	FindPersonByNIK(ctx context.Context, scope jaring.Scope, nik string) (*Person, error)
 	// FindHouseholds returns a page of the households in scope that match
 	// filter, in the order of their IDs, and whether more follow it.
 	FindHouseholds(ctx context.Context, scope jaring.Scope, filter HouseholdFilter, page jaring.PageRequest) (households []*Household, more bool, err error)
 	// CountHouseholds counts the households in scope that match filter.
 	CountHouseholds(ctx context.Context, scope jaring.Scope, filter HouseholdFilter) (int, error)
-	// FindHouseholdsByIDs returns the households with the given IDs, in no
-	// particular order; IDs that do not exist are left out. IDs come from
-	// rows the caller already sees, so no scope applies.
-	FindHouseholdsByIDs(ctx context.Context, ids []int64) ([]*Household, error)
-	// FindPersonsByIDs returns the persons with the given IDs, in no
-	// particular order; IDs that do not exist are left out.
-	FindPersonsByIDs(ctx context.Context, ids []int64) ([]*Person, error)
-	// FindMembers returns the members of the given households, ordered by
-	// household, then head first, then birth date.
-	FindMembers(ctx context.Context, householdIDs []int64) ([]*Person, error)
+	// FindHouseholdsByIDs returns the households in scope with the given
+	// IDs, in no particular order; the others are left out.
+	FindHouseholdsByIDs(ctx context.Context, scope jaring.Scope, ids []int64) ([]*Household, error)
+	// FindPersonsByIDs returns the persons with the given IDs whose
+	// households are in scope, in no particular order.
+	FindPersonsByIDs(ctx context.Context, scope jaring.Scope, ids []int64) ([]*Person, error)
+	// FindMembers returns the members of the given households that are in
+	// scope, ordered by household, then head first, then birth date.
+	FindMembers(ctx context.Context, scope jaring.Scope, householdIDs []int64) ([]*Person, error)
 }

@@ -1,6 +1,7 @@
 // Package server wires Jaring's HTTP endpoints: /graphql, GraphiQL at /,
-// /healthz (the process is up), /readyz (the database answers), with request
-// limits, logging and a graceful shutdown in which in-flight requests finish.
+// /healthz (the process is up), /readyz (the database answers), with
+// authentication, request limits, logging and a graceful shutdown in which
+// in-flight requests finish.
 package server
 
 import (
@@ -11,12 +12,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
+	"runtime"
+	"strconv"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/jaring-id/jaring/graph"
 	"github.com/jaring-id/jaring/internal/authz"
+	"github.com/jaring-id/jaring/internal/graphiql"
 	"github.com/jaring-id/jaring/internal/jaring"
 )
 
@@ -36,9 +40,18 @@ type Config struct {
 	// MaxBodyBytes bounds a request body (0: 1 MiB): a batch of 1,000
 	// benefits fits several times over.
 	MaxBodyBytes int64
+	// MaxConcurrent bounds the GraphQL requests executing at once (0: 8
+	// per CPU); a request that finds no room within QueueTimeout answers
+	// LIMIT_EXCEEDED (503) with Retry-After.
+	MaxConcurrent int
+	// QueueTimeout is how long a request waits for room (0: 2 s).
+	QueueTimeout time.Duration
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
 	// once shutdown starts (0: 30 s).
 	ShutdownTimeout time.Duration
+	// GraphiQL serves the GraphiQL page at / when set: the query it opens
+	// with and the headers it offers.
+	GraphiQL *graphiql.Config
 	// Auth authenticates every /graphql request. Required.
 	Auth Authenticator
 }
@@ -58,6 +71,12 @@ func New(cfg Config, db Pinger, gql http.Handler) *Server {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
+	if cfg.MaxConcurrent == 0 {
+		cfg.MaxConcurrent = 8 * runtimeCPUs()
+	}
+	if cfg.QueueTimeout == 0 {
+		cfg.QueueTimeout = 2 * time.Second
+	}
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = 30 * time.Second
 	}
@@ -65,8 +84,13 @@ func New(cfg Config, db Pinger, gql http.Handler) *Server {
 		panic("server: Config.Auth is required")
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", limitBody(cfg.MaxBodyBytes, authenticate(cfg.Auth, cfg.Log, gql)))
-	mux.Handle("GET /{$}", playground.Handler("Jaring", "/graphql"))
+	mux.Handle("/graphql", methods(limitBody(cfg.MaxBodyBytes,
+		authenticate(cfg.Auth, cfg.Log, limitConcurrency(cfg.MaxConcurrent, cfg.QueueTimeout, gql)))))
+	if cfg.GraphiQL != nil {
+		ui := graphiql.Handler(*cfg.GraphiQL)
+		mux.Handle("GET /{$}", ui)
+		mux.Handle("GET "+graphiql.AssetPath, ui)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -118,8 +142,74 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// authenticate lets a request through with its principal and purpose in
-// its context, or answers 401 with the reason and no data.
+// Error writes err as the response: the status its code calls for, and a
+// GraphQL-shaped body, {"errors": [{"message", "extensions": {"code", …}}]},
+// made by the same presenter as the errors of a GraphQL response. It is the
+// one writer of every error the server answers itself.
+func Error(w http.ResponseWriter, err error) {
+	e := jaring.ErrorCode(err)
+	if e == jaring.EUNAUTHENTICATED {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="jaring"`)
+	}
+	var je *jaring.Error
+	if errors.As(err, &je) && je.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((je.RetryAfter+time.Second-1)/time.Second)))
+	}
+	writeJSON(w, Status(err), errorBody{Errors: gqlerror.List{graph.Present(err)}})
+}
+
+// errorBody is a response of errors and no data: nothing ran.
+type errorBody struct {
+	Errors gqlerror.List `json:"errors"`
+}
+
+// Status is the HTTP status of a request refused with err.
+func Status(err error) int {
+	var je *jaring.Error
+	if errors.As(err, &je) && je.Code == jaring.ELIMIT {
+		switch je.Limit {
+		case "body":
+			return http.StatusRequestEntityTooLarge
+		case "concurrency":
+			return http.StatusServiceUnavailable
+		}
+		return http.StatusTooManyRequests
+	}
+	switch jaring.ErrorCode(err) {
+	case jaring.EINVALID:
+		return http.StatusBadRequest
+	case jaring.EUNAUTHENTICATED:
+		return http.StatusUnauthorized
+	case jaring.EFORBIDDEN:
+		return http.StatusForbidden
+	case jaring.ENOTFOUND:
+		return http.StatusNotFound
+	case jaring.ECONFLICT, jaring.EDOUBLEAID:
+		return http.StatusConflict
+	}
+	return http.StatusInternalServerError
+}
+
+// methods refuses, for /graphql, anything but GET, POST and OPTIONS, and
+// upgrades (subscriptions are not served).
+func methods(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Header.Get("Upgrade") != "":
+			Error(w, jaring.Invalid("Upgrade", "Jaring serves GraphQL over plain HTTP, without subscriptions"))
+		case r.Method != http.MethodGet && r.Method != http.MethodPost && r.Method != http.MethodOptions:
+			w.Header().Set("Allow", "GET, POST, OPTIONS")
+			Error(w, jaring.Invalid("method", "%s is not served; send queries by GET or POST, mutations by POST", r.Method))
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+// authenticate lets a request through with its principal and checked
+// purpose in its context, or answers 401 with the reason and no data; a
+// purpose that breaks its rules is INVALID_INPUT naming the header, before
+// anything is run or stored.
 func authenticate(auth Authenticator, log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodOptions {
@@ -128,19 +218,46 @@ func authenticate(auth Authenticator, log *slog.Logger, next http.Handler) http.
 		}
 		p, err := auth.Authenticate(r.Context(), r.Header.Get("Authorization"))
 		if err != nil {
-			code := jaring.ErrorCode(err)
-			status := http.StatusUnauthorized
-			if code == jaring.EINTERNAL {
+			if jaring.ErrorCode(err) == jaring.EINTERNAL {
 				log.ErrorContext(r.Context(), "authenticate", "err", err)
-				status = http.StatusInternalServerError
 			}
-			w.Header().Set("WWW-Authenticate", `Bearer realm="jaring"`)
-			writeJSON(w, status, map[string]any{"errors": []map[string]any{{
-				"message": jaring.ErrorMessage(err), "extensions": map[string]any{"code": code}}}})
+			Error(w, err)
 			return
 		}
-		purpose := strings.TrimSpace(r.Header.Get("X-Purpose"))
+		purpose, err := authz.CheckPurpose(r.Header.Get(authz.PurposeHeader))
+		if err != nil {
+			Error(w, err)
+			return
+		}
 		next.ServeHTTP(w, r.WithContext(authz.NewContext(r.Context(), p, purpose)))
+	})
+}
+
+// limitConcurrency lets at most n requests execute at once. One that finds
+// no room within wait is refused with LIMIT_EXCEEDED and Retry-After, so a
+// burst of heavy queries delays the others by at most wait, and never
+// piles up without bound.
+func limitConcurrency(n int, wait time.Duration, next http.Handler) http.Handler {
+	slots := make(chan struct{}, n)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case slots <- struct{}{}:
+		default:
+			t := time.NewTimer(wait)
+			select {
+			case slots <- struct{}{}:
+				t.Stop()
+			case <-t.C:
+				Error(w, &jaring.Error{Code: jaring.ELIMIT, Limit: "concurrency", RetryAfter: time.Second, Message: fmt.Sprintf(
+					"The server is answering %d requests at once, as many as it takes; try again in a moment.", n)})
+				return
+			case <-r.Context().Done():
+				t.Stop()
+				return
+			}
+		}
+		defer func() { <-slots }()
+		next.ServeHTTP(w, r)
 	})
 }
 
@@ -150,14 +267,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// limitBody refuses bodies over n bytes with 413 and a GraphQL-shaped error.
+// limitBody refuses bodies over n bytes with 413 and a GraphQL-shaped
+// error: at once when the request says its length, and when it reads past
+// n otherwise (the GraphQL transport answers the same error then).
 func limitBody(n int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > n {
-			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{"errors": []map[string]any{{
-				"message":    fmt.Sprintf("The request body has %d bytes, at most %d are taken; split the batch.", r.ContentLength, n),
-				"extensions": map[string]any{"code": "LIMIT_EXCEEDED"},
-			}}})
+			Error(w, jaring.Limited("body", "The request body has %d bytes, at most %d are taken; split the batch.", r.ContentLength, n))
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, n)
@@ -190,3 +306,5 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start).Round(time.Microsecond))
 	})
 }
+
+func runtimeCPUs() int { return runtime.GOMAXPROCS(0) }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jaring-id/jaring/internal/authz"
+	"github.com/jaring-id/jaring/internal/graphiql"
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/pgtest"
 	"github.com/jaring-id/jaring/internal/server"
@@ -146,7 +147,7 @@ func TestGracefulShutdown(t *testing.T) {
 
 func TestHealthAndReadiness(t *testing.T) {
 	db := pgtest.Open(t, pgtest.URL(t))
-	addr, cancel, done := serve(t, server.New(server.Config{Log: quiet, MaxBodyBytes: 64, Auth: bearerOK{}}, db, http.NotFoundHandler()))
+	addr, cancel, done := serve(t, server.New(server.Config{Log: quiet, MaxBodyBytes: 64, Auth: bearerOK{}, GraphiQL: &graphiql.Config{Title: "Jaring", Endpoint: "/graphql"}}, db, http.NotFoundHandler()))
 	defer func() { cancel(); <-done }()
 
 	get := func(path string) (int, string) {

@@ -1,20 +1,22 @@
-package postgres
+package demo
 
 import (
 	"context"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/jaring-id/jaring/internal/demo"
 	"github.com/jaring-id/jaring/internal/jaring"
 )
 
-// LoadDemo writes generated demo data into an empty database, in one
-// transaction: either all of it is there afterwards or none. Returns
-// ECONFLICT if the database already holds households.
-func (db *DB) LoadDemo(ctx context.Context, d *demo.Data) error {
-	tx, err := db.Pool.Begin(ctx)
+// Load writes generated demo data into an empty, migrated database, in one
+// transaction: either all of it is there afterwards or none. It writes with
+// COPY into the tables, as the demo's rows are already checked by the
+// generator against the same rules the services apply. Returns ECONFLICT if
+// the database already holds households.
+func Load(ctx context.Context, pool *pgxpool.Pool, d *Data) error {
+	tx, err := pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -35,7 +37,7 @@ func (db *DB) LoadDemo(ctx context.Context, d *demo.Data) error {
 	steps := []struct {
 		what string
 		rows int
-		load func(context.Context, pgx.Tx, *demo.Data) (int64, error)
+		load func(context.Context, pgx.Tx, *Data) (int64, error)
 	}{
 		{"organisations", len(d.Organisations), loadOrganisations},
 		{"donor programs", len(d.DonorPrograms), loadDonorPrograms},
@@ -58,7 +60,7 @@ func (db *DB) LoadDemo(ctx context.Context, d *demo.Data) error {
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	_, err = db.Pool.Exec(ctx, `ANALYZE`)
+	_, err = pool.Exec(ctx, `ANALYZE`)
 	return err
 }
 
@@ -78,7 +80,7 @@ func nullable(s string) *string {
 	return &s
 }
 
-func loadOrganisations(ctx context.Context, tx pgx.Tx, d *demo.Data) (int64, error) {
+func loadOrganisations(ctx context.Context, tx pgx.Tx, d *Data) (int64, error) {
 	return tx.CopyFrom(ctx, pgx.Identifier{"organisation"}, []string{"code", "name", "kind", "region_code"},
 		pgx.CopyFromSlice(len(d.Organisations), func(i int) ([]any, error) {
 			o := d.Organisations[i]
@@ -86,7 +88,7 @@ func loadOrganisations(ctx context.Context, tx pgx.Tx, d *demo.Data) (int64, err
 		}))
 }
 
-func loadDonorPrograms(ctx context.Context, tx pgx.Tx, d *demo.Data) (int64, error) {
+func loadDonorPrograms(ctx context.Context, tx pgx.Tx, d *Data) (int64, error) {
 	err := copyTemp(ctx, tx, "donor_program_in",
 		`code text, name text, kind text, source text, donor text, description text, desil_max smallint,
 		 region_prefix text, budget bigint, quota int, open_from date, open_until date`,
@@ -110,7 +112,7 @@ func loadDonorPrograms(ctx context.Context, tx pgx.Tx, d *demo.Data) (int64, err
 	return tag.RowsAffected(), err
 }
 
-func loadHouseholds(ctx context.Context, tx pgx.Tx, d *demo.Data) (int64, error) {
+func loadHouseholds(ctx context.Context, tx pgx.Tx, d *Data) (int64, error) {
 	return tx.CopyFrom(ctx, pgx.Identifier{"household"},
 		[]string{"kk", "region_code", "address", "rt", "rw", "desil", "register_status"},
 		pgx.CopyFromSlice(len(d.Households), func(i int) ([]any, error) {
@@ -119,7 +121,7 @@ func loadHouseholds(ctx context.Context, tx pgx.Tx, d *demo.Data) (int64, error)
 		}))
 }
 
-func loadPersons(ctx context.Context, tx pgx.Tx, d *demo.Data) (int64, error) {
+func loadPersons(ctx context.Context, tx pgx.Tx, d *Data) (int64, error) {
 	err := copyTemp(ctx, tx, "person_in",
 		`ord int, kk text, nik text, name text, birth_date date, birth_place text, sex text, relationship text,
 		 mother_name text, disabled bool, pregnant bool`,
@@ -138,7 +140,7 @@ func loadPersons(ctx context.Context, tx pgx.Tx, d *demo.Data) (int64, error) {
 	return tag.RowsAffected(), err
 }
 
-func loadBenefits(ctx context.Context, tx pgx.Tx, d *demo.Data) (int64, error) {
+func loadBenefits(ctx context.Context, tx pgx.Tx, d *Data) (int64, error) {
 	err := copyTemp(ctx, tx, "benefit_in",
 		`ord int, kk text, nik text, program text, kind text, source text, payer text, amount bigint,
 		 start_date date, end_date date, status text, channel text, external_ref text`,
@@ -168,7 +170,7 @@ func loadBenefits(ctx context.Context, tx pgx.Tx, d *demo.Data) (int64, error) {
 	return tag.RowsAffected(), err
 }
 
-func loadApplications(ctx context.Context, tx pgx.Tx, d *demo.Data) (int64, error) {
+func loadApplications(ctx context.Context, tx pgx.Tx, d *Data) (int64, error) {
 	err := copyTemp(ctx, tx, "application_in",
 		`ord int, number text, kk text, applicant_nik text, type text, category text, kind text, description text,
 		 doc_ktp bool, doc_kk bool, doc_sktm bool, doc_register bool, status text, status_reason text,
@@ -200,7 +202,7 @@ func loadApplications(ctx context.Context, tx pgx.Tx, d *demo.Data) (int64, erro
 	return tag.RowsAffected(), err
 }
 
-func loadReferrals(ctx context.Context, tx pgx.Tx, d *demo.Data) (int64, error) {
+func loadReferrals(ctx context.Context, tx pgx.Tx, d *Data) (int64, error) {
 	err := copyTemp(ctx, tx, "referral_in",
 		`ord int, application text, from_org text, to_org text, program text, status text, reason text,
 		 benefit_payer text, benefit_ref text, created_at timestamptz, decided_at timestamptz`,

@@ -1,0 +1,247 @@
+package graph
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/jaring-id/jaring/internal/jaring"
+)
+
+// httpTransport serves GraphQL over HTTP GET (queries only) and POST with a
+// JSON body, as gqlgen's GET and POST transports do, except that every
+// error it answers itself — a body that is not JSON, variables that do not
+// decode, a mutation sent by GET — goes through the error presenter like
+// every other, with its extensions.code, and echoes nothing of the body.
+type httpTransport struct{}
+
+var _ graphql.Transport = httpTransport{}
+
+func (httpTransport) Supports(r *http.Request) bool {
+	if r.Header.Get("Upgrade") != "" {
+		return false
+	}
+	return r.Method == http.MethodGet || r.Method == http.MethodPost
+}
+
+func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	w.Header().Set("Content-Type", "application/json")
+	ctx := r.Context()
+	fail := func(status int, err error) {
+		w.WriteHeader(status)
+		writeResponse(w, exec.DispatchError(ctx, gqlerror.List{{Message: jaring.ErrorMessage(err), Err: err}}))
+	}
+	params := &graphql.RawParams{Headers: r.Header}
+	params.ReadTime.Start = graphql.Now()
+	if r.Method == http.MethodGet {
+		if err := getParams(r.URL.RawQuery, params); err != nil {
+			fail(http.StatusBadRequest, err)
+			return
+		}
+	} else {
+		if media, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || media != "application/json" {
+			fail(http.StatusUnsupportedMediaType, jaring.Invalid("Content-Type", "send the request as application/json"))
+			return
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				fail(http.StatusRequestEntityTooLarge, bodyLimit(tooLarge.Limit))
+				return
+			}
+			fail(http.StatusBadRequest, jaring.Invalid("body", "could not be read"))
+			return
+		}
+		if !utf8.Valid(body) {
+			fail(http.StatusBadRequest, jaring.Invalid(invalidUTF8At(body), "is not valid UTF-8 text"))
+			return
+		}
+		if err := decodeJSON(body, "body", params); err != nil {
+			fail(http.StatusBadRequest, err)
+			return
+		}
+	}
+	params.ReadTime.End = graphql.Now()
+
+	oc, gqlErrs := exec.CreateOperationContext(ctx, params)
+	if gqlErrs != nil {
+		w.WriteHeader(statusOf(gqlErrs))
+		writeResponse(w, exec.DispatchError(graphql.WithOperationContext(ctx, oc), gqlErrs))
+		return
+	}
+	if r.Method == http.MethodGet {
+		if op := oc.Doc.Operations.ForName(oc.OperationName); op != nil && op.Operation != ast.Query {
+			fail(http.StatusMethodNotAllowed, jaring.Invalid("query", "a %s is sent by POST; GET runs queries only", op.Operation))
+			return
+		}
+	}
+	responses, ctx := exec.DispatchOperation(ctx, oc)
+	writeResponse(w, responses(ctx))
+}
+
+// bodyLimit is the error of a body over the limit of n bytes.
+func bodyLimit(n int64) error {
+	return jaring.Limited("body", "The request body is over the %d bytes taken; split the batch.", n)
+}
+
+// invalidUTF8At names where in a JSON body its first invalid UTF-8 lies: the
+// path of the value or key that holds it ("variables.input[0].name"), or
+// "body" if it is outside any string.
+func invalidUTF8At(body []byte) string {
+	bad := 0
+	for bad < len(body) {
+		r, size := utf8.DecodeRune(body[bad:])
+		if r == utf8.RuneError && size <= 1 {
+			break
+		}
+		bad += size
+	}
+	// Walk the tokens, keeping the path to the value being read, until a
+	// string ends past the bad byte.
+	type frame struct {
+		object  bool
+		key     string // an object's current key
+		haveKey bool   // the key is read, its value not yet
+		index   int    // an array's current index
+	}
+	var stack []*frame
+	path := func() string {
+		var b strings.Builder
+		for _, f := range stack {
+			switch {
+			case f.object && f.haveKey:
+				if b.Len() > 0 {
+					b.WriteByte('.')
+				}
+				b.WriteString(f.key)
+			case !f.object:
+				fmt.Fprintf(&b, "[%d]", f.index)
+			}
+		}
+		if b.Len() == 0 {
+			return "body"
+		}
+		return b.String()
+	}
+	advance := func() { // a value of the innermost container ended
+		if n := len(stack); n > 0 {
+			if f := stack[n-1]; f.object {
+				f.haveKey = false
+			} else {
+				f.index++
+			}
+		}
+	}
+	d := json.NewDecoder(bytes.NewReader(body))
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return "body"
+		}
+		past := int(d.InputOffset()) > bad
+		switch t := tok.(type) {
+		case json.Delim:
+			if t == '{' || t == '[' {
+				stack = append(stack, &frame{object: t == '{'})
+			} else {
+				stack = stack[:len(stack)-1]
+				advance()
+			}
+			continue
+		case string:
+			if n := len(stack); n > 0 && stack[n-1].object && !stack[n-1].haveKey {
+				stack[n-1].key, stack[n-1].haveKey = t, true
+				if past {
+					return path()
+				}
+				continue
+			}
+			if past {
+				return path()
+			}
+		}
+		advance()
+	}
+}
+
+// getParams reads a GET request's query, operationName, variables and
+// extensions.
+func getParams(rawQuery string, p *graphql.RawParams) error {
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return jaring.Invalid("query string", "does not parse: %v", err)
+	}
+	p.Query, p.OperationName = q.Get("query"), q.Get("operationName")
+	if v := q.Get("variables"); v != "" {
+		if err := decodeJSON([]byte(v), "variables", &p.Variables); err != nil {
+			return err
+		}
+	}
+	if v := q.Get("extensions"); v != "" {
+		if err := decodeJSON([]byte(v), "extensions", &p.Extensions); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decodeJSON decodes data into v, numbers kept as json.Number as gqlgen
+// expects; an error is INVALID_INPUT naming what (the body, or a parameter)
+// and saying what is wrong, without echoing the data.
+func decodeJSON(data []byte, what string, v any) error {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	if err := d.Decode(v); err != nil {
+		var syntax *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syntax):
+			return jaring.Invalid(what, "is not JSON: %s at byte %d", syntax.Error(), syntax.Offset)
+		case errors.As(err, &typ):
+			return jaring.Invalid(what, "%s must be a JSON %s, not %s", fieldOr(typ.Field, what), typ.Type, typ.Value)
+		}
+		return jaring.Invalid(what, "is not a GraphQL request in JSON: %v", err)
+	}
+	if d.More() {
+		return jaring.Invalid(what, "holds more than one JSON value")
+	}
+	return nil
+}
+
+func fieldOr(field, what string) string {
+	if field == "" {
+		return what
+	}
+	return fmt.Sprintf("%q", field)
+}
+
+// statusOf is the HTTP status of a request that failed before it ran, as
+// gqlgen's transports give it: 422 for a query that does not parse or
+// validate, 200 for the rest, whose errors are in the body.
+func statusOf(errs gqlerror.List) int {
+	if errcode.GetErrorKind(errs) == errcode.KindProtocol {
+		return http.StatusUnprocessableEntity
+	}
+	return http.StatusOK
+}
+
+func writeResponse(w io.Writer, resp *graphql.Response) {
+	b, err := json.Marshal(resp)
+	if err != nil {
+		panic(fmt.Errorf("graph: marshal response: %w", err))
+	}
+	_, _ = w.Write(b)
+}
