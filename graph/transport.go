@@ -89,7 +89,12 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		}
 	}
 	responses, ctx := exec.DispatchOperation(ctx, oc)
-	writeResponse(w, responses(ctx))
+	resp := responses(ctx)
+	if resp == nil { // the operation was stopped: its deadline passed
+		resp = exec.DispatchError(ctx, gqlerror.List{{Err: jaring.Limited("deadline",
+			"The request ran out of time; ask for less at once.")}})
+	}
+	writeResponse(w, resp)
 }
 
 // bodyLimit is the error of a body over the limit of n bytes.

@@ -21,6 +21,7 @@ import (
 
 	"github.com/jaring-id/jaring/internal/authz"
 	"github.com/jaring-id/jaring/internal/jaring"
+	"github.com/jaring-id/jaring/internal/pgtest"
 )
 
 // The test binary doubles as jaring: run with JARING_TEST_MAIN=1 it is the
@@ -30,7 +31,7 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	pgtest.Main(m)
 }
 
 // dataDir returns a folder the unprivileged PostgreSQL user can enter.
@@ -183,6 +184,40 @@ func TestDevKeepsData(t *testing.T) {
 	}
 	if !strings.Contains(mustJSON(data), "KEEP-ME") {
 		t.Errorf("the benefit recorded in the first run is gone: %s", mustJSON(data))
+	}
+}
+
+// serve refuses to run as a login that could edit the audit log — here the
+// cluster's superuser — and says what to do; as the application's login it
+// serves; --allow-owner lets an owner through.
+func TestServeRefusesTheOwner(t *testing.T) {
+	owner := pgtest.URL(t)
+	vars := env(map[string]string{"JARING_JWT_SECRET": strings.Repeat("s", 32)})
+	var out syncBuffer
+	m := &Main{Stdout: &out, Stderr: &out, Getenv: vars}
+	err := m.Run(context.Background(), []string{"serve", "--database-url", owner, "--addr", "127.0.0.1:0"})
+	if err == nil || !strings.Contains(err.Error(), "superuser") || !strings.Contains(err.Error(), "--allow-owner") || !strings.Contains(err.Error(), "jaring_app") {
+		t.Fatalf("serve as the superuser: %v", err)
+	}
+	for _, args := range [][]string{
+		{"serve", "--database-url", pgtest.AppURL(t, owner), "--addr", "127.0.0.1:0"},
+		{"serve", "--database-url", owner, "--allow-owner", "--addr", "127.0.0.1:0"},
+	} {
+		listening := make(chan string, 1)
+		m := &Main{Stdout: &out, Stderr: &out, Getenv: vars, OnListen: func(a string) { listening <- a }}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- m.Run(ctx, args) }()
+		select {
+		case <-listening:
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("%v: %v", args[3:], err)
+			}
+		case err := <-done:
+			cancel()
+			t.Errorf("%v did not serve: %v", args[3:], err)
+		}
 	}
 }
 

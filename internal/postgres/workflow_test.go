@@ -2,7 +2,9 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/jaring-id/jaring/internal/benefit"
@@ -200,4 +202,66 @@ func actorOf(t *testing.T, db *postgres.DB, code string) jaring.Actor {
 	}
 	return jaring.Actor{Org: code, OrgID: id, OrgKind: kind, Login: strings.ToLower(code),
 		Scope: jaring.Scope{Households: jaring.RegionHouseholds, Region: "19.04", OrgID: id}}
+}
+
+// Every referral of one application decided at the same moment: the
+// decisions serialise on the application, so the last sees the others and
+// closes it, exactly once. 100 rounds of five referrals decided at once.
+func TestDecideRace(t *testing.T) {
+	ctx := context.Background()
+	db := fixtureDB(t)
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO organisation (code, name, kind, region_code) VALUES
+		('KESRA', 'Kesra', 'AGENCY', '19.04'), ('BAZNAS', 'BAZNAS', 'AGENCY', '19.04'), ('PERKIM', 'Perkim', 'AGENCY', '19.04')`); err != nil {
+		t.Fatal(err)
+	}
+	svc := &referral.Service{Store: postgres.NewReferralStore(db, nil)}
+	desk := actorOf(t, db, "SILAKSO")
+	orgs := []string{"DINSOS", "DINKES", "KESRA", "BAZNAS", "PERKIM"}
+	for round := range 100 {
+		app, err := svc.Submit(ctx, desk, referral.NewApplication{ApplicantNIK: nikHead, KK: kkKoba, Type: referral.Complaint,
+			Description: fmt.Sprintf("Aduan %d", round), Documents: referral.Documents{KTP: true, KK: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Verify(ctx, desk, app.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		var targets []referral.Target
+		for _, o := range orgs {
+			targets = append(targets, referral.Target{Organisation: o})
+		}
+		if _, err := svc.Refer(ctx, desk, app.ID, targets); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		closed := make([]bool, len(orgs))
+		start := make(chan struct{})
+		for i, o := range orgs {
+			who := actorOf(t, db, o)
+			id := count(t, db, fmt.Sprintf(`SELECT r.id FROM referral r WHERE r.application_id = %d AND r.to_id = %d`, app.ID, who.OrgID))
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				d, err := svc.Decide(ctx, who, id, referral.Accept, "Ditindaklanjuti", nil)
+				if err != nil {
+					t.Errorf("round %d, %s: %v", round, o, err)
+					return
+				}
+				closed[i] = d.Closed
+			}()
+		}
+		close(start)
+		wg.Wait()
+		closers := 0
+		for _, c := range closed {
+			if c {
+				closers++
+			}
+		}
+		status := count(t, db, fmt.Sprintf(`SELECT (status = 'CLOSED')::int FROM application WHERE id = %d`, app.ID))
+		if closers != 1 || status != 1 {
+			t.Fatalf("round %d: %d decisions closed the application, and it is closed: %v; want exactly one", round, closers, status == 1)
+		}
+	}
 }
