@@ -76,6 +76,12 @@ GRANT USAGE, SELECT, UPDATE ON SEQUENCE application_number TO jaring_app;
 
 REVOKE ALL ON SEQUENCE application_number FROM jaring_app;
 DROP SEQUENCE application_number;
+-- Back to 005's applicant: a member of the household. Applications taken
+-- since may name an applicant of another household, or none, so the old
+-- constraint comes back NOT VALID rather than failing the way back.
+ALTER TABLE application DROP CONSTRAINT application_applicant_id_fkey;
+ALTER TABLE application ADD CONSTRAINT application_applicant_id_household_id_fkey
+    FOREIGN KEY (applicant_id, household_id) REFERENCES person (id, household_id) ON UPDATE CASCADE NOT VALID;
 ALTER TABLE application DROP COLUMN applicant_nik;
 DROP INDEX benefit_overrides;
 ALTER TABLE benefit DROP CONSTRAINT benefit_no_double_aid;

@@ -7,9 +7,11 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/jaring-id/jaring/internal/benefit"
 	"github.com/jaring-id/jaring/internal/demo"
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/pgtest"
+	"github.com/jaring-id/jaring/internal/postgres"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -54,5 +56,55 @@ func TestLoadDemo(t *testing.T) {
 	}
 	if n := count(t, empty.Pool, `SELECT count(*) FROM household`); n != 0 {
 		t.Errorf("a failed load left %d households behind", n)
+	}
+}
+
+// The generator checks its ledger by the ledger's own rule against a
+// catalogue of its own: it must be the one the migrations seed, kind by kind
+// and exclusion by exclusion, or the demo would hold what the rule refuses.
+func TestRulesAreTheDatabases(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.Open(t, pgtest.URL(t))
+	store := postgres.NewBenefitStore(db, nil)
+	kinds, err := store.FindKinds(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inDB := map[string]*benefit.Kind{}
+	for _, k := range kinds {
+		inDB[k.Code] = k
+	}
+	for code, k := range demo.Rules().Kinds {
+		d := inDB[code]
+		if d == nil || d.Scope != k.Scope || d.Exclusive != k.Exclusive {
+			t.Errorf("kind %s: the generator has %+v, the database %+v", code, k, d)
+		}
+	}
+	xs, err := store.FindExclusions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := func(x benefit.Exclusion) string {
+		a, b := x.CodeA, x.CodeB
+		if a > b {
+			a, b = b, a
+		}
+		return a + "|" + b + "|" + x.Reason
+	}
+	want := map[string]bool{}
+	for _, x := range xs {
+		want[key(x)] = true
+	}
+	got := map[string]bool{}
+	for _, x := range demo.Rules().Exclusions {
+		got[key(x)] = true
+		if !want[key(x)] {
+			t.Errorf("the generator's exclusion %s is not the database's", key(x))
+		}
+	}
+	for k := range want {
+		if !got[k] {
+			t.Errorf("the database's exclusion %s is not the generator's", k)
+		}
 	}
 }

@@ -677,3 +677,35 @@ func BenchmarkAuditWrite(b *testing.B) {
 		})
 	}
 }
+
+// A trail is read within the reader's scope: a person outside it answers as
+// one that does not exist, and an event that concerned persons and
+// households on both sides shows the reader only its own.
+func TestAuditTrailScope(t *testing.T) {
+	ctx := context.Background()
+	db := fixtureDB(t)
+	log := postgres.NewAuditLog(db, postgres.AuditOptions{})
+	defer log.Close()
+	ev := auditEvent(nikHead)
+	ev.Persons = []string{nikHead, nikPHead}
+	ev.Households = []string{kkKoba, kkPangkal}
+	if err := log.Write(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	pangkal := jaring.Scope{Households: jaring.RegionHouseholds, Region: "19.04.02"}
+	if _, _, err := log.Trail(ctx, pangkal, nikHead, jaring.PageRequest{First: 5}); jaring.ErrorCode(err) != jaring.ENOTFOUND {
+		t.Errorf("the trail of a person out of scope: %v, want NOT_FOUND", err)
+	}
+	evs, _, err := log.Trail(ctx, pangkal, nikPHead, jaring.PageRequest{First: 5})
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("trail = %v, %v", evs, err)
+	}
+	if got := evs[0]; strings.Join(got.Persons, ",") != nikPHead || strings.Join(got.Households, ",") != kkPangkal {
+		t.Errorf("the event shows persons %v and households %v to a reader of 19.04.02, want only its own", got.Persons, got.Households)
+	}
+	// The stored event is whole: an unrestricted reader sees both.
+	evs, _, _ = log.Trail(ctx, jaring.Unrestricted(), nikPHead, jaring.PageRequest{First: 5})
+	if len(evs) != 1 || len(evs[0].Persons) != 2 || !bytes.Equal(evs[0].Hash, evs[0].ComputeHash()) {
+		t.Errorf("the stored event = %+v", evs)
+	}
+}

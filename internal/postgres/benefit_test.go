@@ -9,6 +9,7 @@ import (
 
 	"github.com/jaring-id/jaring/internal/audit"
 	"github.com/jaring-id/jaring/internal/benefit"
+	"github.com/jaring-id/jaring/internal/benefit/benefittest"
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/postgres"
 )
@@ -224,4 +225,12 @@ func TestRecordBenefitsAudited(t *testing.T) {
 	if _, broken, err := log.Verify(ctx); err != nil || broken != nil {
 		t.Errorf("Verify after the failed change: %v %v", broken, err)
 	}
+}
+
+// The benefit store keeps benefit.Store's contract.
+func TestBenefitStoreContract(t *testing.T) {
+	benefittest.StoreTest(t, func(t *testing.T) benefittest.Env {
+		db := fixtureDB(t)
+		return benefittest.Env{Store: postgres.NewBenefitStore(db, nil), Actor: func(org string) jaring.Actor { return actorOf(t, db, org) }}
+	})
 }

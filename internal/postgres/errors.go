@@ -64,7 +64,6 @@ var guards = map[string]guard{
 	"referral_to_id_fkey":                   {"to", "names no organisation"},
 	"program_code_key":                      {"code", "is already the code of another program"},
 	"program_code_check":                    {"code", "must be 2 to 32 capital letters, digits, _ or -"},
-	"program_exclusion_pkey":                {"programB", "the programs already exclude each other"},
 	"program_exclusion_check":               {"programB", "a program does not exclude itself"},
 	"program_exclusion_reason_check":        {"reason", "must not be empty"},
 	"organisation_code_key":                 {"code", "is already the code of another organisation"},

@@ -5,26 +5,32 @@ import (
 	"testing"
 
 	"github.com/jaring-id/jaring/internal/postgres"
+	"github.com/jaring-id/jaring/internal/registry/registrytest"
 )
 
-// The fixture: three households in two districts of Bangka Tengah.
+// The fixture: three households in two districts of Bangka Tengah, the
+// register the stores' contracts (registrytest and the others) run against.
 const (
-	kkKoba    = "1904010506150001" // Nibung, Koba; desil 2, registered; a couple and a child
-	kkKoba2   = "1904011207180002" // Koba kelurahan; desil 7, not registered; one person
-	kkPangkal = "1904020101160003" // Air Mesu, Pangkalan Baru; desil 4, proposed
+	kkKoba    = registrytest.KKKoba
+	kkKoba2   = registrytest.KKKoba2
+	kkPangkal = registrytest.KKPangkal
 
-	nikHead   = "1904011203850001" // man, born 12 March 1985
-	nikSpouse = "1904015508880002" // woman, born 15 August 1988
-	nikChild  = "1904012001150003" // boy, born 20 January 2015
-	nikSingle = "1904010407600004" // man, born 4 July 1960
-	nikPHead  = "1904024109900001" // woman, born 1 September 1990
+	nikHead   = registrytest.NIKHead
+	nikSpouse = registrytest.NIKSpouse
+	nikChild  = registrytest.NIKChild
+	nikSingle = registrytest.NIKSingle
+	nikPHead  = registrytest.NIKPHead
 )
 
 const fixtureSQL = `
 INSERT INTO organisation (code, name, kind, region_code) VALUES
   ('SILAKSO', 'SiLakso', 'FRONT_OFFICE', '19.04'),
   ('DINSOS', 'Dinas Sosial', 'AGENCY', '19.04'),
-  ('DINKES', 'Dinas Kesehatan', 'AGENCY', '19.04');
+  ('DINKES', 'Dinas Kesehatan', 'AGENCY', '19.04'),
+  ('DESA-KOBA', 'Desa-desa Kecamatan Koba', 'VILLAGE', '19.04.01'),
+  ('CSR-X', 'PT X', 'DONOR', '19.04');
+INSERT INTO program (code, name, kind_code, source, owner_id)
+SELECT 'CSRX_RUMAH', 'Bedah rumah PT X', 'HOUSING', 'CSR', id FROM organisation WHERE code = 'CSR-X';
 INSERT INTO household (kk, region_code, address, rt, rw, desil, register_status) VALUES
   ('1904010506150001', '19.04.01.2003', 'Jl. Nibung No. 1', '001', '002', 2, 'REGISTERED'),
   ('1904011207180002', '19.04.01.1001', 'Jl. Merdeka No. 7', '003', '001', 7, 'UNREGISTERED'),

@@ -69,6 +69,34 @@ func Migrate(ctx context.Context, url string, logf func(format string, args ...a
 	return nil
 }
 
+// MigrateTo moves the database at url to schema version target, up or down:
+// a way back for an operator, and how the tests check that every migration
+// undoes itself. Going down drops what the versions above target made,
+// with its data. Region codes are refreshed when target is the newest.
+func MigrateTo(ctx context.Context, url string, target int32) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return fmt.Errorf("connect to database: %w", err)
+	}
+	defer conn.Close(ctx)
+	m, err := newMigrator(ctx, conn)
+	if err != nil {
+		return err
+	}
+	if known := int32(len(m.Migrations)); target < 0 || target > known {
+		return fmt.Errorf("schema version %d: this jaring knows versions 0 to %d", target, known)
+	}
+	if err := m.MigrateTo(ctx, target); err != nil {
+		return fmt.Errorf("migrate to version %d: %w", target, err)
+	}
+	if target == int32(len(m.Migrations)) {
+		if _, err := syncRegions(ctx, conn); err != nil {
+			return fmt.Errorf("load region codes: %w", err)
+		}
+	}
+	return nil
+}
+
 // CheckSchema returns a *SchemaError unless the database is at exactly the
 // schema version this build knows: a server must not run on a schema it was
 // not made for.

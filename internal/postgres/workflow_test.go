@@ -11,6 +11,7 @@ import (
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/postgres"
 	"github.com/jaring-id/jaring/internal/referral"
+	"github.com/jaring-id/jaring/internal/referral/referraltest"
 )
 
 // The front office's workflow from the desk to a closed application, and
@@ -196,12 +197,25 @@ func TestDecideDoubleAid(t *testing.T) {
 func actorOf(t *testing.T, db *postgres.DB, code string) jaring.Actor {
 	t.Helper()
 	id := count(t, db, `SELECT id FROM organisation WHERE code = '`+code+`'`)
-	kind := jaring.OrgAgency
-	if code == "SILAKSO" {
-		kind = jaring.OrgFrontOffice
-	}
-	return jaring.Actor{Org: code, OrgID: id, OrgKind: kind, Login: strings.ToLower(code),
+	a := jaring.Actor{Org: code, OrgID: id, OrgKind: jaring.OrgAgency, Login: strings.ToLower(code),
 		Scope: jaring.Scope{Households: jaring.RegionHouseholds, Region: "19.04", OrgID: id}}
+	switch code {
+	case "SILAKSO":
+		a.OrgKind = jaring.OrgFrontOffice
+	case "DESA-KOBA":
+		a.OrgKind, a.Scope.Region = jaring.OrgVillage, "19.04.01"
+	case "CSR-X":
+		a.OrgKind, a.Scope = jaring.OrgDonor, jaring.Scope{Households: jaring.ReferredHouseholds, OrgID: id}
+	}
+	return a
+}
+
+// The referral store keeps referral.Store's contract.
+func TestReferralStoreContract(t *testing.T) {
+	referraltest.StoreTest(t, func(t *testing.T) referraltest.Env {
+		db := fixtureDB(t)
+		return referraltest.Env{Store: postgres.NewReferralStore(db, nil), Actor: func(org string) jaring.Actor { return actorOf(t, db, org) }}
+	})
 }
 
 // Every referral of one application decided at the same moment: the

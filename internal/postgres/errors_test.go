@@ -1,0 +1,109 @@
+package postgres_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/jaring-id/jaring/internal/benefit"
+	"github.com/jaring-id/jaring/internal/postgres"
+)
+
+// notGuards are the constraints no caller's input can break: they hold
+// what Jaring itself writes (the audit chain, region codes, the workflow's
+// states, row IDs), so a violation is a fault of ours, reported as INTERNAL.
+var notGuards = map[string]string{
+	"application_applicant_id_fkey":             "set from the register by Jaring",
+	"application_household_id_region_code_fkey": "copied from the household by Jaring",
+	"application_id_household_id_key":           "an ID",
+	"application_number_check":                  "numbered by Jaring",
+	"application_submitted_by_id_fkey":          "the caller's organisation",
+	"benefit_kind_code_check":                   "kinds are seeded by migrations",
+	"benefit_kind_name_check":                   "kinds are seeded by migrations",
+	"benefit_kind_scope_check":                  "kinds are seeded by migrations",
+	"donor_program_budget_check":                "donor programs are loaded by the demo",
+	"donor_program_check":                       "donor programs are loaded by the demo",
+	"donor_program_desil_max_check":             "donor programs are loaded by the demo",
+	"donor_program_donor_id_fkey":               "donor programs are loaded by the demo",
+	"donor_program_program_id_fkey":             "donor programs are loaded by the demo",
+	"donor_program_quota_check":                 "donor programs are loaded by the demo",
+	"donor_program_region_prefix_check":         "donor programs are loaded by the demo",
+	"household_id_region_code_key":              "an ID",
+	"organisation_kind_check":                   "organisations are loaded by the demo",
+	"organisation_name_check":                   "organisations are loaded by the demo",
+	"organisation_region_code_fkey":             "organisations are loaded by the demo",
+	"person_id_household_id_key":                "an ID",
+	"program_exclusion_program_a_fkey":          "looked up by code first",
+	"program_exclusion_program_b_fkey":          "looked up by code first",
+	"program_id_kind_code_key":                  "an ID",
+	"program_kind_code_fkey":                    "programs are seeded",
+	"program_name_check":                        "programs are seeded",
+	"program_owner_id_fkey":                     "programs are seeded",
+	"program_source_check":                      "programs are seeded",
+	"referral_application_id_household_id_fkey": "copied from the application by Jaring",
+	"referral_benefit_id_fkey":                  "the benefit Jaring recorded",
+	"referral_check":                            "the workflow's states, set by Jaring",
+	"referral_check1":                           "the workflow's states, set by Jaring",
+	"referral_from_id_fkey":                     "the caller's organisation",
+	"referral_household_id_region_code_fkey":    "copied from the application by Jaring",
+	"referral_status_check":                     "the workflow's states, set by Jaring",
+}
+
+// Every constraint of the schema that a caller's input can break names the
+// field it guards, so that its violation reads "externalRef: is already
+// used …", never a constraint's name; every other one is listed above with
+// why no input can break it. A new constraint fails here until it is one or
+// the other.
+func TestEveryConstraintHasAGuard(t *testing.T) {
+	db := pgtestOpen(t)
+	rows, _ := db.Pool.Query(context.Background(), `
+		SELECT conname FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+		WHERE n.nspname = 'public' AND contype IN ('c', 'u', 'f', 'x')
+		UNION SELECT ci.relname FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ci.relnamespace
+		WHERE n.nspname = 'public' AND i.indisunique AND NOT i.indisprimary
+		  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)`)
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		_, guarded := postgres.Guards[name]
+		_, internal := notGuards[name]
+		switch {
+		case strings.HasPrefix(name, "audit_event_") || strings.HasPrefix(name, "region_"):
+			// Written by Jaring alone: the audit chain and the region codes.
+		case guarded && internal:
+			t.Errorf("constraint %s is both guarded and listed as internal", name)
+		case !guarded && !internal:
+			t.Errorf("constraint %s guards no field: add it to guards in internal/postgres/errors.go, or to notGuards here with why no input breaks it", name)
+		}
+	}
+	for name := range postgres.Guards {
+		found := false
+		for _, n := range names {
+			found = found || n == name
+		}
+		if !found {
+			t.Errorf("guards names %s, which the schema does not have", name)
+		}
+	}
+}
+
+// The database's backstop of the no-double-aid rule counts as held exactly
+// the statuses the rule does (benefit.HeldStatuses).
+func TestDoubleAidConstraintCountsWhatTheRuleCounts(t *testing.T) {
+	db := pgtestOpen(t)
+	var def string
+	if err := db.Pool.QueryRow(context.Background(), `SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'benefit_no_double_aid'`).Scan(&def); err != nil {
+		t.Fatal(err)
+	}
+	var quoted []string
+	for _, s := range benefit.HeldStatuses {
+		quoted = append(quoted, "'"+string(s)+"'::text")
+	}
+	if want := "status = ANY (ARRAY[" + strings.Join(quoted, ", ") + "])"; !strings.Contains(def, want) {
+		t.Errorf("benefit_no_double_aid is %s; it must count %s as held, as the rule does", def, want)
+	}
+}

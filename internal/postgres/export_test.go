@@ -1,0 +1,4 @@
+package postgres
+
+// Guards exposes the constraints' fields to the tests.
+var Guards = guards
