@@ -118,7 +118,8 @@ func TestRulesAsData(t *testing.T) {
 // the benefit, and the application closes. Steps out of order are CONFLICT.
 func TestWorkflowThroughTheGraph(t *testing.T) {
 	e := newEnv(t)
-	kk := e.scalar(t, `SELECT h.kk FROM household h WHERE h.register_status = 'REGISTERED'
+	// A household CSR-B's program takes too: a registered one of Koba, desil 4 or poorer, with no house repair.
+	kk := e.scalar(t, `SELECT h.kk FROM household h WHERE h.register_status = 'REGISTERED' AND h.region_code LIKE '19.04.01.%' AND h.desil <= 4
 		AND NOT EXISTS (SELECT 1 FROM benefit b WHERE b.household_id = h.id AND b.kind_code = 'HOUSING') ORDER BY h.id LIMIT 1`)
 	nik := e.scalar(t, `SELECT p.nik FROM person p JOIN household h ON h.id = p.household_id WHERE h.kk = '`+kk+`' AND p.relationship = 'HEAD'`)
 	desk := e.as(t, "SILAKSO", "", authz.RoleOperator)
@@ -145,8 +146,15 @@ func TestWorkflowThroughTheGraph(t *testing.T) {
 	if got := mustJSON(r.Data); !strings.Contains(got, `"VERIFIED"`) {
 		t.Fatalf("verify = %s %v", got, r.Errors)
 	}
-	r = e.ask(t, verifier, "rujukan", `mutation($id: ID!) { referApplication(id: $id, to: [{organisation: "PERKIM", program: "RTLH"}, {organisation: "CSR-B"}]) { status referrals { to { code } status } } }`, map[string]any{"id": id})
-	if got := mustJSON(r.Data); !strings.Contains(got, `"REFERRED"`) || !strings.Contains(got, "CSR-B") {
+	// A donor is referred to one of its programs, and keeps the answer of its criteria.
+	r = e.ask(t, verifier, "rujukan", `mutation($id: ID!) { referApplication(id: $id, to: [{organisation: "CSR-B"}]) { status } }`, map[string]any{"id": id})
+	if r.codes() != "INVALID_INPUT" || r.Errors[0].Extensions.Field != "to[0].program" {
+		t.Errorf("refer to a donor without its program: %v", r)
+	}
+	r = e.ask(t, verifier, "rujukan", `mutation($id: ID!) { referApplication(id: $id, to: [{organisation: "PERKIM", program: "RTLH"},
+		{organisation: "CSR-B", program: "CSRB_BEDAH_RUMAH"}]) { status referrals { to { code } status eligibility { eligible met unmet } } } }`, map[string]any{"id": id})
+	if got := mustJSON(r.Data); !strings.Contains(got, `"REFERRED"`) || !strings.Contains(got, "CSR-B") ||
+		!strings.Contains(got, `"eligibility":{"eligible":true,"met":["REGISTERED","REGION","DESIL","NOT_RECEIVING"],"unmet":[]}`) {
 		t.Fatalf("refer = %s %v", got, r.Errors)
 	}
 

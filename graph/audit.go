@@ -69,8 +69,29 @@ func startOperation(ctx context.Context, next graphql.OperationHandler) graphql.
 	r.mu.Lock()
 	r.variable = oc.Variables
 	r.opName = operationName(oc)
+	if anonymousOperation(oc) {
+		r.variable = nil
+	}
 	r.mu.Unlock()
 	return next(ctx)
+}
+
+// anonymous are the root fields whose arguments are never recorded: the
+// identifiers a donor asks eligibility of. Their services record how many
+// were asked, never which.
+var anonymous = map[string]bool{"eligibility": true, "eligibilityBatch": true}
+
+// anonymousOperation reports whether oc asks a root field of anonymous.
+func anonymousOperation(oc *graphql.OperationContext) bool {
+	if oc.Operation == nil {
+		return false
+	}
+	for _, f := range graphql.CollectFields(oc, oc.Operation.SelectionSet, nil) {
+		if anonymous[f.Name] {
+			return true
+		}
+	}
+	return false
 }
 
 // operationName names an operation by its type and root fields:

@@ -38,6 +38,9 @@ func present(ctx context.Context, err error) *gqlerror.Error {
 	var e *jaring.Error
 	var gqlErr *gqlerror.Error
 	switch {
+	case errors.Is(err, errInternal):
+		out.Message = "Internal error."
+		out.Extensions = map[string]any{"code": jaring.EINTERNAL}
 	case errors.As(err, &e) && e.Code != jaring.EINTERNAL:
 		out.Message = e.Message
 		out.Extensions = map[string]any{"code": e.Code}
@@ -55,7 +58,8 @@ func present(ctx context.Context, err error) *gqlerror.Error {
 		out.Extensions = map[string]any{"code": jaring.ELIMIT, "limit": "deadline"}
 	case errors.As(err, &gqlErr) && !errors.As(err, &e):
 		// gqlgen's own: a query that does not parse or validate, or an
-		// argument of the wrong shape, the caller's to fix.
+		// argument of the wrong shape, the caller's to fix. (What a
+		// resolver returns is marked by ours before it gets here.)
 		out.Extensions = map[string]any{"code": jaring.EINVALID}
 	default:
 		out.Message = "Internal error."
@@ -64,11 +68,25 @@ func present(ctx context.Context, err error) *gqlerror.Error {
 	return out
 }
 
+// errInternal marks an error a resolver returned that is not Jaring's own:
+// a fault of ours, whatever gqlgen wraps it in on its way out.
+var errInternal = errors.New("internal error")
+
+// ours marks what a resolver returned: Jaring's errors and a deadline pass
+// as they are, anything else is internal.
+func ours(err error) error {
+	var e *jaring.Error
+	if err == nil || errors.As(err, &e) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", errInternal, err)
+}
+
 // Recover turns a panic in a resolver into an internal error, logged.
 func Recover(log *slog.Logger) graphql.RecoverFunc {
 	return func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "panic in resolver", "panic", p)
-		return fmt.Errorf("panic in resolver: %v", p)
+		return fmt.Errorf("%w: panic in resolver: %v", errInternal, p)
 	}
 }
 

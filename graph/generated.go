@@ -18,6 +18,7 @@ import (
 	"github.com/jaring-id/jaring/graph/model"
 	"github.com/jaring-id/jaring/internal/audit"
 	"github.com/jaring-id/jaring/internal/benefit"
+	"github.com/jaring-id/jaring/internal/donor"
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/referral"
 	"github.com/jaring-id/jaring/internal/region"
@@ -39,6 +40,8 @@ type ResolverRoot interface {
 	Application() ApplicationResolver
 	Benefit() BenefitResolver
 	BenefitResult() BenefitResultResolver
+	Criteria() CriteriaResolver
+	DonorProgram() DonorProgramResolver
 	Household() HouseholdResolver
 	HouseholdConnection() HouseholdConnectionResolver
 	Mutation() MutationResolver
@@ -47,6 +50,7 @@ type ResolverRoot interface {
 	Person() PersonResolver
 	Program() ProgramResolver
 	ProgramExclusion() ProgramExclusionResolver
+	ProgramReach() ProgramReachResolver
 	Query() QueryResolver
 	Referral() ReferralResolver
 	Region() RegionResolver
@@ -144,9 +148,25 @@ type ComplexityRoot struct {
 		Rule    func(childComplexity int) int
 	}
 
+	Composition struct {
+		Disability     func(childComplexity int) int
+		Elderly        func(childComplexity int) int
+		MinSize        func(childComplexity int) int
+		Pregnant       func(childComplexity int) int
+		SchoolAgeChild func(childComplexity int) int
+	}
+
 	Conflict struct {
 		Benefits func(childComplexity int) int
 		Rule     func(childComplexity int) int
+	}
+
+	Criteria struct {
+		Composition    func(childComplexity int) int
+		DesilMax       func(childComplexity int) int
+		NotReceiving   func(childComplexity int) int
+		Regions        func(childComplexity int) int
+		RegisterStatus func(childComplexity int) int
 	}
 
 	Documents struct {
@@ -154,6 +174,28 @@ type ComplexityRoot struct {
 		KTP      func(childComplexity int) int
 		Register func(childComplexity int) int
 		SKTM     func(childComplexity int) int
+	}
+
+	DonorProgram struct {
+		Amount      func(childComplexity int) int
+		Budget      func(childComplexity int) int
+		Code        func(childComplexity int) int
+		Criteria    func(childComplexity int) int
+		Description func(childComplexity int) int
+		Donor       func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Period      func(childComplexity int) int
+		Quota       func(childComplexity int) int
+		QuotaUnit   func(childComplexity int) int
+		Status      func(childComplexity int) int
+	}
+
+	EligibilityAnswer struct {
+		Eligible func(childComplexity int) int
+		Met      func(childComplexity int) int
+		Unmet    func(childComplexity int) int
 	}
 
 	Household struct {
@@ -192,6 +234,8 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AddProgramExclusion    func(childComplexity int, programA string, programB string, reason string) int
+		CloseDonorProgram      func(childComplexity int, program int64) int
+		CreateDonorProgram     func(childComplexity int, input model.DonorProgramInput) int
 		DecideReferral         func(childComplexity int, input model.DecisionInput) int
 		FulfilReferral         func(childComplexity int, id int64, benefit model.BenefitInput) int
 		RecordBenefits         func(childComplexity int, input []*model.BenefitInput) int
@@ -199,6 +243,7 @@ type ComplexityRoot struct {
 		RemoveProgramExclusion func(childComplexity int, programA string, programB string) int
 		SetKindExclusive       func(childComplexity int, kind string, exclusive bool) int
 		SubmitApplication      func(childComplexity int, input model.ApplicationInput) int
+		UpdateDonorProgram     func(childComplexity int, program int64, input model.DonorProgramInput) int
 		VerifyApplication      func(childComplexity int, id int64, documents *model.DocumentsInput) int
 	}
 
@@ -257,18 +302,37 @@ type ComplexityRoot struct {
 		Reason   func(childComplexity int) int
 	}
 
+	ProgramReach struct {
+		AsOf       func(childComplexity int) int
+		BandTotals func(childComplexity int) int
+		Bands      func(childComplexity int) int
+		Districts  func(childComplexity int) int
+		Program    func(childComplexity int) int
+		Total      func(childComplexity int) int
+	}
+
 	Query struct {
-		AuditTrail    func(childComplexity int, nik string, first *int, after *string) int
-		CheckAid      func(childComplexity int, kk string, nik *string, kind string, program *string, period model.PeriodInput) int
-		Exclusions    func(childComplexity int) int
-		Household     func(childComplexity int, kk string) int
-		Households    func(childComplexity int, filter *model.HouseholdFilter, first *int, after *string) int
-		Kinds         func(childComplexity int) int
-		Overrides     func(childComplexity int, first *int, after *string) int
-		Person        func(childComplexity int, nik string) int
-		Programs      func(childComplexity int) int
-		ReferralInbox func(childComplexity int, status *referral.ReferralStatus, first *int, after *string) int
-		Region        func(childComplexity int, code string) int
+		AuditTrail       func(childComplexity int, nik string, first *int, after *string) int
+		CheckAid         func(childComplexity int, kk string, nik *string, kind string, program *string, period model.PeriodInput) int
+		DonorPrograms    func(childComplexity int) int
+		Eligibility      func(childComplexity int, program int64, nik *string, kk *string) int
+		EligibilityBatch func(childComplexity int, program int64, ids []string) int
+		Exclusions       func(childComplexity int) int
+		Household        func(childComplexity int, kk string) int
+		Households       func(childComplexity int, filter *model.HouseholdFilter, first *int, after *string) int
+		Kinds            func(childComplexity int) int
+		Overrides        func(childComplexity int, first *int, after *string) int
+		Person           func(childComplexity int, nik string) int
+		ProgramReach     func(childComplexity int, program int64) int
+		Programs         func(childComplexity int) int
+		ReferralInbox    func(childComplexity int, status *referral.ReferralStatus, first *int, after *string) int
+		Region           func(childComplexity int, code string) int
+	}
+
+	ReachDistrict struct {
+		Bands  func(childComplexity int) int
+		Region func(childComplexity int) int
+		Total  func(childComplexity int) int
 	}
 
 	Referral struct {
@@ -277,6 +341,7 @@ type ComplexityRoot struct {
 		Benefit     func(childComplexity int) int
 		CreatedAt   func(childComplexity int) int
 		DecidedAt   func(childComplexity int) int
+		Eligibility func(childComplexity int) int
 		From        func(childComplexity int) int
 		Household   func(childComplexity int) int
 		ID          func(childComplexity int) int
@@ -337,6 +402,13 @@ type BenefitResolver interface {
 type BenefitResultResolver interface {
 	Error(ctx context.Context, obj *benefit.Result) (*model.ItemError, error)
 }
+type CriteriaResolver interface {
+	RegisterStatus(ctx context.Context, obj *donor.Criteria) ([]registry.RegisterStatus, error)
+}
+type DonorProgramResolver interface {
+	Kind(ctx context.Context, obj *donor.Program) (*benefit.Kind, error)
+	Donor(ctx context.Context, obj *donor.Program) (*jaring.Organisation, error)
+}
 type HouseholdResolver interface {
 	Region(ctx context.Context, obj *registry.Household) (*region.Region, error)
 
@@ -352,6 +424,9 @@ type HouseholdConnectionResolver interface {
 }
 type MutationResolver interface {
 	RecordBenefits(ctx context.Context, input []*model.BenefitInput) ([]*benefit.Result, error)
+	CreateDonorProgram(ctx context.Context, input model.DonorProgramInput) (*donor.Program, error)
+	UpdateDonorProgram(ctx context.Context, program int64, input model.DonorProgramInput) (*donor.Program, error)
+	CloseDonorProgram(ctx context.Context, program int64) (*donor.Program, error)
 	SubmitApplication(ctx context.Context, input model.ApplicationInput) (*referral.Application, error)
 	VerifyApplication(ctx context.Context, id int64, documents *model.DocumentsInput) (*referral.Application, error)
 	ReferApplication(ctx context.Context, id int64, to []*model.ReferralTargetInput) (*referral.Application, error)
@@ -380,11 +455,20 @@ type ProgramExclusionResolver interface {
 	ProgramA(ctx context.Context, obj *benefit.Exclusion) (*benefit.Program, error)
 	ProgramB(ctx context.Context, obj *benefit.Exclusion) (*benefit.Program, error)
 }
+type ProgramReachResolver interface {
+	Total(ctx context.Context, obj *donor.Reach) (*int, error)
+	BandTotals(ctx context.Context, obj *donor.Reach) ([]*int, error)
+	Districts(ctx context.Context, obj *donor.Reach) ([]*model.ReachDistrict, error)
+}
 type QueryResolver interface {
 	Region(ctx context.Context, code string) (*region.Region, error)
 	AuditTrail(ctx context.Context, nik string, first *int, after *string) (*model.AuditEventConnection, error)
 	Programs(ctx context.Context) ([]*benefit.Program, error)
 	Kinds(ctx context.Context) ([]*benefit.Kind, error)
+	DonorPrograms(ctx context.Context) ([]*donor.Program, error)
+	Eligibility(ctx context.Context, program int64, nik *string, kk *string) (*donor.Answer, error)
+	EligibilityBatch(ctx context.Context, program int64, ids []string) ([]*donor.Answer, error)
+	ProgramReach(ctx context.Context, program int64) (*donor.Reach, error)
 	Household(ctx context.Context, kk string) (*registry.Household, error)
 	Person(ctx context.Context, nik string) (*registry.Person, error)
 	Households(ctx context.Context, filter *model.HouseholdFilter, first *int, after *string) (*model.HouseholdConnection, error)
@@ -784,6 +868,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Clash.Rule(childComplexity), true
 
+	case "Composition.disability":
+		if e.ComplexityRoot.Composition.Disability == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Composition.Disability(childComplexity), true
+	case "Composition.elderly":
+		if e.ComplexityRoot.Composition.Elderly == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Composition.Elderly(childComplexity), true
+	case "Composition.minSize":
+		if e.ComplexityRoot.Composition.MinSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Composition.MinSize(childComplexity), true
+	case "Composition.pregnant":
+		if e.ComplexityRoot.Composition.Pregnant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Composition.Pregnant(childComplexity), true
+	case "Composition.schoolAgeChild":
+		if e.ComplexityRoot.Composition.SchoolAgeChild == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Composition.SchoolAgeChild(childComplexity), true
+
 	case "Conflict.benefits":
 		if e.ComplexityRoot.Conflict.Benefits == nil {
 			break
@@ -796,6 +911,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Conflict.Rule(childComplexity), true
+
+	case "Criteria.composition":
+		if e.ComplexityRoot.Criteria.Composition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Criteria.Composition(childComplexity), true
+	case "Criteria.desilMax":
+		if e.ComplexityRoot.Criteria.DesilMax == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Criteria.DesilMax(childComplexity), true
+	case "Criteria.notReceiving":
+		if e.ComplexityRoot.Criteria.NotReceiving == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Criteria.NotReceiving(childComplexity), true
+	case "Criteria.regions":
+		if e.ComplexityRoot.Criteria.Regions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Criteria.Regions(childComplexity), true
+	case "Criteria.registerStatus":
+		if e.ComplexityRoot.Criteria.RegisterStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Criteria.RegisterStatus(childComplexity), true
 
 	case "Documents.kk":
 		if e.ComplexityRoot.Documents.KK == nil {
@@ -821,6 +967,104 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Documents.SKTM(childComplexity), true
+
+	case "DonorProgram.amount":
+		if e.ComplexityRoot.DonorProgram.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DonorProgram.Amount(childComplexity), true
+	case "DonorProgram.budget":
+		if e.ComplexityRoot.DonorProgram.Budget == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DonorProgram.Budget(childComplexity), true
+	case "DonorProgram.code":
+		if e.ComplexityRoot.DonorProgram.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DonorProgram.Code(childComplexity), true
+	case "DonorProgram.criteria":
+		if e.ComplexityRoot.DonorProgram.Criteria == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DonorProgram.Criteria(childComplexity), true
+	case "DonorProgram.description":
+		if e.ComplexityRoot.DonorProgram.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DonorProgram.Description(childComplexity), true
+	case "DonorProgram.donor":
+		if e.ComplexityRoot.DonorProgram.Donor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DonorProgram.Donor(childComplexity), true
+	case "DonorProgram.id":
+		if e.ComplexityRoot.DonorProgram.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DonorProgram.ID(childComplexity), true
+	case "DonorProgram.kind":
+		if e.ComplexityRoot.DonorProgram.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DonorProgram.Kind(childComplexity), true
+	case "DonorProgram.name":
+		if e.ComplexityRoot.DonorProgram.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DonorProgram.Name(childComplexity), true
+	case "DonorProgram.period":
+		if e.ComplexityRoot.DonorProgram.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DonorProgram.Period(childComplexity), true
+	case "DonorProgram.quota":
+		if e.ComplexityRoot.DonorProgram.Quota == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DonorProgram.Quota(childComplexity), true
+	case "DonorProgram.quotaUnit":
+		if e.ComplexityRoot.DonorProgram.QuotaUnit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DonorProgram.QuotaUnit(childComplexity), true
+	case "DonorProgram.status":
+		if e.ComplexityRoot.DonorProgram.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DonorProgram.Status(childComplexity), true
+
+	case "EligibilityAnswer.eligible":
+		if e.ComplexityRoot.EligibilityAnswer.Eligible == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EligibilityAnswer.Eligible(childComplexity), true
+	case "EligibilityAnswer.met":
+		if e.ComplexityRoot.EligibilityAnswer.Met == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EligibilityAnswer.Met(childComplexity), true
+	case "EligibilityAnswer.unmet":
+		if e.ComplexityRoot.EligibilityAnswer.Unmet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EligibilityAnswer.Unmet(childComplexity), true
 
 	case "Household.address":
 		if e.ComplexityRoot.Household.Address == nil {
@@ -974,6 +1218,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddProgramExclusion(childComplexity, args["programA"].(string), args["programB"].(string), args["reason"].(string)), true
+	case "Mutation.closeDonorProgram":
+		if e.ComplexityRoot.Mutation.CloseDonorProgram == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_closeDonorProgram_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CloseDonorProgram(childComplexity, args["program"].(int64)), true
+	case "Mutation.createDonorProgram":
+		if e.ComplexityRoot.Mutation.CreateDonorProgram == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createDonorProgram_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateDonorProgram(childComplexity, args["input"].(model.DonorProgramInput)), true
 	case "Mutation.decideReferral":
 		if e.ComplexityRoot.Mutation.DecideReferral == nil {
 			break
@@ -1051,6 +1317,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SubmitApplication(childComplexity, args["input"].(model.ApplicationInput)), true
+	case "Mutation.updateDonorProgram":
+		if e.ComplexityRoot.Mutation.UpdateDonorProgram == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateDonorProgram_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateDonorProgram(childComplexity, args["program"].(int64), args["input"].(model.DonorProgramInput)), true
 	case "Mutation.verifyApplication":
 		if e.ComplexityRoot.Mutation.VerifyApplication == nil {
 			break
@@ -1279,6 +1556,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProgramExclusion.Reason(childComplexity), true
 
+	case "ProgramReach.asOf":
+		if e.ComplexityRoot.ProgramReach.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramReach.AsOf(childComplexity), true
+	case "ProgramReach.bandTotals":
+		if e.ComplexityRoot.ProgramReach.BandTotals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramReach.BandTotals(childComplexity), true
+	case "ProgramReach.bands":
+		if e.ComplexityRoot.ProgramReach.Bands == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramReach.Bands(childComplexity), true
+	case "ProgramReach.districts":
+		if e.ComplexityRoot.ProgramReach.Districts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramReach.Districts(childComplexity), true
+	case "ProgramReach.program":
+		if e.ComplexityRoot.ProgramReach.Program == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramReach.Program(childComplexity), true
+	case "ProgramReach.total":
+		if e.ComplexityRoot.ProgramReach.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramReach.Total(childComplexity), true
+
 	case "Query.auditTrail":
 		if e.ComplexityRoot.Query.AuditTrail == nil {
 			break
@@ -1301,6 +1615,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CheckAid(childComplexity, args["kk"].(string), args["nik"].(*string), args["kind"].(string), args["program"].(*string), args["period"].(model.PeriodInput)), true
+	case "Query.donorPrograms":
+		if e.ComplexityRoot.Query.DonorPrograms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.DonorPrograms(childComplexity), true
+	case "Query.eligibility":
+		if e.ComplexityRoot.Query.Eligibility == nil {
+			break
+		}
+
+		args, err := ec.field_Query_eligibility_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Eligibility(childComplexity, args["program"].(int64), args["nik"].(*string), args["kk"].(*string)), true
+	case "Query.eligibilityBatch":
+		if e.ComplexityRoot.Query.EligibilityBatch == nil {
+			break
+		}
+
+		args, err := ec.field_Query_eligibilityBatch_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EligibilityBatch(childComplexity, args["program"].(int64), args["ids"].([]string)), true
 	case "Query.exclusions":
 		if e.ComplexityRoot.Query.Exclusions == nil {
 			break
@@ -1358,6 +1700,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Person(childComplexity, args["nik"].(string)), true
+	case "Query.programReach":
+		if e.ComplexityRoot.Query.ProgramReach == nil {
+			break
+		}
+
+		args, err := ec.field_Query_programReach_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ProgramReach(childComplexity, args["program"].(int64)), true
 	case "Query.programs":
 		if e.ComplexityRoot.Query.Programs == nil {
 			break
@@ -1386,6 +1739,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Region(childComplexity, args["code"].(string)), true
+
+	case "ReachDistrict.bands":
+		if e.ComplexityRoot.ReachDistrict.Bands == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReachDistrict.Bands(childComplexity), true
+	case "ReachDistrict.region":
+		if e.ComplexityRoot.ReachDistrict.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReachDistrict.Region(childComplexity), true
+	case "ReachDistrict.total":
+		if e.ComplexityRoot.ReachDistrict.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReachDistrict.Total(childComplexity), true
 
 	case "Referral.ageDays":
 		if e.ComplexityRoot.Referral.AgeDays == nil {
@@ -1417,6 +1789,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Referral.DecidedAt(childComplexity), true
+	case "Referral.eligibility":
+		if e.ComplexityRoot.Referral.Eligibility == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.Eligibility(childComplexity), true
 	case "Referral.from":
 		if e.ComplexityRoot.Referral.From == nil {
 			break
@@ -1534,8 +1912,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
 		ec.unmarshalInputApplicationInput,
 		ec.unmarshalInputBenefitInput,
+		ec.unmarshalInputCompositionInput,
+		ec.unmarshalInputCriteriaInput,
 		ec.unmarshalInputDecisionInput,
 		ec.unmarshalInputDocumentsInput,
+		ec.unmarshalInputDonorProgramInput,
 		ec.unmarshalInputHouseholdFilter,
 		ec.unmarshalInputPeriodInput,
 		ec.unmarshalInputReferralTargetInput,
@@ -1613,7 +1994,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/audit.graphqls" "schema/benefit.graphqls" "schema/household.graphqls" "schema/referral.graphqls" "schema/rules.graphqls" "schema/schema.graphqls"
+//go:embed "schema/audit.graphqls" "schema/benefit.graphqls" "schema/donor.graphqls" "schema/household.graphqls" "schema/referral.graphqls" "schema/rules.graphqls" "schema/schema.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1627,6 +2008,7 @@ func sourceData(filename string) string {
 var sources = []*ast.Source{
 	{Name: "schema/audit.graphqls", Input: sourceData("schema/audit.graphqls"), BuiltIn: false},
 	{Name: "schema/benefit.graphqls", Input: sourceData("schema/benefit.graphqls"), BuiltIn: false},
+	{Name: "schema/donor.graphqls", Input: sourceData("schema/donor.graphqls"), BuiltIn: false},
 	{Name: "schema/household.graphqls", Input: sourceData("schema/household.graphqls"), BuiltIn: false},
 	{Name: "schema/referral.graphqls", Input: sourceData("schema/referral.graphqls"), BuiltIn: false},
 	{Name: "schema/rules.graphqls", Input: sourceData("schema/rules.graphqls"), BuiltIn: false},
@@ -1814,6 +2196,22 @@ func (ec *executionContext) childFields_Clash(ctx context.Context, field graphql
 	return nil, fmt.Errorf("no field named %q was found under type Clash", field.Name)
 }
 
+func (ec *executionContext) childFields_Composition(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "schoolAgeChild":
+		return ec.fieldContext_Composition_schoolAgeChild(ctx, field)
+	case "elderly":
+		return ec.fieldContext_Composition_elderly(ctx, field)
+	case "disability":
+		return ec.fieldContext_Composition_disability(ctx, field)
+	case "pregnant":
+		return ec.fieldContext_Composition_pregnant(ctx, field)
+	case "minSize":
+		return ec.fieldContext_Composition_minSize(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Composition", field.Name)
+}
+
 func (ec *executionContext) childFields_Conflict(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "benefits":
@@ -1822,6 +2220,22 @@ func (ec *executionContext) childFields_Conflict(ctx context.Context, field grap
 		return ec.fieldContext_Conflict_rule(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Conflict", field.Name)
+}
+
+func (ec *executionContext) childFields_Criteria(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "regions":
+		return ec.fieldContext_Criteria_regions(ctx, field)
+	case "desilMax":
+		return ec.fieldContext_Criteria_desilMax(ctx, field)
+	case "registerStatus":
+		return ec.fieldContext_Criteria_registerStatus(ctx, field)
+	case "composition":
+		return ec.fieldContext_Criteria_composition(ctx, field)
+	case "notReceiving":
+		return ec.fieldContext_Criteria_notReceiving(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Criteria", field.Name)
 }
 
 func (ec *executionContext) childFields_Documents(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1836,6 +2250,50 @@ func (ec *executionContext) childFields_Documents(ctx context.Context, field gra
 		return ec.fieldContext_Documents_register(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Documents", field.Name)
+}
+
+func (ec *executionContext) childFields_DonorProgram(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DonorProgram_id(ctx, field)
+	case "code":
+		return ec.fieldContext_DonorProgram_code(ctx, field)
+	case "name":
+		return ec.fieldContext_DonorProgram_name(ctx, field)
+	case "kind":
+		return ec.fieldContext_DonorProgram_kind(ctx, field)
+	case "donor":
+		return ec.fieldContext_DonorProgram_donor(ctx, field)
+	case "description":
+		return ec.fieldContext_DonorProgram_description(ctx, field)
+	case "criteria":
+		return ec.fieldContext_DonorProgram_criteria(ctx, field)
+	case "period":
+		return ec.fieldContext_DonorProgram_period(ctx, field)
+	case "budget":
+		return ec.fieldContext_DonorProgram_budget(ctx, field)
+	case "quota":
+		return ec.fieldContext_DonorProgram_quota(ctx, field)
+	case "quotaUnit":
+		return ec.fieldContext_DonorProgram_quotaUnit(ctx, field)
+	case "amount":
+		return ec.fieldContext_DonorProgram_amount(ctx, field)
+	case "status":
+		return ec.fieldContext_DonorProgram_status(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DonorProgram", field.Name)
+}
+
+func (ec *executionContext) childFields_EligibilityAnswer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "eligible":
+		return ec.fieldContext_EligibilityAnswer_eligible(ctx, field)
+	case "met":
+		return ec.fieldContext_EligibilityAnswer_met(ctx, field)
+	case "unmet":
+		return ec.fieldContext_EligibilityAnswer_unmet(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EligibilityAnswer", field.Name)
 }
 
 func (ec *executionContext) childFields_Household(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2016,6 +2474,36 @@ func (ec *executionContext) childFields_ProgramExclusion(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type ProgramExclusion", field.Name)
 }
 
+func (ec *executionContext) childFields_ProgramReach(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "program":
+		return ec.fieldContext_ProgramReach_program(ctx, field)
+	case "asOf":
+		return ec.fieldContext_ProgramReach_asOf(ctx, field)
+	case "bands":
+		return ec.fieldContext_ProgramReach_bands(ctx, field)
+	case "total":
+		return ec.fieldContext_ProgramReach_total(ctx, field)
+	case "bandTotals":
+		return ec.fieldContext_ProgramReach_bandTotals(ctx, field)
+	case "districts":
+		return ec.fieldContext_ProgramReach_districts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProgramReach", field.Name)
+}
+
+func (ec *executionContext) childFields_ReachDistrict(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "region":
+		return ec.fieldContext_ReachDistrict_region(ctx, field)
+	case "total":
+		return ec.fieldContext_ReachDistrict_total(ctx, field)
+	case "bands":
+		return ec.fieldContext_ReachDistrict_bands(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReachDistrict", field.Name)
+}
+
 func (ec *executionContext) childFields_Referral(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2042,6 +2530,8 @@ func (ec *executionContext) childFields_Referral(ctx context.Context, field grap
 		return ec.fieldContext_Referral_decidedAt(ctx, field)
 	case "ageDays":
 		return ec.fieldContext_Referral_ageDays(ctx, field)
+	case "eligibility":
+		return ec.fieldContext_Referral_eligibility(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Referral", field.Name)
 }
@@ -2250,6 +2740,34 @@ func (ec *executionContext) field_Mutation_addProgramExclusion_args(ctx context.
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_closeDonorProgram_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "program",
+		func(ctx context.Context, v any) (int64, error) {
+			return ec.unmarshalNID2int64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["program"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createDonorProgram_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DonorProgramInput, error) {
+			return ec.unmarshalNDonorProgramInput2githubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐDonorProgramInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_decideReferral_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2380,6 +2898,28 @@ func (ec *executionContext) field_Mutation_submitApplication_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateDonorProgram_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "program",
+		func(ctx context.Context, v any) (int64, error) {
+			return ec.unmarshalNID2int64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["program"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DonorProgramInput, error) {
+			return ec.unmarshalNDonorProgramInput2githubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐDonorProgramInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_verifyApplication_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2506,6 +3046,58 @@ func (ec *executionContext) field_Query_checkAid_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_eligibilityBatch_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "program",
+		func(ctx context.Context, v any) (int64, error) {
+			return ec.unmarshalNID2int64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["program"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_eligibility_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "program",
+		func(ctx context.Context, v any) (int64, error) {
+			return ec.unmarshalNID2int64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["program"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "nik",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["nik"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "kk",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kk"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_household_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2583,6 +3175,20 @@ func (ec *executionContext) field_Query_person_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["nik"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_programReach_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "program",
+		func(ctx context.Context, v any) (int64, error) {
+			return ec.unmarshalNID2int64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["program"] = arg0
 	return args, nil
 }
 
@@ -4240,6 +4846,121 @@ func (ec *executionContext) fieldContext_Clash_rule(_ context.Context, field gra
 	return fc, nil
 }
 
+func (ec *executionContext) _Composition_schoolAgeChild(ctx context.Context, field graphql.CollectedField, obj *donor.Composition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Composition_schoolAgeChild(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SchoolAgeChild, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Composition_schoolAgeChild(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Composition", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Composition_elderly(ctx context.Context, field graphql.CollectedField, obj *donor.Composition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Composition_elderly(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Elderly, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Composition_elderly(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Composition", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Composition_disability(ctx context.Context, field graphql.CollectedField, obj *donor.Composition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Composition_disability(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Disability, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Composition_disability(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Composition", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Composition_pregnant(ctx context.Context, field graphql.CollectedField, obj *donor.Composition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Composition_pregnant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pregnant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Composition_pregnant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Composition", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Composition_minSize(ctx context.Context, field graphql.CollectedField, obj *donor.Composition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Composition_minSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinSize, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Composition_minSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Composition", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _Conflict_benefits(ctx context.Context, field graphql.CollectedField, obj *benefit.Conflict) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4302,6 +5023,130 @@ func (ec *executionContext) fieldContext_Conflict_rule(_ context.Context, field 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Criteria_regions(ctx context.Context, field graphql.CollectedField, obj *donor.Criteria) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Criteria_regions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Regions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Criteria_regions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Criteria", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Criteria_desilMax(ctx context.Context, field graphql.CollectedField, obj *donor.Criteria) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Criteria_desilMax(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DesilMax, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Criteria_desilMax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Criteria", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Criteria_registerStatus(ctx context.Context, field graphql.CollectedField, obj *donor.Criteria) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Criteria_registerStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Criteria().RegisterStatus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []registry.RegisterStatus) graphql.Marshaler {
+			return ec.marshalNRegisterStatus2ᚕgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐRegisterStatusᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Criteria_registerStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Criteria", field, true, true, errors.New("field of type RegisterStatus does not have child fields"))
+}
+
+func (ec *executionContext) _Criteria_composition(ctx context.Context, field graphql.CollectedField, obj *donor.Criteria) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Criteria_composition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Composition, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v donor.Composition) graphql.Marshaler {
+			return ec.marshalNComposition2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐComposition(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Criteria_composition(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Criteria",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Composition(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Criteria_notReceiving(ctx context.Context, field graphql.CollectedField, obj *donor.Criteria) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Criteria_notReceiving(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NotReceiving, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Criteria_notReceiving(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Criteria", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Documents_ktp(ctx context.Context, field graphql.CollectedField, obj *referral.Documents) (ret graphql.Marshaler) {
@@ -4394,6 +5239,410 @@ func (ec *executionContext) _Documents_register(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_Documents_register(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Documents", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _DonorProgram_id(ctx context.Context, field graphql.CollectedField, obj *donor.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DonorProgram_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNID2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DonorProgram_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DonorProgram", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _DonorProgram_code(ctx context.Context, field graphql.CollectedField, obj *donor.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DonorProgram_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DonorProgram_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DonorProgram", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DonorProgram_name(ctx context.Context, field graphql.CollectedField, obj *donor.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DonorProgram_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DonorProgram_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DonorProgram", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DonorProgram_kind(ctx context.Context, field graphql.CollectedField, obj *donor.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DonorProgram_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DonorProgram().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *benefit.Kind) graphql.Marshaler {
+			return ec.marshalNBenefitKind2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DonorProgram_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DonorProgram",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BenefitKind(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DonorProgram_donor(ctx context.Context, field graphql.CollectedField, obj *donor.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DonorProgram_donor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DonorProgram().Donor(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *jaring.Organisation) graphql.Marshaler {
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋjaringᚐOrganisation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DonorProgram_donor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DonorProgram",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organisation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DonorProgram_description(ctx context.Context, field graphql.CollectedField, obj *donor.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DonorProgram_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DonorProgram_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DonorProgram", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DonorProgram_criteria(ctx context.Context, field graphql.CollectedField, obj *donor.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DonorProgram_criteria(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Criteria, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v donor.Criteria) graphql.Marshaler {
+			return ec.marshalNCriteria2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐCriteria(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DonorProgram_criteria(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DonorProgram",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Criteria(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DonorProgram_period(ctx context.Context, field graphql.CollectedField, obj *donor.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DonorProgram_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v jaring.Period) graphql.Marshaler {
+			return ec.marshalNPeriod2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋjaringᚐPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DonorProgram_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DonorProgram",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Period(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DonorProgram_budget(ctx context.Context, field graphql.CollectedField, obj *donor.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DonorProgram_budget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Budget, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DonorProgram_budget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DonorProgram", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DonorProgram_quota(ctx context.Context, field graphql.CollectedField, obj *donor.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DonorProgram_quota(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quota, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DonorProgram_quota(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DonorProgram", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DonorProgram_quotaUnit(ctx context.Context, field graphql.CollectedField, obj *donor.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DonorProgram_quotaUnit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QuotaUnit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v donor.Unit) graphql.Marshaler {
+			return ec.marshalNQuotaUnit2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐUnit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DonorProgram_quotaUnit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DonorProgram", field, false, false, errors.New("field of type QuotaUnit does not have child fields"))
+}
+
+func (ec *executionContext) _DonorProgram_amount(ctx context.Context, field graphql.CollectedField, obj *donor.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DonorProgram_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DonorProgram_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DonorProgram", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DonorProgram_status(ctx context.Context, field graphql.CollectedField, obj *donor.Program) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DonorProgram_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v donor.Status) graphql.Marshaler {
+			return ec.marshalNDonorProgramStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DonorProgram_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DonorProgram", field, false, false, errors.New("field of type DonorProgramStatus does not have child fields"))
+}
+
+func (ec *executionContext) _EligibilityAnswer_eligible(ctx context.Context, field graphql.CollectedField, obj *donor.Answer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EligibilityAnswer_eligible(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Eligible, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EligibilityAnswer_eligible(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EligibilityAnswer", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _EligibilityAnswer_met(ctx context.Context, field graphql.CollectedField, obj *donor.Answer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EligibilityAnswer_met(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Met, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []donor.Criterion) graphql.Marshaler {
+			return ec.marshalNCriterion2ᚕgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐCriterionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EligibilityAnswer_met(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EligibilityAnswer", field, false, false, errors.New("field of type Criterion does not have child fields"))
+}
+
+func (ec *executionContext) _EligibilityAnswer_unmet(ctx context.Context, field graphql.CollectedField, obj *donor.Answer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EligibilityAnswer_unmet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unmet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []donor.Criterion) graphql.Marshaler {
+			return ec.marshalNCriterion2ᚕgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐCriterionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EligibilityAnswer_unmet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EligibilityAnswer", field, false, false, errors.New("field of type Criterion does not have child fields"))
 }
 
 func (ec *executionContext) _Household_id(ctx context.Context, field graphql.CollectedField, obj *registry.Household) (ret graphql.Marshaler) {
@@ -5042,6 +6291,138 @@ func (ec *executionContext) fieldContext_Mutation_recordBenefits(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_recordBenefits_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createDonorProgram(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createDonorProgram(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateDonorProgram(ctx, fc.Args["input"].(model.DonorProgramInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *donor.Program) graphql.Marshaler {
+			return ec.marshalNDonorProgram2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐProgram(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createDonorProgram(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DonorProgram(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createDonorProgram_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateDonorProgram(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateDonorProgram(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateDonorProgram(ctx, fc.Args["program"].(int64), fc.Args["input"].(model.DonorProgramInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *donor.Program) graphql.Marshaler {
+			return ec.marshalNDonorProgram2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐProgram(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateDonorProgram(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DonorProgram(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateDonorProgram_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_closeDonorProgram(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_closeDonorProgram(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CloseDonorProgram(ctx, fc.Args["program"].(int64))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *donor.Program) graphql.Marshaler {
+			return ec.marshalNDonorProgram2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐProgram(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_closeDonorProgram(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DonorProgram(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_closeDonorProgram_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6266,6 +7647,162 @@ func (ec *executionContext) fieldContext_ProgramExclusion_reason(_ context.Conte
 	return graphql.NewScalarFieldContext("ProgramExclusion", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _ProgramReach_program(ctx context.Context, field graphql.CollectedField, obj *donor.Reach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramReach_program(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Program, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *donor.Program) graphql.Marshaler {
+			return ec.marshalNDonorProgram2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐProgram(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramReach_program(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgramReach",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DonorProgram(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProgramReach_asOf(ctx context.Context, field graphql.CollectedField, obj *donor.Reach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramReach_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramReach_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgramReach", field, false, false, errors.New("field of type Date does not have child fields"))
+}
+
+func (ec *executionContext) _ProgramReach_bands(ctx context.Context, field graphql.CollectedField, obj *donor.Reach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramReach_bands(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bands, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramReach_bands(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgramReach", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ProgramReach_total(ctx context.Context, field graphql.CollectedField, obj *donor.Reach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramReach_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProgramReach().Total(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramReach_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgramReach", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ProgramReach_bandTotals(ctx context.Context, field graphql.CollectedField, obj *donor.Reach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramReach_bandTotals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProgramReach().BandTotals(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕᚖint(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramReach_bandTotals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgramReach", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ProgramReach_districts(ctx context.Context, field graphql.CollectedField, obj *donor.Reach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramReach_districts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProgramReach().Districts(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ReachDistrict) graphql.Marshaler {
+			return ec.marshalNReachDistrict2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐReachDistrictᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramReach_districts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgramReach",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReachDistrict(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_region(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6414,6 +7951,170 @@ func (ec *executionContext) fieldContext_Query_kinds(_ context.Context, field gr
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_BenefitKind(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_donorPrograms(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_donorPrograms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().DonorPrograms(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*donor.Program) graphql.Marshaler {
+			return ec.marshalNDonorProgram2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐProgramᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_donorPrograms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DonorProgram(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_eligibility(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_eligibility(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Eligibility(ctx, fc.Args["program"].(int64), fc.Args["nik"].(*string), fc.Args["kk"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *donor.Answer) graphql.Marshaler {
+			return ec.marshalNEligibilityAnswer2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐAnswer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_eligibility(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EligibilityAnswer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_eligibility_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_eligibilityBatch(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_eligibilityBatch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().EligibilityBatch(ctx, fc.Args["program"].(int64), fc.Args["ids"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*donor.Answer) graphql.Marshaler {
+			return ec.marshalNEligibilityAnswer2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐAnswerᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_eligibilityBatch(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EligibilityAnswer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_eligibilityBatch_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_programReach(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_programReach(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ProgramReach(ctx, fc.Args["program"].(int64))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *donor.Reach) graphql.Marshaler {
+			return ec.marshalNProgramReach2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐReach(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_programReach(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProgramReach(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_programReach_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -6790,6 +8491,84 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _ReachDistrict_region(ctx context.Context, field graphql.CollectedField, obj *model.ReachDistrict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReachDistrict_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *region.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregionᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReachDistrict_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReachDistrict",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReachDistrict_total(ctx context.Context, field graphql.CollectedField, obj *model.ReachDistrict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReachDistrict_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReachDistrict_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReachDistrict", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ReachDistrict_bands(ctx context.Context, field graphql.CollectedField, obj *model.ReachDistrict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReachDistrict_bands(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bands, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕᚖint(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReachDistrict_bands(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReachDistrict", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _Referral_id(ctx context.Context, field graphql.CollectedField, obj *referral.Referral) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7118,6 +8897,38 @@ func (ec *executionContext) _Referral_ageDays(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Referral_ageDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Referral", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Referral_eligibility(ctx context.Context, field graphql.CollectedField, obj *referral.Referral) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Referral_eligibility(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Eligibility, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *donor.Answer) graphql.Marshaler {
+			return ec.marshalOEligibilityAnswer2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐAnswer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Referral_eligibility(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Referral",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EligibilityAnswer(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ReferralConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ReferralConnection) (ret graphql.Marshaler) {
@@ -8617,6 +10428,122 @@ func (ec *executionContext) unmarshalInputBenefitInput(ctx context.Context, obj 
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputCompositionInput(ctx context.Context, obj any) (model.CompositionInput, error) {
+	var it model.CompositionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"schoolAgeChild", "elderly", "disability", "pregnant", "minSize"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "schoolAgeChild":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("schoolAgeChild"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SchoolAgeChild = data
+		case "elderly":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("elderly"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Elderly = data
+		case "disability":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("disability"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Disability = data
+		case "pregnant":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pregnant"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Pregnant = data
+		case "minSize":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSize"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSize = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCriteriaInput(ctx context.Context, obj any) (model.CriteriaInput, error) {
+	var it model.CriteriaInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"regions", "desilMax", "registerStatus", "composition", "notReceiving"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "regions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regions"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Regions = data
+		case "desilMax":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("desilMax"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DesilMax = data
+		case "registerStatus":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("registerStatus"))
+			data, err := ec.unmarshalORegisterStatus2ᚕgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐRegisterStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegisterStatus = data
+		case "composition":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("composition"))
+			data, err := ec.unmarshalOCompositionInput2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐCompositionInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Composition = data
+		case "notReceiving":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notReceiving"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotReceiving = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputDecisionInput(ctx context.Context, obj any) (model.DecisionInput, error) {
 	var it model.DecisionInput
 	if obj == nil {
@@ -8714,6 +10641,103 @@ func (ec *executionContext) unmarshalInputDocumentsInput(ctx context.Context, ob
 				return it, err
 			}
 			it.Register = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputDonorProgramInput(ctx context.Context, obj any) (model.DonorProgramInput, error) {
+	var it model.DonorProgramInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["quotaUnit"]; !present {
+		asMap["quotaUnit"] = "HOUSEHOLD"
+	}
+
+	fieldsInOrder := [...]string{"code", "name", "kind", "description", "criteria", "period", "budget", "quota", "quotaUnit", "amount"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "criteria":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("criteria"))
+			data, err := ec.unmarshalOCriteriaInput2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐCriteriaInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Criteria = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalNPeriodInput2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐPeriodInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "budget":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("budget"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Budget = data
+		case "quota":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quota"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quota = data
+		case "quotaUnit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quotaUnit"))
+			data, err := ec.unmarshalOQuotaUnit2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐUnit(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.QuotaUnit = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
 		}
 	}
 	return it, nil
@@ -9861,6 +11885,64 @@ func (ec *executionContext) _Clash(ctx context.Context, sel ast.SelectionSet, ob
 	return out
 }
 
+var compositionImplementors = []string{"Composition"}
+
+func (ec *executionContext) _Composition(ctx context.Context, sel ast.SelectionSet, obj *donor.Composition) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, compositionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Composition")
+		case "schoolAgeChild":
+			out.Values[i] = ec._Composition_schoolAgeChild(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "elderly":
+			out.Values[i] = ec._Composition_elderly(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "disability":
+			out.Values[i] = ec._Composition_disability(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pregnant":
+			out.Values[i] = ec._Composition_pregnant(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "minSize":
+			out.Values[i] = ec._Composition_minSize(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var conflictImplementors = []string{"Conflict"}
 
 func (ec *executionContext) _Conflict(ctx context.Context, sel ast.SelectionSet, obj *benefit.Conflict) graphql.Marshaler {
@@ -9882,6 +11964,97 @@ func (ec *executionContext) _Conflict(ctx context.Context, sel ast.SelectionSet,
 			out.Values[i] = ec._Conflict_rule(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var criteriaImplementors = []string{"Criteria"}
+
+func (ec *executionContext) _Criteria(ctx context.Context, sel ast.SelectionSet, obj *donor.Criteria) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, criteriaImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Criteria")
+		case "regions":
+			out.Values[i] = ec._Criteria_regions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "desilMax":
+			out.Values[i] = ec._Criteria_desilMax(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "registerStatus":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Criteria_registerStatus(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "composition":
+			out.Values[i] = ec._Criteria_composition(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "notReceiving":
+			out.Values[i] = ec._Criteria_notReceiving(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -9934,6 +12107,218 @@ func (ec *executionContext) _Documents(ctx context.Context, sel ast.SelectionSet
 		case "register":
 			out.Values[i] = ec._Documents_register(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var donorProgramImplementors = []string{"DonorProgram"}
+
+func (ec *executionContext) _DonorProgram(ctx context.Context, sel ast.SelectionSet, obj *donor.Program) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, donorProgramImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DonorProgram")
+		case "id":
+			out.Values[i] = ec._DonorProgram_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "code":
+			out.Values[i] = ec._DonorProgram_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._DonorProgram_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._DonorProgram_kind(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "donor":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._DonorProgram_donor(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "description":
+			out.Values[i] = ec._DonorProgram_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "criteria":
+			out.Values[i] = ec._DonorProgram_criteria(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "period":
+			out.Values[i] = ec._DonorProgram_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "budget":
+			out.Values[i] = ec._DonorProgram_budget(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "quota":
+			out.Values[i] = ec._DonorProgram_quota(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "quotaUnit":
+			out.Values[i] = ec._DonorProgram_quotaUnit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "amount":
+			out.Values[i] = ec._DonorProgram_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._DonorProgram_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var eligibilityAnswerImplementors = []string{"EligibilityAnswer"}
+
+func (ec *executionContext) _EligibilityAnswer(ctx context.Context, sel ast.SelectionSet, obj *donor.Answer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eligibilityAnswerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EligibilityAnswer")
+		case "eligible":
+			out.Values[i] = ec._EligibilityAnswer_eligible(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "met":
+			out.Values[i] = ec._EligibilityAnswer_met(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unmet":
+			out.Values[i] = ec._EligibilityAnswer_unmet(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -10486,6 +12871,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "recordBenefits":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_recordBenefits(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createDonorProgram":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createDonorProgram(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateDonorProgram":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateDonorProgram(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closeDonorProgram":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_closeDonorProgram(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -11232,6 +13638,168 @@ func (ec *executionContext) _ProgramExclusion(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var programReachImplementors = []string{"ProgramReach"}
+
+func (ec *executionContext) _ProgramReach(ctx context.Context, sel ast.SelectionSet, obj *donor.Reach) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, programReachImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProgramReach")
+		case "program":
+			out.Values[i] = ec._ProgramReach_program(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "asOf":
+			out.Values[i] = ec._ProgramReach_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "bands":
+			out.Values[i] = ec._ProgramReach_bands(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "total":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ProgramReach_total(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "bandTotals":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ProgramReach_bandTotals(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "districts":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ProgramReach_districts(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -11328,6 +13896,94 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_kinds(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "donorPrograms":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_donorPrograms(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "eligibility":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_eligibility(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "eligibilityBatch":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_eligibilityBatch(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "programReach":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_programReach(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -11507,6 +14163,54 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var reachDistrictImplementors = []string{"ReachDistrict"}
+
+func (ec *executionContext) _ReachDistrict(ctx context.Context, sel ast.SelectionSet, obj *model.ReachDistrict) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reachDistrictImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReachDistrict")
+		case "region":
+			out.Values[i] = ec._ReachDistrict_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._ReachDistrict_total(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "bands":
+			out.Values[i] = ec._ReachDistrict_bands(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -11832,6 +14536,11 @@ func (ec *executionContext) _Referral(ctx context.Context, sel ast.SelectionSet,
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "eligibility":
+			out.Values[i] = ec._Referral_eligibility(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -12762,6 +15471,10 @@ func (ec *executionContext) marshalNClash2ᚖgithubᚗcomᚋjaringᚑidᚋjaring
 	return ec._Clash(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNComposition2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐComposition(ctx context.Context, sel ast.SelectionSet, v donor.Composition) graphql.Marshaler {
+	return ec._Composition(ctx, sel, &v)
+}
+
 func (ec *executionContext) marshalNConflict2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐConflictᚄ(ctx context.Context, sel ast.SelectionSet, v []*benefit.Conflict) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -12786,6 +15499,57 @@ func (ec *executionContext) marshalNConflict2ᚖgithubᚗcomᚋjaringᚑidᚋjar
 		return graphql.Null
 	}
 	return ec._Conflict(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCriteria2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐCriteria(ctx context.Context, sel ast.SelectionSet, v donor.Criteria) graphql.Marshaler {
+	return ec._Criteria(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNCriterion2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐCriterion(ctx context.Context, v any) (donor.Criterion, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := donor.Criterion(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCriterion2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐCriterion(ctx context.Context, sel ast.SelectionSet, v donor.Criterion) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNCriterion2ᚕgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐCriterionᚄ(ctx context.Context, v any) ([]donor.Criterion, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]donor.Criterion, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCriterion2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐCriterion(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNCriterion2ᚕgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐCriterionᚄ(ctx context.Context, sel ast.SelectionSet, v []donor.Criterion) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCriterion2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐCriterion(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNDate2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
@@ -12833,6 +15597,80 @@ func (ec *executionContext) marshalNDocuments2githubᚗcomᚋjaringᚑidᚋjarin
 func (ec *executionContext) unmarshalNDocumentsInput2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐDocumentsInput(ctx context.Context, v any) (*model.DocumentsInput, error) {
 	res, err := ec.unmarshalInputDocumentsInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDonorProgram2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐProgramᚄ(ctx context.Context, sel ast.SelectionSet, v []*donor.Program) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDonorProgram2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐProgram(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDonorProgram2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐProgram(ctx context.Context, sel ast.SelectionSet, v *donor.Program) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._DonorProgram(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDonorProgramInput2githubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐDonorProgramInput(ctx context.Context, v any) (model.DonorProgramInput, error) {
+	res, err := ec.unmarshalInputDonorProgramInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNDonorProgramStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐStatus(ctx context.Context, v any) (donor.Status, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := donor.Status(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDonorProgramStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐStatus(ctx context.Context, sel ast.SelectionSet, v donor.Status) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNEligibilityAnswer2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐAnswerᚄ(ctx context.Context, sel ast.SelectionSet, v []*donor.Answer) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEligibilityAnswer2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐAnswer(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEligibilityAnswer2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐAnswer(ctx context.Context, sel ast.SelectionSet, v *donor.Answer) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._EligibilityAnswer(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNErrorCode2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋjaringᚐCode(ctx context.Context, v any) (jaring.Code, error) {
@@ -12945,6 +15783,45 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNInt2int64(ctx context.Context, v any) (int64, error) {
+	res, err := graphql.UnmarshalInt64(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.SelectionSet, v int64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalInt64(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNInt2ᚕᚖint(ctx context.Context, v any) ([]*int, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalOInt2ᚖint(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNInt2ᚕᚖint(ctx context.Context, sel ast.SelectionSet, v []*int) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalOInt2ᚖint(ctx, sel, v[i])
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNOrgKind2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋjaringᚐOrgKind(ctx context.Context, v any) (jaring.OrgKind, error) {
@@ -13074,6 +15951,59 @@ func (ec *executionContext) marshalNProgramExclusion2ᚖgithubᚗcomᚋjaringᚑ
 		return graphql.Null
 	}
 	return ec._ProgramExclusion(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProgramReach2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐReach(ctx context.Context, sel ast.SelectionSet, v *donor.Reach) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ProgramReach(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNQuotaUnit2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐUnit(ctx context.Context, v any) (donor.Unit, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := donor.Unit(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNQuotaUnit2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐUnit(ctx context.Context, sel ast.SelectionSet, v donor.Unit) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNReachDistrict2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐReachDistrictᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReachDistrict) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReachDistrict2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐReachDistrict(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReachDistrict2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐReachDistrict(ctx context.Context, sel ast.SelectionSet, v *model.ReachDistrict) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ReachDistrict(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRecordStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐResultStatus(ctx context.Context, v any) (benefit.ResultStatus, error) {
@@ -13216,6 +16146,53 @@ func (ec *executionContext) marshalNRegionLevel2githubᚗcomᚋjaringᚑidᚋjar
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNRegisterStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐRegisterStatus(ctx context.Context, v any) (registry.RegisterStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := registry.RegisterStatus(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRegisterStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐRegisterStatus(ctx context.Context, sel ast.SelectionSet, v registry.RegisterStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNRegisterStatus2ᚕgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐRegisterStatusᚄ(ctx context.Context, v any) ([]registry.RegisterStatus, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]registry.RegisterStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRegisterStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐRegisterStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNRegisterStatus2ᚕgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐRegisterStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []registry.RegisterStatus) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRegisterStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐRegisterStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNRule2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐRule(ctx context.Context, sel ast.SelectionSet, v benefit.Rule) graphql.Marshaler {
@@ -13554,6 +16531,22 @@ func (ec *executionContext) marshalOClash2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjar
 	return ret
 }
 
+func (ec *executionContext) unmarshalOCompositionInput2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐCompositionInput(ctx context.Context, v any) (*model.CompositionInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCompositionInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOCriteriaInput2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐCriteriaInput(ctx context.Context, v any) (*model.CriteriaInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCriteriaInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalODate2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := model.UnmarshalDate(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -13590,6 +16583,13 @@ func (ec *executionContext) unmarshalODocumentsInput2ᚖgithubᚗcomᚋjaringᚑ
 	}
 	res, err := ec.unmarshalInputDocumentsInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEligibilityAnswer2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐAnswer(ctx context.Context, sel ast.SelectionSet, v *donor.Answer) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EligibilityAnswer(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOFundSource2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐSource(ctx context.Context, v any) (*benefit.Source, error) {
@@ -13691,6 +16691,25 @@ func (ec *executionContext) marshalOProgram2ᚖgithubᚗcomᚋjaringᚑidᚋjari
 	return ec._Program(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOQuotaUnit2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐUnit(ctx context.Context, v any) (*donor.Unit, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := donor.Unit(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOQuotaUnit2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐUnit(ctx context.Context, sel ast.SelectionSet, v *donor.Unit) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
+}
+
 func (ec *executionContext) unmarshalOReferralStatus2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋreferralᚐReferralStatus(ctx context.Context, v any) (*referral.ReferralStatus, error) {
 	if v == nil {
 		return nil, nil
@@ -13728,6 +16747,42 @@ func (ec *executionContext) marshalORegisterStatus2githubᚗcomᚋjaringᚑidᚋ
 	_ = ctx
 	res := graphql.MarshalString(string(v))
 	return res
+}
+
+func (ec *executionContext) unmarshalORegisterStatus2ᚕgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐRegisterStatusᚄ(ctx context.Context, v any) ([]registry.RegisterStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]registry.RegisterStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRegisterStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐRegisterStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalORegisterStatus2ᚕgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐRegisterStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []registry.RegisterStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRegisterStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐRegisterStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalORelationship2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐRelationship(ctx context.Context, v any) (registry.Relationship, error) {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -23,6 +25,9 @@ import (
 	"github.com/jaring-id/jaring/internal/pgtest"
 	"github.com/jaring-id/jaring/internal/postgres"
 )
+
+// quietLog drops what the handler logs: the tests check what it answers.
+var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
@@ -75,7 +80,7 @@ func newEnvWith(t testing.TB, change func(*hub.Config)) *env {
 	}
 	// The audit log writes through a pool of its own, so that the statement
 	// counts are of loading data alone.
-	cfg := hub.Config{DB: db, AuditDB: pgtest.Open(t, app), Policy: policy, LoaderWait: 20 * time.Millisecond,
+	cfg := hub.Config{DB: db, AuditDB: pgtest.Open(t, app), Policy: policy, LoaderWait: 20 * time.Millisecond, Log: quietLog,
 		Now: fixedNow, Introspection: true}
 	change(&cfg)
 	h := hub.New(cfg)

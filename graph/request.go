@@ -65,13 +65,11 @@ func checkOperation(ctx context.Context, next graphql.RootResolver) graphql.Mars
 		})
 		return graphql.Null
 	}
-	if root == "Mutation" {
-		r.mu.Lock()
-		if r.pending == nil {
-			r.pending = audit.NewPending(r.event("mutation " + fc.Field.Name))
-		}
-		r.mu.Unlock()
+	r.mu.Lock()
+	if r.pending == nil {
+		r.pending = audit.NewPending(r.event(strings.ToLower(root) + " " + fc.Field.Name))
 	}
+	r.mu.Unlock()
 	return next(ctx)
 }
 
@@ -82,12 +80,14 @@ func applyFieldPolicy(ctx context.Context, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc.Object == "Query" || fc.Object == "Mutation" || fc.Object == "Entity" || fc.Object == "_Service" ||
 		strings.HasPrefix(fc.Object, "__") || strings.HasPrefix(fc.Field.Name, "__") {
-		if fc.Object == "Mutation" {
+		if fc.Object == "Mutation" || fc.Object == "Query" {
+			// The record a service makes of what this root field does.
 			if p := requestFrom(ctx).pending; p != nil {
 				ctx = audit.WithPending(ctx, p)
 			}
 		}
-		return next(ctx)
+		res, err := next(ctx)
+		return res, ours(err)
 	}
 	r := requestFrom(ctx)
 	field := fc.Object + "." + fc.Field.Name
@@ -99,13 +99,13 @@ func applyFieldPolicy(ctx context.Context, next graphql.Resolver) (any, error) {
 	case authz.Masked:
 		res, err := next(ctx)
 		if err != nil || res == nil {
-			return res, err
+			return res, ours(err)
 		}
 		return r.maskList(field, res)
 	}
 	res, err := next(ctx)
 	if err != nil || res == nil {
-		return res, err
+		return res, ours(err)
 	}
 	if list, ok := res.([]string); ok && field == "AuditEvent.persons" {
 		res = r.childrenMasked(field, list)

@@ -11,6 +11,7 @@ package graph
 import (
 	"github.com/jaring-id/jaring/internal/audit"
 	"github.com/jaring-id/jaring/internal/benefit"
+	"github.com/jaring-id/jaring/internal/donor"
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/referral"
 	"github.com/jaring-id/jaring/internal/registry"
@@ -23,5 +24,6 @@ type Resolver struct {
 	Benefits      *benefit.Service
 	Referrals     *referral.Service
 	Audit         *audit.Service
+	Donors        *donor.Service
 	Organisations jaring.OrganisationStore // organisations are public: a plain lookup
 }

@@ -229,7 +229,11 @@ func TestFieldPolicyWalk(t *testing.T) {
 		"overrides":      sel("BenefitConnection", 3),
 		"exclusions":     sel("ProgramExclusion", 3),
 		"referralInbox":  sel("ReferralConnection", 3),
+		"donorPrograms":  sel("DonorProgram", 3),
+		"programReach":   sel("ProgramReach", 3),
+		"eligibility":    sel("EligibilityAnswer", 1),
 	}
+	csrA := e.scalar(t, `SELECT program_id::text FROM donor_program d JOIN organisation o ON o.id = d.donor_id WHERE o.code = 'CSR-A'`)
 	type query struct{ root, text string }
 	// One query per root field, each within the complexity limit.
 	queries := func(kk string) []query {
@@ -252,6 +256,9 @@ func TestFieldPolicyWalk(t *testing.T) {
 			"overrides":      `overrides`,
 			"exclusions":     `exclusions`,
 			"referralInbox":  `referralInbox(first: 3)`,
+			"donorPrograms":  `donorPrograms`,
+			"programReach":   fmt.Sprintf(`programReach(program: %q)`, csrA),
+			"eligibility":    fmt.Sprintf(`eligibility(program: %q, kk: %q)`, csrA, kk),
 			"recordBenefits": `recordBenefits(input: [{nik: "1904011213850001", program: "PIP", amount: 1, period: {start: "2026-01-01"}, externalRef: "WALK"}])`,
 		}
 		for root, head := range heads {

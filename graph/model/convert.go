@@ -3,6 +3,7 @@ package model
 import (
 	"github.com/jaring-id/jaring/internal/audit"
 	"github.com/jaring-id/jaring/internal/benefit"
+	"github.com/jaring-id/jaring/internal/donor"
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/referral"
 	"github.com/jaring-id/jaring/internal/registry"
@@ -128,4 +129,59 @@ func NewBenefitConnection(bs []*benefit.Benefit, more bool, page jaring.PageRequ
 	edges, info := connection(bs, "benefit", func(b *benefit.Benefit) int64 { return b.ID },
 		func(b *benefit.Benefit, c string) *BenefitEdge { return &BenefitEdge{Node: b, Cursor: c} }, more, page)
 	return &BenefitConnection{Edges: edges, PageInfo: info}
+}
+
+// Domain returns the donor package's input for in.
+func (in *DonorProgramInput) Domain() donor.ProgramInput {
+	out := donor.ProgramInput{Code: in.Code, Name: in.Name, KindCode: in.Kind}
+	if in.Description != nil {
+		out.Description = *in.Description
+	}
+	if in.Criteria != nil {
+		c := in.Criteria
+		out.Criteria = donor.Criteria{Regions: c.Regions, DesilMax: c.DesilMax, RegisterStatus: c.RegisterStatus, NotReceiving: c.NotReceiving}
+		if m := c.Composition; m != nil {
+			deref := func(b *bool) bool { return b != nil && *b }
+			out.Criteria.Composition = donor.Composition{SchoolAgeChild: deref(m.SchoolAgeChild), Elderly: deref(m.Elderly),
+				Disability: deref(m.Disability), Pregnant: deref(m.Pregnant)}
+			if m.MinSize != nil {
+				out.Criteria.Composition.MinSize = *m.MinSize
+			}
+		}
+	}
+	if in.Period != nil {
+		out.Period = jaring.Period{Start: in.Period.Start, End: in.Period.End}
+	}
+	if in.Budget != nil {
+		out.Budget = int64(*in.Budget)
+	}
+	if in.Quota != nil {
+		out.Quota = *in.Quota
+	}
+	if in.QuotaUnit != nil {
+		out.QuotaUnit = *in.QuotaUnit
+	}
+	if in.Amount != nil {
+		out.Amount = int64(*in.Amount)
+	}
+	return out
+}
+
+// Counts returns published counts for GraphQL: a number, or nil for one
+// withheld.
+func Counts(cs []donor.Count) []*int {
+	out := make([]*int, len(cs))
+	for i, c := range cs {
+		out[i] = CountOf(c)
+	}
+	return out
+}
+
+// CountOf is one published count: nil when withheld.
+func CountOf(c donor.Count) *int {
+	if c.Suppressed {
+		return nil
+	}
+	n := c.N
+	return &n
 }

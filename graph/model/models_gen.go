@@ -7,8 +7,10 @@ import (
 
 	"github.com/jaring-id/jaring/internal/audit"
 	"github.com/jaring-id/jaring/internal/benefit"
+	"github.com/jaring-id/jaring/internal/donor"
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/referral"
+	"github.com/jaring-id/jaring/internal/region"
 	"github.com/jaring-id/jaring/internal/registry"
 )
 
@@ -69,6 +71,22 @@ type BenefitInput struct {
 	Override *string `json:"override,omitempty"`
 }
 
+type CompositionInput struct {
+	SchoolAgeChild *bool `json:"schoolAgeChild,omitempty"`
+	Elderly        *bool `json:"elderly,omitempty"`
+	Disability     *bool `json:"disability,omitempty"`
+	Pregnant       *bool `json:"pregnant,omitempty"`
+	MinSize        *int  `json:"minSize,omitempty"`
+}
+
+type CriteriaInput struct {
+	Regions        []string                  `json:"regions,omitempty"`
+	DesilMax       *int                      `json:"desilMax,omitempty"`
+	RegisterStatus []registry.RegisterStatus `json:"registerStatus,omitempty"`
+	Composition    *CompositionInput         `json:"composition,omitempty"`
+	NotReceiving   []string                  `json:"notReceiving,omitempty"`
+}
+
 type DecisionInput struct {
 	Referral int64             `json:"referral"`
 	Decision referral.Decision `json:"decision"`
@@ -83,6 +101,23 @@ type DocumentsInput struct {
 	KK       bool `json:"kk"`
 	SKTM     bool `json:"sktm"`
 	Register bool `json:"register"`
+}
+
+type DonorProgramInput struct {
+	// 2 to 32 capital letters, digits, _ or -: CSRA_KURSI_RODA. Kept when a program is edited.
+	Code string `json:"code"`
+	Name string `json:"name"`
+	// The kind of aid it gives.
+	Kind        string         `json:"kind"`
+	Description *string        `json:"description,omitempty"`
+	Criteria    *CriteriaInput `json:"criteria,omitempty"`
+	Period      *PeriodInput   `json:"period"`
+	// Rupiah in all (0 or left out for none); a budget, a quota or both.
+	Budget    *int        `json:"budget,omitempty"`
+	Quota     *int        `json:"quota,omitempty"`
+	QuotaUnit *donor.Unit `json:"quotaUnit,omitempty"`
+	// Rupiah to one recipient; 0 or left out when it varies.
+	Amount *int `json:"amount,omitempty"`
 }
 
 type HouseholdEdge struct {
@@ -129,6 +164,13 @@ type PeriodInput struct {
 }
 
 type Query struct {
+}
+
+type ReachDistrict struct {
+	Region *region.Region `json:"region"`
+	Total  *int           `json:"total,omitempty"`
+	// By desil band, in the order of ProgramReach.bands.
+	Bands []*int `json:"bands"`
 }
 
 type ReferralConnection struct {

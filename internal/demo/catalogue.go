@@ -1,9 +1,8 @@
 package demo
 
 import (
-	"strings"
-
 	"github.com/jaring-id/jaring/internal/benefit"
+	"github.com/jaring-id/jaring/internal/donor"
 	"github.com/jaring-id/jaring/internal/jaring"
 )
 
@@ -113,29 +112,51 @@ func Rules() *benefit.Catalogue { return rules }
 
 // donorTerms are the published terms of a donor's program.
 type donorTerms struct {
-	prog         *program
-	name, desc   string
-	desilMax     int
-	regionPrefix string
-	budget       int64
-	quota        int
-	amount       int64 // what one recipient gets
+	prog       *program
+	name, desc string
+	criteria   donor.Criteria
+	budget     int64
+	quota      int
+	unit       donor.Unit
+	amount     int64 // what one recipient gets
 }
 
 var (
-	termsCSRA = donorTerms{
+	desil5, desil4 = 5, 4
+	termsCSRA      = donorTerms{
 		prog: progCSRA, name: "Kursi Roda dan Alat Bantu Peduli Bangka Tengah",
-		desc:     "Kursi roda, alat bantu dengar dan alat bantu jalan untuk penyandang disabilitas dari keluarga miskin di Kabupaten Bangka Tengah.",
-		desilMax: 5, regionPrefix: regency, budget: 100_000_000, quota: 40, amount: 2_500_000,
+		desc: "Kursi roda, alat bantu dengar dan alat bantu jalan untuk penyandang disabilitas dari keluarga miskin di Kabupaten Bangka Tengah.",
+		criteria: donor.Criteria{Regions: []string{regency}, DesilMax: &desil5,
+			Composition: donor.Composition{Disability: true}, NotReceiving: []string{"MEDICAL_DEVICE"}},
+		budget: 100_000_000, quota: 40, unit: donor.Persons, amount: 2_500_000,
 	}
 	termsCSRB = donorTerms{
 		prog: progCSRB, name: "Bedah Rumah Lada Putih",
 		desc:     "Perbaikan rumah tidak layak huni (atap, dinding, lantai dan jamban) bagi keluarga miskin di Kecamatan Koba.",
-		desilMax: 4, regionPrefix: "19.04.01", budget: 375_000_000, quota: 15, amount: 25_000_000,
+		criteria: donor.Criteria{Regions: []string{"19.04.01"}, DesilMax: &desil4, NotReceiving: []string{"HOUSING"}},
+		budget:   375_000_000, quota: 15, unit: donor.Households, amount: 25_000_000,
 	}
+	donorPrograms = []*donorTerms{&termsCSRA, &termsCSRB}
 )
 
+// termsOf returns the donor terms of p, nil for a program of no donor.
+func termsOf(p *program) *donorTerms {
+	for _, t := range donorPrograms {
+		if t.prog == p {
+			return t
+		}
+	}
+	return nil
+}
+
+// admits reports whether the program takes h now: a place is left, and h
+// meets its criteria by the donor package's own rule (donor.Evaluate), the
+// answer a donor would be given.
 func (t *donorTerms) admits(g *generator, h *household) bool {
-	return h.desil >= 1 && h.desil <= t.desilMax && strings.HasPrefix(h.village, t.regionPrefix) &&
-		g.donorUsed[t.prog.code] < t.quota
+	return g.donorUsed[t.prog.code] < t.quota && t.answer(h).Eligible
+}
+
+// answer is the program's answer of its criteria for h, this year.
+func (t *donorTerms) answer(h *household) donor.Answer {
+	return donor.Evaluate(t.criteria, yearPeriod(0), h.facts(), refDate)
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/jaring-id/jaring/internal/benefit"
+	"github.com/jaring-id/jaring/internal/donor"
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/referral"
 	"github.com/jaring-id/jaring/internal/registry"
@@ -32,18 +33,19 @@ type Organisation struct {
 
 // DonorProgram is a program a CSR donor publishes.
 type DonorProgram struct {
-	Code         string // program code, for example "CSRA_KURSI_RODA"
-	Name         string
-	Kind         string // a kind code
-	Source       benefit.Source
-	Donor        string // the donor's organisation code
-	Description  string
-	DesilMax     *int
-	RegionPrefix string
-	Budget       int64
-	Quota        int
-	OpenFrom     time.Time
-	OpenUntil    *time.Time
+	Code        string // program code, for example "CSRA_KURSI_RODA"
+	Name        string
+	Kind        string // a kind code
+	Source      benefit.Source
+	Donor       string // the donor's organisation code
+	Description string
+	Criteria    donor.Criteria
+	Budget      int64
+	Quota       int
+	QuotaUnit   donor.Unit
+	Amount      int64 // per recipient
+	OpenFrom    time.Time
+	OpenUntil   *time.Time
 }
 
 // Person is a member of the household with the given KK.
@@ -97,4 +99,7 @@ type Referral struct {
 	BenefitRef   string
 	CreatedAt    time.Time
 	DecidedAt    *time.Time
+	// Eligibility is, for a referral to a donor's program, the answer it
+	// was made on.
+	Eligibility *donor.Answer
 }

@@ -563,7 +563,8 @@ func checkDonorPrograms(t *testing.T, x *index) {
 		if !ok || p.Kind != want.kind || p.Source != benefit.CSR || p.Donor != want.payer || x.orgs[p.Donor].Kind != jaring.OrgDonor {
 			t.Errorf("donor program %+v does not match the catalogue", p)
 		}
-		if p.DesilMax == nil || p.OpenFrom.Year() != x.opts.AsOf.Year() || p.OpenUntil == nil || p.Budget <= 0 || p.Quota <= 0 {
+		if p.Criteria.DesilMax == nil || len(p.Criteria.Regions) != 1 || p.OpenFrom.Year() != x.opts.AsOf.Year() || p.OpenUntil == nil ||
+			p.Budget <= 0 || p.Quota <= 0 || p.Amount <= 0 || p.QuotaUnit == "" {
 			t.Errorf("donor program %s: incomplete terms %+v", p.Code, p)
 			continue
 		}
@@ -574,14 +575,28 @@ func checkDonorPrograms(t *testing.T, x *index) {
 				continue
 			}
 			h := x.households[b.KK]
-			if h.Desil == nil || *h.Desil > *p.DesilMax || !strings.HasPrefix(h.RegionCode, p.RegionPrefix) {
-				t.Errorf("%s %s: household %s (desil %v, %s) outside the terms", p.Code, b.ExternalRef, h.KK, h.Desil, h.RegionCode)
+			if h.Desil == nil || *h.Desil > *p.Criteria.DesilMax || !strings.HasPrefix(h.RegionCode, p.Criteria.Regions[0]) || h.RegisterStatus != registry.Registered {
+				t.Errorf("%s %s: household %s (desil %v, %s, %s) outside the terms", p.Code, b.ExternalRef, h.KK, h.Desil, h.RegionCode, h.RegisterStatus)
 			}
 			spent += b.Amount
 			given++
 		}
 		if given == 0 && x.opts.Households >= 1000 || given > p.Quota || spent > p.Budget {
 			t.Errorf("%s: %d given for Rp%d, quota %d budget Rp%d", p.Code, given, spent, p.Quota, p.Budget)
+		}
+	}
+	// A donor is referred only households its program takes, with the
+	// answer it was referred on.
+	donors := map[string]bool{}
+	for _, p := range x.DonorPrograms {
+		donors[p.Donor] = true
+	}
+	for _, r := range x.Referrals {
+		if donors[r.To] && (r.Program == "" || r.Eligibility == nil || !r.Eligibility.Eligible) {
+			t.Errorf("referral of %s to %s: program %q, eligibility %+v", r.Application, r.To, r.Program, r.Eligibility)
+		}
+		if !donors[r.To] && r.Eligibility != nil {
+			t.Errorf("referral of %s to %s, no donor, carries an eligibility answer", r.Application, r.To)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jaring-id/jaring/internal/benefit"
+	"github.com/jaring-id/jaring/internal/donor"
 	"github.com/jaring-id/jaring/internal/referral"
 	"github.com/jaring-id/jaring/internal/registry"
 )
@@ -84,6 +85,9 @@ type ref struct {
 	reason string
 	ben    *ben
 	v, w   float64 // how long after the last step it was created, and decided
+	// eligibility is, for a referral to a donor's program, the answer it
+	// was made on.
+	eligibility *donor.Answer
 }
 
 // ---------------------------------------------------------------------------

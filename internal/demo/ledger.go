@@ -6,12 +6,37 @@ import (
 	"time"
 
 	"github.com/jaring-id/jaring/internal/benefit"
+	"github.com/jaring-id/jaring/internal/donor"
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/registry"
 )
 
 // ---------------------------------------------------------------------------
 // The ledger.
+
+// yearPeriod is the year of offset y as the rules see it: counted from
+// 2000, as only overlaps matter.
+func yearPeriod(y int) jaring.Period {
+	end := jaring.Date(2000+y, time.December, 31)
+	return jaring.Period{Start: jaring.Date(2000+y, time.January, 1), End: &end}
+}
+
+// facts are what the register and the ledger hold on h, as a donor's
+// criteria ask them (donor.Facts), in the rules' years.
+func (h *household) facts() donor.Facts {
+	f := donor.Facts{Known: true, RegionCode: h.village, RegisterStatus: h.status}
+	if h.desil > 0 {
+		d := h.desil
+		f.Desil = &d
+	}
+	for _, m := range h.members {
+		f.Members = append(f.Members, donor.Member{BirthDate: m.birth, Disabled: m.disabled, Pregnant: m.pregnant})
+	}
+	for _, b := range h.ledger {
+		f.Held = append(f.Held, donor.Held{Kind: b.KindCode, Period: b.Period, Status: b.Status})
+	}
+	return f
+}
 
 // counts reports whether a benefit of status s takes its kind's place for
 // its period. The ledger's rule counts ACTIVE and SUSPENDED; the generator
@@ -29,10 +54,12 @@ func (h *household) allows(p *program, nik string, from, to int) bool {
 // the household is 1, its members numbered from 1 in their order, years
 // counted from 2000 (only their overlaps matter).
 func (h *household) proposal(p *program, nik string, from, to int) benefit.Proposal {
-	period := jaring.Period{Start: jaring.Date(2000+from, time.January, 1)}
+	period := yearPeriod(from)
 	if to != openEnd {
 		end := jaring.Date(2000+to, time.December, 31)
 		period.End = &end
+	} else {
+		period.End = nil
 	}
 	out := benefit.Proposal{HouseholdID: 1, KindCode: p.kind, ProgramID: programID(p), Period: period}
 	for i, m := range h.members {

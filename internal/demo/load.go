@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -90,12 +91,13 @@ func loadOrganisations(ctx context.Context, tx pgx.Tx, d *Data) (int64, error) {
 
 func loadDonorPrograms(ctx context.Context, tx pgx.Tx, d *Data) (int64, error) {
 	err := copyTemp(ctx, tx, "donor_program_in",
-		`code text, name text, kind text, source text, donor text, description text, desil_max smallint,
-		 region_prefix text, budget bigint, quota int, open_from date, open_until date`,
-		[]string{"code", "name", "kind", "source", "donor", "description", "desil_max", "region_prefix", "budget", "quota", "open_from", "open_until"},
+		`code text, name text, kind text, source text, donor text, description text, criteria jsonb,
+		 budget bigint, quota int, quota_unit text, amount bigint, open_from date, open_until date`,
+		[]string{"code", "name", "kind", "source", "donor", "description", "criteria", "budget", "quota", "quota_unit", "amount", "open_from", "open_until"},
 		len(d.DonorPrograms), func(i int) []any {
 			p := d.DonorPrograms[i]
-			return []any{p.Code, p.Name, p.Kind, string(p.Source), p.Donor, p.Description, p.DesilMax, p.RegionPrefix, p.Budget, p.Quota, p.OpenFrom, p.OpenUntil}
+			criteria, _ := json.Marshal(p.Criteria)
+			return []any{p.Code, p.Name, p.Kind, string(p.Source), p.Donor, p.Description, string(criteria), p.Budget, p.Quota, string(p.QuotaUnit), p.Amount, p.OpenFrom, p.OpenUntil}
 		})
 	if err != nil {
 		return 0, err
@@ -106,8 +108,8 @@ func loadDonorPrograms(ctx context.Context, tx pgx.Tx, d *Data) (int64, error) {
 		return 0, err
 	}
 	tag, err := tx.Exec(ctx, `
-		INSERT INTO donor_program (program_id, donor_id, description, desil_max, region_prefix, budget, quota, open_from, open_until)
-		SELECT p.id, p.owner_id, i.description, i.desil_max, i.region_prefix, i.budget, i.quota, i.open_from, i.open_until
+		INSERT INTO donor_program (program_id, donor_id, description, criteria, budget, quota, quota_unit, amount, open_from, open_until)
+		SELECT p.id, p.owner_id, i.description, i.criteria, i.budget, i.quota, i.quota_unit, i.amount, i.open_from, i.open_until
 		FROM donor_program_in i JOIN program p ON p.code = i.code`)
 	return tag.RowsAffected(), err
 }
@@ -205,19 +207,25 @@ func loadApplications(ctx context.Context, tx pgx.Tx, d *Data) (int64, error) {
 func loadReferrals(ctx context.Context, tx pgx.Tx, d *Data) (int64, error) {
 	err := copyTemp(ctx, tx, "referral_in",
 		`ord int, application text, from_org text, to_org text, program text, status text, reason text,
-		 benefit_payer text, benefit_ref text, created_at timestamptz, decided_at timestamptz`,
-		[]string{"ord", "application", "from_org", "to_org", "program", "status", "reason", "benefit_payer", "benefit_ref", "created_at", "decided_at"},
+		 benefit_payer text, benefit_ref text, created_at timestamptz, decided_at timestamptz, eligibility jsonb`,
+		[]string{"ord", "application", "from_org", "to_org", "program", "status", "reason", "benefit_payer", "benefit_ref", "created_at", "decided_at", "eligibility"},
 		len(d.Referrals), func(i int) []any {
 			r := d.Referrals[i]
-			return []any{i, r.Application, r.From, r.To, r.Program, string(r.Status), r.Reason, r.BenefitPayer, r.BenefitRef, r.CreatedAt, r.DecidedAt}
+			var eligibility *string
+			if r.Eligibility != nil {
+				b, _ := json.Marshal(r.Eligibility)
+				s := string(b)
+				eligibility = &s
+			}
+			return []any{i, r.Application, r.From, r.To, r.Program, string(r.Status), r.Reason, r.BenefitPayer, r.BenefitRef, r.CreatedAt, r.DecidedAt, eligibility}
 		})
 	if err != nil {
 		return 0, err
 	}
 	tag, err := tx.Exec(ctx, `
 		INSERT INTO referral (application_id, household_id, region_code, from_id, to_id, program_id, status, reason,
-			benefit_id, created_at, decided_at)
-		SELECT a.id, a.household_id, a.region_code, f.id, t.id, pr.id, i.status, i.reason, b.id, i.created_at, i.decided_at
+			benefit_id, created_at, decided_at, eligibility)
+		SELECT a.id, a.household_id, a.region_code, f.id, t.id, pr.id, i.status, i.reason, b.id, i.created_at, i.decided_at, i.eligibility
 		FROM referral_in i
 		JOIN application a ON a.number = i.application
 		JOIN organisation f ON f.code = i.from_org

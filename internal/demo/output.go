@@ -21,13 +21,12 @@ const officeMinutes = 7 * 60
 func (g *generator) data(asOf time.Time) *Data {
 	year := asOf.Year()
 	d := &Data{Organisations: organisations()}
-	for _, t := range []*donorTerms{&termsCSRA, &termsCSRB} {
-		desilMax := t.desilMax
+	for _, t := range donorPrograms {
 		until := jaring.Date(year, time.December, 31)
 		d.DonorPrograms = append(d.DonorPrograms, DonorProgram{
 			Code: t.prog.code, Name: t.name, Kind: t.prog.kind, Source: t.prog.source, Donor: t.prog.payer,
-			Description: t.desc, DesilMax: &desilMax, RegionPrefix: t.regionPrefix,
-			Budget: t.budget, Quota: t.quota, OpenFrom: jaring.Date(year, time.January, 1), OpenUntil: &until,
+			Description: t.desc, Criteria: t.criteria, Budget: t.budget, Quota: t.quota, QuotaUnit: t.unit, Amount: t.amount,
+			OpenFrom: jaring.Date(year, time.January, 1), OpenUntil: &until,
 		})
 	}
 	for _, h := range g.households {
@@ -74,7 +73,8 @@ func (g *generator) data(asOf time.Time) *Data {
 		})
 		for _, rf := range a.refs {
 			x = later(x, rf.v, 0.3)
-			row := Referral{Application: number, From: "SILAKSO", To: rf.to, Status: rf.status, Reason: rf.reason, CreatedAt: at(x)}
+			row := Referral{Application: number, From: "SILAKSO", To: rf.to, Status: rf.status, Reason: rf.reason, CreatedAt: at(x),
+				Eligibility: rf.eligibility}
 			if rf.prog != nil {
 				row.Program = rf.prog.code
 			}

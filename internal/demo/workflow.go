@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/jaring-id/jaring/internal/benefit"
+	"github.com/jaring-id/jaring/internal/donor"
 	"github.com/jaring-id/jaring/internal/referral"
 	"github.com/jaring-id/jaring/internal/registry"
 )
@@ -118,8 +119,8 @@ func (g *generator) eligible(h *household, m *member, p *program) bool {
 		if !m.disabled && m.age < 60 {
 			return false
 		}
-	case progCSRA:
-		if !termsCSRA.admits(g, h) || (!m.disabled && m.age < 60) {
+	case progCSRA: // to the member with the disability the criteria ask for
+		if !termsCSRA.admits(g, h) || !m.disabled {
 			return false
 		}
 	case progCSRB:
@@ -274,9 +275,21 @@ func (g *generator) aidRequest(r *rand.Rand, a *app, k *aidKind, forced bool) {
 	if a.status == referral.Rejected {
 		reason = r.IntN(5)
 	}
+	// Half the requests of a kind a donor gives come from households its
+	// program takes: the families a CSR program is there for come to the
+	// desk too, and the demo shows donors their referrals.
+	var forDonor *donorTerms
+	for _, rt := range k.routes {
+		if t := termsOf(rt.prog); t != nil && reason < 0 && chance(r, 0.5) {
+			forDonor = t
+		}
+	}
 	found := false
 	for try := 0; try < 400 && !found; try++ {
 		h := pick(r, g.households)
+		if forDonor != nil && try < 300 && !forDonor.answer(h).Eligible {
+			continue
+		}
 		switch reason {
 		case 2: // already has aid of this kind
 			if h.status == registry.Removed {
@@ -338,23 +351,38 @@ func (g *generator) aidRequest(r *rand.Rand, a *app, k *aidKind, forced bool) {
 // decided; a REFERRED one still waits on at least one.
 func (g *generator) refer(r *rand.Rand, a *app, k *aidKind, who *member, forced bool) {
 	h := a.h
+	// A donor is referred only households its program takes, as its
+	// criteria answer when the application is referred.
+	var routes []route
+	answers := map[*program]donor.Answer{}
+	for _, rt := range k.routes {
+		t := termsOf(rt.prog)
+		if t == nil {
+			routes = append(routes, rt)
+			continue
+		}
+		if a := t.answer(h); a.Eligible {
+			answers[rt.prog] = a
+			routes = append(routes, rt)
+		}
+	}
 	var chosen []route
 	opts := g.options(h, who, k)
 	if a.status == referral.Closed && len(opts) > 0 {
 		chosen = append(chosen, pick(r, opts))
 	} else {
-		chosen = append(chosen, pick(r, k.routes))
+		chosen = append(chosen, pick(r, routes))
 	}
 	var rest []route
-	for _, rt := range k.routes {
+	for _, rt := range routes {
 		if rt != chosen[0] {
 			rest = append(rest, rt)
 		}
 	}
 	r.Shuffle(len(rest), func(i, j int) { rest[i], rest[j] = rest[j], rest[i] })
-	nRef := 1 + r.IntN(min(3, len(k.routes)))
+	nRef := 1 + r.IntN(min(3, len(routes)))
 	if forced {
-		nRef = max(nRef, 2)
+		nRef = max(nRef, min(2, len(routes)))
 	}
 	chosen = append(chosen, rest[:nRef-1]...)
 
@@ -363,6 +391,10 @@ func (g *generator) refer(r *rand.Rand, a *app, k *aidKind, who *member, forced 
 		rf := &ref{to: rt.org, v: r.Float64(), w: r.Float64()}
 		if rt.prog != nil && chance(r, 0.8) {
 			rf.prog = rt.prog
+		}
+		if answer, ok := answers[rt.prog]; ok { // a donor is referred to its program
+			rf.prog = rt.prog
+			rf.eligibility = &answer
 		}
 		x := r.Float64()
 		if a.status == referral.Referred {

@@ -13,6 +13,7 @@ import (
 	"github.com/jaring-id/jaring/internal/audit"
 	"github.com/jaring-id/jaring/internal/authz"
 	"github.com/jaring-id/jaring/internal/benefit"
+	"github.com/jaring-id/jaring/internal/donor"
 	"github.com/jaring-id/jaring/internal/postgres"
 	"github.com/jaring-id/jaring/internal/referral"
 	"github.com/jaring-id/jaring/internal/registry"
@@ -30,6 +31,7 @@ type Config struct {
 	Verifier *authz.Verifier // required for Server; the GraphQL handler alone needs none
 
 	Limits        graph.Limits
+	DonorLimits   donor.Limits  // what a donor may ask (zero: donor.DefaultLimits)
 	Timeout       time.Duration // each request's deadline (0: graph.DefaultTimeout)
 	Introspection bool
 	LoaderWait    time.Duration
@@ -66,6 +68,7 @@ func New(cfg Config) *Hub {
 		Benefits:      &benefit.Service{Store: postgres.NewBenefitStore(cfg.DB, log), Registry: registries},
 		Referrals:     &referral.Service{Store: postgres.NewReferralStore(cfg.DB, log)},
 		Audit:         &audit.Service{Store: log},
+		Donors:        &donor.Service{Store: postgres.NewDonorStore(cfg.DB, log), Audit: log, Limits: cfg.DonorLimits, Now: cfg.Now},
 		Organisations: orgs,
 	}
 	h := &Hub{Resolver: r, Audit: log}

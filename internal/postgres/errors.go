@@ -63,6 +63,8 @@ var guards = map[string]guard{
 	"referral_program_id_fkey":              {"program", "is not a program"},
 	"referral_to_id_fkey":                   {"to", "names no organisation"},
 	"program_code_key":                      {"code", "is already the code of another program"},
+	"program_kind_code_fkey":                {"kind", "is not a kind of aid"},
+	"donor_program_budget_or_quota":         {"budget", "a program needs a budget, a quota or both"},
 	"program_code_check":                    {"code", "must be 2 to 32 capital letters, digits, _ or -"},
 	"program_exclusion_check":               {"programB", "a program does not exclude itself"},
 	"program_exclusion_reason_check":        {"reason", "must not be empty"},

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jaring-id/jaring/internal/audit"
 	"github.com/jaring-id/jaring/internal/benefit"
+	"github.com/jaring-id/jaring/internal/donor"
 	"github.com/jaring-id/jaring/internal/jaring"
 )
 
@@ -260,6 +261,11 @@ func (r *recorder) recordProgram(ctx context.Context, in benefit.Input, prog *be
 	if len(clashes) > 0 {
 		override = in.Override
 	}
+	if prog.OwnerID != nil {
+		if err := r.withinMeans(ctx, prog, want); err != nil {
+			return refuseOrFail(in, err)
+		}
+	}
 	got, err := r.insert(ctx, want, override)
 	if err != nil {
 		return refuseOrFail(in, err)
@@ -273,6 +279,35 @@ func (r *recorder) recordProgram(ctx context.Context, in benefit.Input, prog *be
 	}
 	r.touched[householdID] = true
 	return benefit.Result{ExternalRef: in.ExternalRef, Status: benefit.Recorded, Benefit: got, Clashes: clashes}, nil
+}
+
+// withinMeans checks, for a donor's program, that b fits its quota and
+// budget (donor.Program.Admits). The program's row is locked first, so that
+// two acceptances racing for its last place run one after the other and
+// the second sees the first.
+func (r *recorder) withinMeans(ctx context.Context, prog *benefit.Program, b *benefit.Benefit) error {
+	p, err := findDonorProgram(ctx, r.tx, prog.ID, true)
+	if jaring.ErrorCode(err) == jaring.ENOTFOUND {
+		return nil // an organisation's own program with no published terms
+	} else if err != nil {
+		return err
+	}
+	recipient := "household_id = $2"
+	id := b.HouseholdID
+	if p.QuotaUnit == donor.Persons && b.PersonID != nil {
+		recipient, id = "person_id = $2", *b.PersonID
+	}
+	unit := "household_id"
+	if p.QuotaUnit == donor.Persons {
+		unit = "coalesce(person_id, -household_id)"
+	}
+	var u donor.Usage
+	var known bool
+	if err := r.tx.QueryRow(ctx, `SELECT count(DISTINCT `+unit+`), coalesce(sum(amount), 0), coalesce(bool_or(`+recipient+`), false)
+		FROM benefit WHERE program_id = $1 AND status <> 'CANCELLED'`, p.ID, id).Scan(&u.Recipients, &u.Spent, &known); err != nil {
+		return err
+	}
+	return p.Admits(u, b.Amount, !known)
 }
 
 // byRef returns the payer's benefit with the given reference, nil if none.

@@ -2,9 +2,11 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/jaring-id/jaring/internal/donor"
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/referral"
 )
@@ -36,12 +38,17 @@ func scanApplication(row pgx.CollectableRow) (*referral.Application, error) {
 }
 
 const referralColumns = `r.id, r.application_id, r.household_id, r.from_id, r.to_id, r.program_id, r.status, r.reason,
-	r.benefit_id, r.created_at, r.decided_at`
+	r.benefit_id, r.created_at, r.decided_at, r.eligibility`
 
 func scanReferral(row pgx.CollectableRow) (*referral.Referral, error) {
 	var r referral.Referral
+	var eligibility []byte
 	err := row.Scan(&r.ID, &r.ApplicationID, &r.HouseholdID, &r.FromID, &r.ToID, &r.ProgramID, &r.Status, &r.Reason,
-		&r.BenefitID, &r.CreatedAt, &r.DecidedAt)
+		&r.BenefitID, &r.CreatedAt, &r.DecidedAt, &eligibility)
+	if err == nil && eligibility != nil {
+		r.Eligibility = &donor.Answer{}
+		err = json.Unmarshal(eligibility, r.Eligibility)
+	}
 	return &r, err
 }
 

@@ -2,12 +2,15 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/jaring-id/jaring/internal/benefit"
+	"github.com/jaring-id/jaring/internal/donor"
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/referral"
 )
@@ -146,7 +149,11 @@ func (s *ReferralStore) ReferApplication(ctx context.Context, actor referral.Act
 			if err := referral.CanTake(field+".organisation", t.Organisation, kind, orgRegion, householdRegion); err != nil {
 				return err
 			}
+			if kind == jaring.OrgDonor && t.Program == "" {
+				return jaring.Invalid(field+".program", "a donor takes referrals to one of its programs: name it")
+			}
 			var programID *int64
+			var eligibility []byte
 			if t.Program != "" {
 				var p benefit.Program
 				err := tx.QueryRow(ctx, `SELECT `+programColumns+` FROM program p WHERE p.code = $1`, t.Program).
@@ -158,10 +165,15 @@ func (s *ReferralStore) ReferApplication(ctx context.Context, actor referral.Act
 					return jaring.WithField(field, err)
 				}
 				programID = &p.ID
+				if kind == jaring.OrgDonor {
+					if eligibility, err = s.eligibility(ctx, tx, app.HouseholdID, p.ID); err != nil {
+						return jaring.WithField(field, err)
+					}
+				}
 			}
-			tag, err := tx.Exec(ctx, `INSERT INTO referral (application_id, household_id, region_code, from_id, to_id, program_id)
-				SELECT a.id, a.household_id, a.region_code, $2, $3, $4 FROM application a WHERE a.id = $1
-				ON CONFLICT (application_id, to_id) DO NOTHING`, app.ID, actor.OrgID, orgID, programID)
+			tag, err := tx.Exec(ctx, `INSERT INTO referral (application_id, household_id, region_code, from_id, to_id, program_id, eligibility)
+				SELECT a.id, a.household_id, a.region_code, $2, $3, $4, $5 FROM application a WHERE a.id = $1
+				ON CONFLICT (application_id, to_id) DO NOTHING`, app.ID, actor.OrgID, orgID, programID, eligibility)
 			if err != nil {
 				return translate(err, "referral")
 			}
@@ -177,6 +189,29 @@ func (s *ReferralStore) ReferApplication(ctx context.Context, actor referral.Act
 		return auditChange(ctx, tx, s.audit, &changes{households: []int64{app.HouseholdID}, persons: []string{app.ApplicantNIK}})
 	})
 	return out, translate(err, "application")
+}
+
+// eligibility answers whether household id meets the criteria of donor
+// program programID, as the referral to it records: refused unless it does
+// (referral.ToDonor).
+func (s *ReferralStore) eligibility(ctx context.Context, tx pgx.Tx, householdID, programID int64) ([]byte, error) {
+	p, err := findDonorProgram(ctx, tx, programID, false)
+	if err != nil {
+		return nil, jaring.WithField("program", err)
+	}
+	var kk string
+	if err := tx.QueryRow(ctx, `SELECT kk FROM household WHERE id = $1`, householdID).Scan(&kk); err != nil {
+		return nil, err
+	}
+	fs, err := facts(ctx, tx, []string{kk}, p.Period)
+	if err != nil {
+		return nil, err
+	}
+	answer := donor.Evaluate(p.Criteria, p.Period, fs[0], time.Now())
+	if err := referral.ToDonor(p, answer); err != nil {
+		return nil, err
+	}
+	return json.Marshal(answer)
 }
 
 // errRefused rolls a decision back when its benefit was refused.

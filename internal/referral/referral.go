@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jaring-id/jaring/internal/benefit"
+	"github.com/jaring-id/jaring/internal/donor"
 	"github.com/jaring-id/jaring/internal/jaring"
 )
 
@@ -80,6 +81,9 @@ type Referral struct {
 	BenefitID     *int64 // the benefit that fulfilled it
 	CreatedAt     time.Time
 	DecidedAt     *time.Time
+	// Eligibility is, for a referral to a donor's program, the answer of
+	// its criteria the referral was made on.
+	Eligibility *donor.Answer
 }
 
 // Store keeps applications and referrals. Reads take the caller's scope and

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jaring-id/jaring/internal/benefit"
+	"github.com/jaring-id/jaring/internal/donor"
 	"github.com/jaring-id/jaring/internal/jaring"
 )
 
@@ -219,4 +220,26 @@ func Names(app *Application, orgID int64, p *benefit.Program) error {
 		return jaring.Invalid("program", "application %s asks for %s, and %s is aid of kind %s", app.Number, app.KindCode, p.Code, p.KindCode)
 	}
 	return nil
+}
+
+// ToDonor reports whether an application may be referred to donor program
+// p, whose criteria the household meets as answer says: only to an open
+// program, and only for a household it takes, so that a donor is sent only
+// those it can help. Errors name the field relative to the target.
+func ToDonor(p *donor.Program, answer donor.Answer) error {
+	switch {
+	case p.Status != donor.Open:
+		return &jaring.Error{Code: jaring.ECONFLICT, Field: "program", Message: fmt.Sprintf("program: %s is closed and takes no referrals", p.Code)}
+	case !answer.Eligible:
+		return jaring.Invalid("program", "the household does not meet the criteria of %s (unmet: %s); refer it elsewhere", p.Code, joinCriteria(answer.Unmet))
+	}
+	return nil
+}
+
+func joinCriteria(cs []donor.Criterion) string {
+	s := make([]string, len(cs))
+	for i, c := range cs {
+		s[i] = string(c)
+	}
+	return strings.Join(s, ", ")
 }
