@@ -70,6 +70,7 @@ var guards = map[string]guard{
 	"program_exclusion_reason_check":        {"reason", "must not be empty"},
 	"organisation_code_key":                 {"code", "is already the code of another organisation"},
 	"organisation_code_check":               {"code", "must be 2 to 32 capital letters, digits, _ or -"},
+	"data_issue_resolution_note_check":      {"note", "must be 10 to 1000 characters"},
 }
 
 // translate turns a database error into a domain error: the one place where

@@ -8,8 +8,8 @@ import "fmt"
 type Reason string
 
 // The reasons a row is quarantined. The readers give those that one row
-// shows on its own; DUPLICATE_NIK, DOUBLE_AID and POSSIBLE_DUPLICATE_PERSON
-// need the whole register and are found by the import's SQL.
+// shows on its own, up to EXTRA_FIELDS; the others need the register or the
+// ledger and are found as the rows are merged.
 const (
 	// InvalidNIK: the NIK is not 16 digits, starts with no province code,
 	// carries no real birth date or has serial 0000 (registry.ParseNIK).
@@ -49,16 +49,41 @@ const (
 	// ExtraFields: the line has more fields than the header, so its values
 	// cannot be trusted to sit in their columns.
 	ExtraFields Reason = "EXTRA_FIELDS"
-	// DuplicateNIK: the NIK is already another person's, or is used twice in
-	// the file (found in SQL).
+	// DuplicateNIK: the NIK is already a person's of another household, or
+	// is in the file twice for different people (found in SQL).
 	DuplicateNIK Reason = "DUPLICATE_NIK"
-	// DoubleAid: the benefit clashes with aid of the same kind already held
-	// (found in SQL, by the ledger's rules).
-	DoubleAid Reason = "DOUBLE_AID"
+	// HouseholdMismatch: an earlier row of the file puts the same KK in
+	// another village.
+	HouseholdMismatch Reason = "HOUSEHOLD_MISMATCH"
+	// SecondHead: the row makes a person the head of a household that has
+	// another head, in the file or in the register.
+	SecondHead Reason = "SECOND_HEAD"
 	// PossibleDuplicatePerson: another person has the same name and birth
-	// date under a different NIK (found in SQL).
+	// date under a different NIK (found in SQL). The row is imported, and
+	// flagged.
 	PossibleDuplicatePerson Reason = "POSSIBLE_DUPLICATE_PERSON"
+	// NotInRegister: no household or person with the row's KK or NIK is one
+	// the importer may record for (found in SQL).
+	NotInRegister Reason = "NOT_IN_REGISTER"
+	// UnknownProgram: no program has the row's code.
+	UnknownProgram Reason = "UNKNOWN_PROGRAM"
+	// NotPermitted: the importer may not record aid of the row's program or
+	// source (a donor records its own programs only).
+	NotPermitted Reason = "NOT_PERMITTED"
+	// DuplicateRef: the row's external_ref already names another benefit of
+	// the payer, in the ledger or earlier in the file.
+	DuplicateRef Reason = "DUPLICATE_REF"
+	// DoubleAid: the benefit clashes with aid of the same kind already held
+	// (found by the ledger's rules, benefit.Catalogue.FindClashes).
+	DoubleAid Reason = "DOUBLE_AID"
+	// ProgramFull: a donor program's quota or budget has no room for the
+	// benefit.
+	ProgramFull Reason = "PROGRAM_FULL"
 )
+
+// Imported reports whether a row with only this reason is imported all the
+// same, and flagged for a look.
+func (r Reason) Imported() bool { return r == PossibleDuplicatePerson }
 
 // Reasons returns every reason, in the order above: for a lookup table or a
 // CHECK constraint that must list them all.
@@ -67,7 +92,8 @@ func Reasons() []Reason {
 		InvalidNIK, InvalidKK, NIKBirthDateMismatch, NIKSexMismatch,
 		UnknownRegion, AmbiguousRegion, MissingField, BadDate, BadValue,
 		BadEncoding, TruncatedRow, ExtraFields,
-		DuplicateNIK, DoubleAid, PossibleDuplicatePerson,
+		DuplicateNIK, HouseholdMismatch, SecondHead, PossibleDuplicatePerson,
+		NotInRegister, UnknownProgram, NotPermitted, DuplicateRef, DoubleAid, ProgramFull,
 	}
 }
 
