@@ -52,6 +52,10 @@ func redact(vars map[string]any) json.RawMessage {
 				out[i] = walk(x)
 			}
 			return out
+		case graphql.Upload:
+			// A file is recorded by its name; what it did, the import's
+			// own event says.
+			return map[string]any{"file": v.Filename}
 		}
 		return v
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/jaring-id/jaring/internal/referral"
 	"github.com/jaring-id/jaring/internal/region"
 	"github.com/jaring-id/jaring/internal/registry"
+	"github.com/jaring-id/jaring/internal/verival"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -41,9 +42,12 @@ type ResolverRoot interface {
 	Benefit() BenefitResolver
 	BenefitResult() BenefitResultResolver
 	Criteria() CriteriaResolver
+	DataIssue() DataIssueResolver
+	DataIssueResolution() DataIssueResolutionResolver
 	DonorProgram() DonorProgramResolver
 	Household() HouseholdResolver
 	HouseholdConnection() HouseholdConnectionResolver
+	ImportReport() ImportReportResolver
 	Mutation() MutationResolver
 	Organisation() OrganisationResolver
 	Override() OverrideResolver
@@ -54,6 +58,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Referral() ReferralResolver
 	Region() RegionResolver
+	RowIssue() RowIssueResolver
 }
 
 type DirectiveRoot struct {
@@ -169,6 +174,45 @@ type ComplexityRoot struct {
 		RegisterStatus func(childComplexity int) int
 	}
 
+	DataIssue struct {
+		ClashesWith   func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		File          func(childComplexity int) int
+		Household     func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Issues        func(childComplexity int) int
+		KK            func(childComplexity int) int
+		Kind          func(childComplexity int) int
+		Line          func(childComplexity int) int
+		NIK           func(childComplexity int) int
+		Organisation  func(childComplexity int) int
+		Person        func(childComplexity int) int
+		Quarantined   func(childComplexity int) int
+		Raw           func(childComplexity int) int
+		Reasons       func(childComplexity int) int
+		Region        func(childComplexity int) int
+		RelatedPerson func(childComplexity int) int
+		Resolution    func(childComplexity int) int
+		Status        func(childComplexity int) int
+	}
+
+	DataIssueConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	DataIssueEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	DataIssueResolution struct {
+		At           func(childComplexity int) int
+		By           func(childComplexity int) int
+		Note         func(childComplexity int) int
+		Organisation func(childComplexity int) int
+	}
+
 	Documents struct {
 		KK       func(childComplexity int) int
 		KTP      func(childComplexity int) int
@@ -226,6 +270,23 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ImportReport struct {
+		DryRun         func(childComplexity int) int
+		File           func(childComplexity int) int
+		FinishedAt     func(childComplexity int) int
+		Flagged        func(childComplexity int) int
+		ImportID       func(childComplexity int) int
+		ImportedBefore func(childComplexity int) int
+		Inserted       func(childComplexity int) int
+		Quarantined    func(childComplexity int) int
+		Read           func(childComplexity int) int
+		Reasons        func(childComplexity int) int
+		StartedAt      func(childComplexity int) int
+		Summary        func(childComplexity int) int
+		Unchanged      func(childComplexity int) int
+		Updated        func(childComplexity int) int
+	}
+
 	ItemError struct {
 		Code    func(childComplexity int) int
 		Field   func(childComplexity int) int
@@ -238,9 +299,11 @@ type ComplexityRoot struct {
 		CreateDonorProgram     func(childComplexity int, input model.DonorProgramInput) int
 		DecideReferral         func(childComplexity int, input model.DecisionInput) int
 		FulfilReferral         func(childComplexity int, id int64, benefit model.BenefitInput) int
+		ImportBenefits         func(childComplexity int, file graphql.Upload, dryRun *bool) int
 		RecordBenefits         func(childComplexity int, input []*model.BenefitInput) int
 		ReferApplication       func(childComplexity int, id int64, to []*model.ReferralTargetInput) int
 		RemoveProgramExclusion func(childComplexity int, programA string, programB string) int
+		ResolveDataIssue       func(childComplexity int, id int64, note string) int
 		SetKindExclusive       func(childComplexity int, kind string, exclusive bool) int
 		SubmitApplication      func(childComplexity int, input model.ApplicationInput) int
 		UpdateDonorProgram     func(childComplexity int, program int64, input model.DonorProgramInput) int
@@ -314,6 +377,7 @@ type ComplexityRoot struct {
 	Query struct {
 		AuditTrail       func(childComplexity int, nik string, first *int, after *string) int
 		CheckAid         func(childComplexity int, kk string, nik *string, kind string, program *string, period model.PeriodInput) int
+		DataIssues       func(childComplexity int, filter *model.DataIssueFilter, first *int, after *string) int
 		DonorPrograms    func(childComplexity int) int
 		Eligibility      func(childComplexity int, program int64, nik *string, kk *string) int
 		EligibilityBatch func(childComplexity int, program int64, ids []string) int
@@ -333,6 +397,11 @@ type ComplexityRoot struct {
 		Bands  func(childComplexity int) int
 		Region func(childComplexity int) int
 		Total  func(childComplexity int) int
+	}
+
+	ReasonCount struct {
+		Reason func(childComplexity int) int
+		Rows   func(childComplexity int) int
 	}
 
 	Referral struct {
@@ -366,6 +435,12 @@ type ComplexityRoot struct {
 		Level  func(childComplexity int) int
 		Name   func(childComplexity int) int
 		Parent func(childComplexity int) int
+	}
+
+	RowIssue struct {
+		Field   func(childComplexity int) int
+		Message func(childComplexity int) int
+		Reason  func(childComplexity int) int
 	}
 
 	Rule struct {
@@ -405,6 +480,22 @@ type BenefitResultResolver interface {
 type CriteriaResolver interface {
 	RegisterStatus(ctx context.Context, obj *donor.Criteria) ([]registry.RegisterStatus, error)
 }
+type DataIssueResolver interface {
+	Organisation(ctx context.Context, obj *verival.DataIssue) (*jaring.Organisation, error)
+
+	Raw(ctx context.Context, obj *verival.DataIssue) (*string, error)
+
+	KK(ctx context.Context, obj *verival.DataIssue) (*string, error)
+	NIK(ctx context.Context, obj *verival.DataIssue) (*string, error)
+	Region(ctx context.Context, obj *verival.DataIssue) (*region.Region, error)
+	Household(ctx context.Context, obj *verival.DataIssue) (*registry.Household, error)
+	Person(ctx context.Context, obj *verival.DataIssue) (*registry.Person, error)
+	RelatedPerson(ctx context.Context, obj *verival.DataIssue) (*registry.Person, error)
+	ClashesWith(ctx context.Context, obj *verival.DataIssue) (*benefit.Benefit, error)
+}
+type DataIssueResolutionResolver interface {
+	Organisation(ctx context.Context, obj *verival.Resolution) (*jaring.Organisation, error)
+}
 type DonorProgramResolver interface {
 	Kind(ctx context.Context, obj *donor.Program) (*benefit.Kind, error)
 	Donor(ctx context.Context, obj *donor.Program) (*jaring.Organisation, error)
@@ -422,11 +513,20 @@ type HouseholdResolver interface {
 type HouseholdConnectionResolver interface {
 	TotalCount(ctx context.Context, obj *model.HouseholdConnection) (int, error)
 }
+type ImportReportResolver interface {
+	ImportID(ctx context.Context, obj *verival.Report) (*int64, error)
+
+	Reasons(ctx context.Context, obj *verival.Report) ([]*model.ReasonCount, error)
+
+	Summary(ctx context.Context, obj *verival.Report) (string, error)
+}
 type MutationResolver interface {
 	RecordBenefits(ctx context.Context, input []*model.BenefitInput) ([]*benefit.Result, error)
 	CreateDonorProgram(ctx context.Context, input model.DonorProgramInput) (*donor.Program, error)
 	UpdateDonorProgram(ctx context.Context, program int64, input model.DonorProgramInput) (*donor.Program, error)
 	CloseDonorProgram(ctx context.Context, program int64) (*donor.Program, error)
+	ImportBenefits(ctx context.Context, file graphql.Upload, dryRun *bool) (*verival.Report, error)
+	ResolveDataIssue(ctx context.Context, id int64, note string) (*verival.DataIssue, error)
 	SubmitApplication(ctx context.Context, input model.ApplicationInput) (*referral.Application, error)
 	VerifyApplication(ctx context.Context, id int64, documents *model.DocumentsInput) (*referral.Application, error)
 	ReferApplication(ctx context.Context, id int64, to []*model.ReferralTargetInput) (*referral.Application, error)
@@ -472,6 +572,7 @@ type QueryResolver interface {
 	Household(ctx context.Context, kk string) (*registry.Household, error)
 	Person(ctx context.Context, nik string) (*registry.Person, error)
 	Households(ctx context.Context, filter *model.HouseholdFilter, first *int, after *string) (*model.HouseholdConnection, error)
+	DataIssues(ctx context.Context, filter *model.DataIssueFilter, first *int, after *string) (*model.DataIssueConnection, error)
 	ReferralInbox(ctx context.Context, status *referral.ReferralStatus, first *int, after *string) (*model.ReferralConnection, error)
 	CheckAid(ctx context.Context, kk string, nik *string, kind string, program *string, period model.PeriodInput) ([]*benefit.Clash, error)
 	Overrides(ctx context.Context, first *int, after *string) (*model.BenefitConnection, error)
@@ -490,6 +591,9 @@ type ReferralResolver interface {
 }
 type RegionResolver interface {
 	Parent(ctx context.Context, obj *region.Region) (*region.Region, error)
+}
+type RowIssueResolver interface {
+	Field(ctx context.Context, obj *verival.Issue) (*string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -943,6 +1047,172 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Criteria.RegisterStatus(childComplexity), true
 
+	case "DataIssue.clashesWith":
+		if e.ComplexityRoot.DataIssue.ClashesWith == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataIssue.ClashesWith(childComplexity), true
+	case "DataIssue.createdAt":
+		if e.ComplexityRoot.DataIssue.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataIssue.CreatedAt(childComplexity), true
+	case "DataIssue.file":
+		if e.ComplexityRoot.DataIssue.File == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataIssue.File(childComplexity), true
+	case "DataIssue.household":
+		if e.ComplexityRoot.DataIssue.Household == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataIssue.Household(childComplexity), true
+	case "DataIssue.id":
+		if e.ComplexityRoot.DataIssue.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataIssue.ID(childComplexity), true
+	case "DataIssue.issues":
+		if e.ComplexityRoot.DataIssue.Issues == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataIssue.Issues(childComplexity), true
+	case "DataIssue.kk":
+		if e.ComplexityRoot.DataIssue.KK == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataIssue.KK(childComplexity), true
+	case "DataIssue.kind":
+		if e.ComplexityRoot.DataIssue.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataIssue.Kind(childComplexity), true
+	case "DataIssue.line":
+		if e.ComplexityRoot.DataIssue.Line == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataIssue.Line(childComplexity), true
+	case "DataIssue.nik":
+		if e.ComplexityRoot.DataIssue.NIK == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataIssue.NIK(childComplexity), true
+	case "DataIssue.organisation":
+		if e.ComplexityRoot.DataIssue.Organisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataIssue.Organisation(childComplexity), true
+	case "DataIssue.person":
+		if e.ComplexityRoot.DataIssue.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataIssue.Person(childComplexity), true
+	case "DataIssue.quarantined":
+		if e.ComplexityRoot.DataIssue.Quarantined == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataIssue.Quarantined(childComplexity), true
+	case "DataIssue.raw":
+		if e.ComplexityRoot.DataIssue.Raw == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataIssue.Raw(childComplexity), true
+	case "DataIssue.reasons":
+		if e.ComplexityRoot.DataIssue.Reasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataIssue.Reasons(childComplexity), true
+	case "DataIssue.region":
+		if e.ComplexityRoot.DataIssue.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataIssue.Region(childComplexity), true
+	case "DataIssue.relatedPerson":
+		if e.ComplexityRoot.DataIssue.RelatedPerson == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataIssue.RelatedPerson(childComplexity), true
+	case "DataIssue.resolution":
+		if e.ComplexityRoot.DataIssue.Resolution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataIssue.Resolution(childComplexity), true
+	case "DataIssue.status":
+		if e.ComplexityRoot.DataIssue.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataIssue.Status(childComplexity), true
+
+	case "DataIssueConnection.edges":
+		if e.ComplexityRoot.DataIssueConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataIssueConnection.Edges(childComplexity), true
+	case "DataIssueConnection.pageInfo":
+		if e.ComplexityRoot.DataIssueConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataIssueConnection.PageInfo(childComplexity), true
+
+	case "DataIssueEdge.cursor":
+		if e.ComplexityRoot.DataIssueEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataIssueEdge.Cursor(childComplexity), true
+	case "DataIssueEdge.node":
+		if e.ComplexityRoot.DataIssueEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataIssueEdge.Node(childComplexity), true
+
+	case "DataIssueResolution.at":
+		if e.ComplexityRoot.DataIssueResolution.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataIssueResolution.At(childComplexity), true
+	case "DataIssueResolution.by":
+		if e.ComplexityRoot.DataIssueResolution.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataIssueResolution.By(childComplexity), true
+	case "DataIssueResolution.note":
+		if e.ComplexityRoot.DataIssueResolution.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataIssueResolution.Note(childComplexity), true
+	case "DataIssueResolution.organisation":
+		if e.ComplexityRoot.DataIssueResolution.Organisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataIssueResolution.Organisation(childComplexity), true
+
 	case "Documents.kk":
 		if e.ComplexityRoot.Documents.KK == nil {
 			break
@@ -1188,6 +1458,91 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.HouseholdEdge.Node(childComplexity), true
 
+	case "ImportReport.dryRun":
+		if e.ComplexityRoot.ImportReport.DryRun == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.DryRun(childComplexity), true
+	case "ImportReport.file":
+		if e.ComplexityRoot.ImportReport.File == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.File(childComplexity), true
+	case "ImportReport.finishedAt":
+		if e.ComplexityRoot.ImportReport.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.FinishedAt(childComplexity), true
+	case "ImportReport.flagged":
+		if e.ComplexityRoot.ImportReport.Flagged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.Flagged(childComplexity), true
+	case "ImportReport.importId":
+		if e.ComplexityRoot.ImportReport.ImportID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.ImportID(childComplexity), true
+	case "ImportReport.importedBefore":
+		if e.ComplexityRoot.ImportReport.ImportedBefore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.ImportedBefore(childComplexity), true
+	case "ImportReport.inserted":
+		if e.ComplexityRoot.ImportReport.Inserted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.Inserted(childComplexity), true
+	case "ImportReport.quarantined":
+		if e.ComplexityRoot.ImportReport.Quarantined == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.Quarantined(childComplexity), true
+	case "ImportReport.read":
+		if e.ComplexityRoot.ImportReport.Read == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.Read(childComplexity), true
+	case "ImportReport.reasons":
+		if e.ComplexityRoot.ImportReport.Reasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.Reasons(childComplexity), true
+	case "ImportReport.startedAt":
+		if e.ComplexityRoot.ImportReport.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.StartedAt(childComplexity), true
+	case "ImportReport.summary":
+		if e.ComplexityRoot.ImportReport.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.Summary(childComplexity), true
+	case "ImportReport.unchanged":
+		if e.ComplexityRoot.ImportReport.Unchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.Unchanged(childComplexity), true
+	case "ImportReport.updated":
+		if e.ComplexityRoot.ImportReport.Updated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.Updated(childComplexity), true
+
 	case "ItemError.code":
 		if e.ComplexityRoot.ItemError.Code == nil {
 			break
@@ -1262,6 +1617,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.FulfilReferral(childComplexity, args["id"].(int64), args["benefit"].(model.BenefitInput)), true
+	case "Mutation.importBenefits":
+		if e.ComplexityRoot.Mutation.ImportBenefits == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importBenefits_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportBenefits(childComplexity, args["file"].(graphql.Upload), args["dryRun"].(*bool)), true
 	case "Mutation.recordBenefits":
 		if e.ComplexityRoot.Mutation.RecordBenefits == nil {
 			break
@@ -1295,6 +1661,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveProgramExclusion(childComplexity, args["programA"].(string), args["programB"].(string)), true
+	case "Mutation.resolveDataIssue":
+		if e.ComplexityRoot.Mutation.ResolveDataIssue == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resolveDataIssue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResolveDataIssue(childComplexity, args["id"].(int64), args["note"].(string)), true
 	case "Mutation.setKindExclusive":
 		if e.ComplexityRoot.Mutation.SetKindExclusive == nil {
 			break
@@ -1615,6 +1992,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CheckAid(childComplexity, args["kk"].(string), args["nik"].(*string), args["kind"].(string), args["program"].(*string), args["period"].(model.PeriodInput)), true
+	case "Query.dataIssues":
+		if e.ComplexityRoot.Query.DataIssues == nil {
+			break
+		}
+
+		args, err := ec.field_Query_dataIssues_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DataIssues(childComplexity, args["filter"].(*model.DataIssueFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.donorPrograms":
 		if e.ComplexityRoot.Query.DonorPrograms == nil {
 			break
@@ -1759,6 +2147,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReachDistrict.Total(childComplexity), true
 
+	case "ReasonCount.reason":
+		if e.ComplexityRoot.ReasonCount.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReasonCount.Reason(childComplexity), true
+	case "ReasonCount.rows":
+		if e.ComplexityRoot.ReasonCount.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReasonCount.Rows(childComplexity), true
+
 	case "Referral.ageDays":
 		if e.ComplexityRoot.Referral.AgeDays == nil {
 			break
@@ -1889,6 +2290,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Region.Parent(childComplexity), true
 
+	case "RowIssue.field":
+		if e.ComplexityRoot.RowIssue.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RowIssue.Field(childComplexity), true
+	case "RowIssue.message":
+		if e.ComplexityRoot.RowIssue.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RowIssue.Message(childComplexity), true
+	case "RowIssue.reason":
+		if e.ComplexityRoot.RowIssue.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RowIssue.Reason(childComplexity), true
+
 	case "Rule.description":
 		if e.ComplexityRoot.Rule.Description == nil {
 			break
@@ -1914,6 +2334,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputBenefitInput,
 		ec.unmarshalInputCompositionInput,
 		ec.unmarshalInputCriteriaInput,
+		ec.unmarshalInputDataIssueFilter,
 		ec.unmarshalInputDecisionInput,
 		ec.unmarshalInputDocumentsInput,
 		ec.unmarshalInputDonorProgramInput,
@@ -1994,7 +2415,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/audit.graphqls" "schema/benefit.graphqls" "schema/donor.graphqls" "schema/household.graphqls" "schema/referral.graphqls" "schema/rules.graphqls" "schema/schema.graphqls"
+//go:embed "schema/audit.graphqls" "schema/benefit.graphqls" "schema/donor.graphqls" "schema/household.graphqls" "schema/imports.graphqls" "schema/referral.graphqls" "schema/rules.graphqls" "schema/schema.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2010,6 +2431,7 @@ var sources = []*ast.Source{
 	{Name: "schema/benefit.graphqls", Input: sourceData("schema/benefit.graphqls"), BuiltIn: false},
 	{Name: "schema/donor.graphqls", Input: sourceData("schema/donor.graphqls"), BuiltIn: false},
 	{Name: "schema/household.graphqls", Input: sourceData("schema/household.graphqls"), BuiltIn: false},
+	{Name: "schema/imports.graphqls", Input: sourceData("schema/imports.graphqls"), BuiltIn: false},
 	{Name: "schema/referral.graphqls", Input: sourceData("schema/referral.graphqls"), BuiltIn: false},
 	{Name: "schema/rules.graphqls", Input: sourceData("schema/rules.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
@@ -2238,6 +2660,84 @@ func (ec *executionContext) childFields_Criteria(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Criteria", field.Name)
 }
 
+func (ec *executionContext) childFields_DataIssue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DataIssue_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_DataIssue_kind(ctx, field)
+	case "organisation":
+		return ec.fieldContext_DataIssue_organisation(ctx, field)
+	case "file":
+		return ec.fieldContext_DataIssue_file(ctx, field)
+	case "line":
+		return ec.fieldContext_DataIssue_line(ctx, field)
+	case "raw":
+		return ec.fieldContext_DataIssue_raw(ctx, field)
+	case "reasons":
+		return ec.fieldContext_DataIssue_reasons(ctx, field)
+	case "issues":
+		return ec.fieldContext_DataIssue_issues(ctx, field)
+	case "quarantined":
+		return ec.fieldContext_DataIssue_quarantined(ctx, field)
+	case "kk":
+		return ec.fieldContext_DataIssue_kk(ctx, field)
+	case "nik":
+		return ec.fieldContext_DataIssue_nik(ctx, field)
+	case "region":
+		return ec.fieldContext_DataIssue_region(ctx, field)
+	case "household":
+		return ec.fieldContext_DataIssue_household(ctx, field)
+	case "person":
+		return ec.fieldContext_DataIssue_person(ctx, field)
+	case "relatedPerson":
+		return ec.fieldContext_DataIssue_relatedPerson(ctx, field)
+	case "clashesWith":
+		return ec.fieldContext_DataIssue_clashesWith(ctx, field)
+	case "status":
+		return ec.fieldContext_DataIssue_status(ctx, field)
+	case "resolution":
+		return ec.fieldContext_DataIssue_resolution(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_DataIssue_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DataIssue", field.Name)
+}
+
+func (ec *executionContext) childFields_DataIssueConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DataIssueConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DataIssueConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DataIssueConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DataIssueEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_DataIssueEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_DataIssueEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DataIssueEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DataIssueResolution(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "note":
+		return ec.fieldContext_DataIssueResolution_note(ctx, field)
+	case "by":
+		return ec.fieldContext_DataIssueResolution_by(ctx, field)
+	case "organisation":
+		return ec.fieldContext_DataIssueResolution_organisation(ctx, field)
+	case "at":
+		return ec.fieldContext_DataIssueResolution_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DataIssueResolution", field.Name)
+}
+
 func (ec *executionContext) childFields_Documents(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "ktp":
@@ -2350,6 +2850,40 @@ func (ec *executionContext) childFields_HouseholdEdge(ctx context.Context, field
 		return ec.fieldContext_HouseholdEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type HouseholdEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "file":
+		return ec.fieldContext_ImportReport_file(ctx, field)
+	case "dryRun":
+		return ec.fieldContext_ImportReport_dryRun(ctx, field)
+	case "importId":
+		return ec.fieldContext_ImportReport_importId(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_ImportReport_startedAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_ImportReport_finishedAt(ctx, field)
+	case "read":
+		return ec.fieldContext_ImportReport_read(ctx, field)
+	case "inserted":
+		return ec.fieldContext_ImportReport_inserted(ctx, field)
+	case "updated":
+		return ec.fieldContext_ImportReport_updated(ctx, field)
+	case "unchanged":
+		return ec.fieldContext_ImportReport_unchanged(ctx, field)
+	case "quarantined":
+		return ec.fieldContext_ImportReport_quarantined(ctx, field)
+	case "flagged":
+		return ec.fieldContext_ImportReport_flagged(ctx, field)
+	case "reasons":
+		return ec.fieldContext_ImportReport_reasons(ctx, field)
+	case "importedBefore":
+		return ec.fieldContext_ImportReport_importedBefore(ctx, field)
+	case "summary":
+		return ec.fieldContext_ImportReport_summary(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportReport", field.Name)
 }
 
 func (ec *executionContext) childFields_ItemError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2504,6 +3038,16 @@ func (ec *executionContext) childFields_ReachDistrict(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type ReachDistrict", field.Name)
 }
 
+func (ec *executionContext) childFields_ReasonCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "reason":
+		return ec.fieldContext_ReasonCount_reason(ctx, field)
+	case "rows":
+		return ec.fieldContext_ReasonCount_rows(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReasonCount", field.Name)
+}
+
 func (ec *executionContext) childFields_Referral(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2568,6 +3112,18 @@ func (ec *executionContext) childFields_Region(ctx context.Context, field graphq
 		return ec.fieldContext_Region_parent(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Region", field.Name)
+}
+
+func (ec *executionContext) childFields_RowIssue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "reason":
+		return ec.fieldContext_RowIssue_reason(ctx, field)
+	case "field":
+		return ec.fieldContext_RowIssue_field(ctx, field)
+	case "message":
+		return ec.fieldContext_RowIssue_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RowIssue", field.Name)
 }
 
 func (ec *executionContext) childFields_Rule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2804,6 +3360,28 @@ func (ec *executionContext) field_Mutation_fulfilReferral_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_importBenefits_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "file",
+		func(ctx context.Context, v any) (graphql.Upload, error) {
+			return ec.unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["file"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "dryRun",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dryRun"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_recordBenefits_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2859,6 +3437,28 @@ func (ec *executionContext) field_Mutation_removeProgramExclusion_args(ctx conte
 		return nil, err
 	}
 	args["programB"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resolveDataIssue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int64, error) {
+			return ec.unmarshalNID2int64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg1
 	return args, nil
 }
 
@@ -3043,6 +3643,36 @@ func (ec *executionContext) field_Query_checkAid_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["period"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_dataIssues_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.DataIssueFilter, error) {
+			return ec.unmarshalODataIssueFilter2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐDataIssueFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -5149,6 +5779,735 @@ func (ec *executionContext) fieldContext_Criteria_notReceiving(_ context.Context
 	return graphql.NewScalarFieldContext("Criteria", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _DataIssue_id(ctx context.Context, field graphql.CollectedField, obj *verival.DataIssue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataIssue_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNID2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataIssue_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataIssue", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _DataIssue_kind(ctx context.Context, field graphql.CollectedField, obj *verival.DataIssue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataIssue_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v verival.ImportKind) graphql.Marshaler {
+			return ec.marshalNImportKind2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐImportKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataIssue_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataIssue", field, false, false, errors.New("field of type ImportKind does not have child fields"))
+}
+
+func (ec *executionContext) _DataIssue_organisation(ctx context.Context, field graphql.CollectedField, obj *verival.DataIssue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataIssue_organisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DataIssue().Organisation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *jaring.Organisation) graphql.Marshaler {
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋjaringᚐOrganisation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataIssue_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataIssue",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organisation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataIssue_file(ctx context.Context, field graphql.CollectedField, obj *verival.DataIssue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataIssue_file(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.File, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataIssue_file(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataIssue", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DataIssue_line(ctx context.Context, field graphql.CollectedField, obj *verival.DataIssue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataIssue_line(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Line, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataIssue_line(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataIssue", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DataIssue_raw(ctx context.Context, field graphql.CollectedField, obj *verival.DataIssue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataIssue_raw(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DataIssue().Raw(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataIssue_raw(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataIssue", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DataIssue_reasons(ctx context.Context, field graphql.CollectedField, obj *verival.DataIssue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataIssue_reasons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reasons, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []verival.Reason) graphql.Marshaler {
+			return ec.marshalNDataIssueReason2ᚕgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReasonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataIssue_reasons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataIssue", field, false, false, errors.New("field of type DataIssueReason does not have child fields"))
+}
+
+func (ec *executionContext) _DataIssue_issues(ctx context.Context, field graphql.CollectedField, obj *verival.DataIssue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataIssue_issues(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Issues, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []verival.Issue) graphql.Marshaler {
+			return ec.marshalNRowIssue2ᚕgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐIssueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataIssue_issues(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataIssue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RowIssue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataIssue_quarantined(ctx context.Context, field graphql.CollectedField, obj *verival.DataIssue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataIssue_quarantined(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quarantined, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataIssue_quarantined(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataIssue", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _DataIssue_kk(ctx context.Context, field graphql.CollectedField, obj *verival.DataIssue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataIssue_kk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DataIssue().KK(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataIssue_kk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataIssue", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DataIssue_nik(ctx context.Context, field graphql.CollectedField, obj *verival.DataIssue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataIssue_nik(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DataIssue().NIK(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataIssue_nik(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataIssue", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DataIssue_region(ctx context.Context, field graphql.CollectedField, obj *verival.DataIssue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataIssue_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DataIssue().Region(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *region.Region) graphql.Marshaler {
+			return ec.marshalORegion2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregionᚐRegion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataIssue_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataIssue",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataIssue_household(ctx context.Context, field graphql.CollectedField, obj *verival.DataIssue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataIssue_household(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DataIssue().Household(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *registry.Household) graphql.Marshaler {
+			return ec.marshalOHousehold2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐHousehold(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataIssue_household(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataIssue",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Household(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataIssue_person(ctx context.Context, field graphql.CollectedField, obj *verival.DataIssue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataIssue_person(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DataIssue().Person(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *registry.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐPerson(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataIssue_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataIssue",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataIssue_relatedPerson(ctx context.Context, field graphql.CollectedField, obj *verival.DataIssue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataIssue_relatedPerson(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DataIssue().RelatedPerson(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *registry.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐPerson(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataIssue_relatedPerson(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataIssue",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataIssue_clashesWith(ctx context.Context, field graphql.CollectedField, obj *verival.DataIssue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataIssue_clashesWith(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DataIssue().ClashesWith(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *benefit.Benefit) graphql.Marshaler {
+			return ec.marshalOBenefit2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐBenefit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataIssue_clashesWith(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataIssue",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Benefit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataIssue_status(ctx context.Context, field graphql.CollectedField, obj *verival.DataIssue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataIssue_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v verival.IssueStatus) graphql.Marshaler {
+			return ec.marshalNDataIssueStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐIssueStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataIssue_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataIssue", field, false, false, errors.New("field of type DataIssueStatus does not have child fields"))
+}
+
+func (ec *executionContext) _DataIssue_resolution(ctx context.Context, field graphql.CollectedField, obj *verival.DataIssue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataIssue_resolution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resolution, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *verival.Resolution) graphql.Marshaler {
+			return ec.marshalODataIssueResolution2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐResolution(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataIssue_resolution(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataIssue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataIssueResolution(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataIssue_createdAt(ctx context.Context, field graphql.CollectedField, obj *verival.DataIssue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataIssue_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataIssue_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataIssue", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _DataIssueConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.DataIssueConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataIssueConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DataIssueEdge) graphql.Marshaler {
+			return ec.marshalNDataIssueEdge2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐDataIssueEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataIssueConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataIssueConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataIssueEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataIssueConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.DataIssueConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataIssueConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataIssueConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataIssueConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataIssueEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.DataIssueEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataIssueEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *verival.DataIssue) graphql.Marshaler {
+			return ec.marshalNDataIssue2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐDataIssue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataIssueEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataIssueEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataIssue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataIssueEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.DataIssueEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataIssueEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataIssueEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataIssueEdge", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DataIssueResolution_note(ctx context.Context, field graphql.CollectedField, obj *verival.Resolution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataIssueResolution_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataIssueResolution_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataIssueResolution", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DataIssueResolution_by(ctx context.Context, field graphql.CollectedField, obj *verival.Resolution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataIssueResolution_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.By, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataIssueResolution_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataIssueResolution", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DataIssueResolution_organisation(ctx context.Context, field graphql.CollectedField, obj *verival.Resolution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataIssueResolution_organisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DataIssueResolution().Organisation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *jaring.Organisation) graphql.Marshaler {
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋjaringᚐOrganisation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataIssueResolution_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataIssueResolution",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organisation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataIssueResolution_at(ctx context.Context, field graphql.CollectedField, obj *verival.Resolution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataIssueResolution_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataIssueResolution_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataIssueResolution", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
 func (ec *executionContext) _Documents_ktp(ctx context.Context, field graphql.CollectedField, obj *referral.Documents) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6184,6 +7543,337 @@ func (ec *executionContext) fieldContext_HouseholdEdge_cursor(_ context.Context,
 	return graphql.NewScalarFieldContext("HouseholdEdge", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _ImportReport_file(ctx context.Context, field graphql.CollectedField, obj *verival.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_file(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.File, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_file(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReport", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ImportReport_dryRun(ctx context.Context, field graphql.CollectedField, obj *verival.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_dryRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DryRun, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_dryRun(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReport", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _ImportReport_importId(ctx context.Context, field graphql.CollectedField, obj *verival.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_importId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ImportReport().ImportID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOID2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_importId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReport", field, true, true, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ImportReport_startedAt(ctx context.Context, field graphql.CollectedField, obj *verival.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReport", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ImportReport_finishedAt(ctx context.Context, field graphql.CollectedField, obj *verival.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReport", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ImportReport_read(ctx context.Context, field graphql.CollectedField, obj *verival.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_read(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Read, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_read(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReport", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ImportReport_inserted(ctx context.Context, field graphql.CollectedField, obj *verival.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_inserted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inserted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_inserted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReport", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ImportReport_updated(ctx context.Context, field graphql.CollectedField, obj *verival.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_updated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Updated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_updated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReport", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ImportReport_unchanged(ctx context.Context, field graphql.CollectedField, obj *verival.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_unchanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unchanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReport", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ImportReport_quarantined(ctx context.Context, field graphql.CollectedField, obj *verival.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_quarantined(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quarantined, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_quarantined(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReport", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ImportReport_flagged(ctx context.Context, field graphql.CollectedField, obj *verival.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_flagged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Flagged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_flagged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReport", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ImportReport_reasons(ctx context.Context, field graphql.CollectedField, obj *verival.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_reasons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ImportReport().Reasons(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ReasonCount) graphql.Marshaler {
+			return ec.marshalNReasonCount2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐReasonCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_reasons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportReport",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReasonCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImportReport_importedBefore(ctx context.Context, field graphql.CollectedField, obj *verival.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_importedBefore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ImportedBefore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_importedBefore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReport", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ImportReport_summary(ctx context.Context, field graphql.CollectedField, obj *verival.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ImportReport().Summary(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReport", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _ItemError_code(ctx context.Context, field graphql.CollectedField, obj *model.ItemError) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6423,6 +8113,94 @@ func (ec *executionContext) fieldContext_Mutation_closeDonorProgram(ctx context.
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_closeDonorProgram_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_importBenefits(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importBenefits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportBenefits(ctx, fc.Args["file"].(graphql.Upload), fc.Args["dryRun"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *verival.Report) graphql.Marshaler {
+			return ec.marshalNImportReport2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importBenefits(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importBenefits_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resolveDataIssue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resolveDataIssue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResolveDataIssue(ctx, fc.Args["id"].(int64), fc.Args["note"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *verival.DataIssue) graphql.Marshaler {
+			return ec.marshalNDataIssue2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐDataIssue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resolveDataIssue(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataIssue(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resolveDataIssue_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8251,6 +10029,50 @@ func (ec *executionContext) fieldContext_Query_households(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_dataIssues(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_dataIssues(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().DataIssues(ctx, fc.Args["filter"].(*model.DataIssueFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DataIssueConnection) graphql.Marshaler {
+			return ec.marshalNDataIssueConnection2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐDataIssueConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_dataIssues(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataIssueConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_dataIssues_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_referralInbox(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8567,6 +10389,52 @@ func (ec *executionContext) _ReachDistrict_bands(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_ReachDistrict_bands(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReachDistrict", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ReasonCount_reason(ctx context.Context, field graphql.CollectedField, obj *model.ReasonCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReasonCount_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v verival.Reason) graphql.Marshaler {
+			return ec.marshalNDataIssueReason2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReasonCount_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReasonCount", field, false, false, errors.New("field of type DataIssueReason does not have child fields"))
+}
+
+func (ec *executionContext) _ReasonCount_rows(ctx context.Context, field graphql.CollectedField, obj *model.ReasonCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReasonCount_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReasonCount_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReasonCount", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _Referral_id(ctx context.Context, field graphql.CollectedField, obj *referral.Referral) (ret graphql.Marshaler) {
@@ -9149,6 +11017,75 @@ func (ec *executionContext) fieldContext_Region_parent(_ context.Context, field 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RowIssue_reason(ctx context.Context, field graphql.CollectedField, obj *verival.Issue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RowIssue_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v verival.Reason) graphql.Marshaler {
+			return ec.marshalNDataIssueReason2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RowIssue_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RowIssue", field, false, false, errors.New("field of type DataIssueReason does not have child fields"))
+}
+
+func (ec *executionContext) _RowIssue_field(ctx context.Context, field graphql.CollectedField, obj *verival.Issue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RowIssue_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RowIssue().Field(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RowIssue_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RowIssue", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RowIssue_message(ctx context.Context, field graphql.CollectedField, obj *verival.Issue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RowIssue_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RowIssue_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RowIssue", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Rule_kind(ctx context.Context, field graphql.CollectedField, obj *benefit.Rule) (ret graphql.Marshaler) {
@@ -10539,6 +12476,64 @@ func (ec *executionContext) unmarshalInputCriteriaInput(ctx context.Context, obj
 				return it, err
 			}
 			it.NotReceiving = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputDataIssueFilter(ctx context.Context, obj any) (model.DataIssueFilter, error) {
+	var it model.DataIssueFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"status", "reason", "kind", "region", "import"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalODataIssueStatus2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐIssueStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalODataIssueReason2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReason(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOImportKind2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐImportKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
+		case "import":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("import"))
+			data, err := ec.unmarshalOID2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Import = data
 		}
 	}
 	return it, nil
@@ -12077,6 +14072,603 @@ func (ec *executionContext) _Criteria(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var dataIssueImplementors = []string{"DataIssue"}
+
+func (ec *executionContext) _DataIssue(ctx context.Context, sel ast.SelectionSet, obj *verival.DataIssue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dataIssueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DataIssue")
+		case "id":
+			out.Values[i] = ec._DataIssue_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._DataIssue_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organisation":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._DataIssue_organisation(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "file":
+			out.Values[i] = ec._DataIssue_file(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "line":
+			out.Values[i] = ec._DataIssue_line(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "raw":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._DataIssue_raw(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "reasons":
+			out.Values[i] = ec._DataIssue_reasons(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "issues":
+			out.Values[i] = ec._DataIssue_issues(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "quarantined":
+			out.Values[i] = ec._DataIssue_quarantined(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kk":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._DataIssue_kk(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "nik":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._DataIssue_nik(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "region":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._DataIssue_region(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "household":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._DataIssue_household(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "person":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._DataIssue_person(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "relatedPerson":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._DataIssue_relatedPerson(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "clashesWith":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._DataIssue_clashesWith(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "status":
+			out.Values[i] = ec._DataIssue_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resolution":
+			out.Values[i] = ec._DataIssue_resolution(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._DataIssue_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var dataIssueConnectionImplementors = []string{"DataIssueConnection"}
+
+func (ec *executionContext) _DataIssueConnection(ctx context.Context, sel ast.SelectionSet, obj *model.DataIssueConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dataIssueConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DataIssueConnection")
+		case "edges":
+			out.Values[i] = ec._DataIssueConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._DataIssueConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var dataIssueEdgeImplementors = []string{"DataIssueEdge"}
+
+func (ec *executionContext) _DataIssueEdge(ctx context.Context, sel ast.SelectionSet, obj *model.DataIssueEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dataIssueEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DataIssueEdge")
+		case "node":
+			out.Values[i] = ec._DataIssueEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._DataIssueEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var dataIssueResolutionImplementors = []string{"DataIssueResolution"}
+
+func (ec *executionContext) _DataIssueResolution(ctx context.Context, sel ast.SelectionSet, obj *verival.Resolution) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dataIssueResolutionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DataIssueResolution")
+		case "note":
+			out.Values[i] = ec._DataIssueResolution_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "by":
+			out.Values[i] = ec._DataIssueResolution_by(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organisation":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._DataIssueResolution_organisation(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "at":
+			out.Values[i] = ec._DataIssueResolution_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var documentsImplementors = []string{"Documents"}
 
 func (ec *executionContext) _Documents(ctx context.Context, sel ast.SelectionSet, obj *referral.Documents) graphql.Marshaler {
@@ -12800,6 +15392,208 @@ func (ec *executionContext) _HouseholdEdge(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var importReportImplementors = []string{"ImportReport"}
+
+func (ec *executionContext) _ImportReport(ctx context.Context, sel ast.SelectionSet, obj *verival.Report) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportReport")
+		case "file":
+			out.Values[i] = ec._ImportReport_file(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dryRun":
+			out.Values[i] = ec._ImportReport_dryRun(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "importId":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ImportReport_importId(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "startedAt":
+			out.Values[i] = ec._ImportReport_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "finishedAt":
+			out.Values[i] = ec._ImportReport_finishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "read":
+			out.Values[i] = ec._ImportReport_read(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inserted":
+			out.Values[i] = ec._ImportReport_inserted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updated":
+			out.Values[i] = ec._ImportReport_updated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "unchanged":
+			out.Values[i] = ec._ImportReport_unchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "quarantined":
+			out.Values[i] = ec._ImportReport_quarantined(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "flagged":
+			out.Values[i] = ec._ImportReport_flagged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reasons":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ImportReport_reasons(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "importedBefore":
+			out.Values[i] = ec._ImportReport_importedBefore(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "summary":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ImportReport_summary(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var itemErrorImplementors = []string{"ItemError"}
 
 func (ec *executionContext) _ItemError(ctx context.Context, sel ast.SelectionSet, obj *model.ItemError) graphql.Marshaler {
@@ -12892,6 +15686,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "closeDonorProgram":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_closeDonorProgram(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "importBenefits":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importBenefits(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolveDataIssue":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resolveDataIssue(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -14062,6 +16870,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "dataIssues":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_dataIssues(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "referralInbox":
 			field := field
 
@@ -14209,6 +17039,49 @@ func (ec *executionContext) _ReachDistrict(ctx context.Context, sel ast.Selectio
 			}
 		case "bands":
 			out.Values[i] = ec._ReachDistrict_bands(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var reasonCountImplementors = []string{"ReasonCount"}
+
+func (ec *executionContext) _ReasonCount(ctx context.Context, sel ast.SelectionSet, obj *model.ReasonCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reasonCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReasonCount")
+		case "reason":
+			out.Values[i] = ec._ReasonCount_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._ReasonCount_rows(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -14713,6 +17586,87 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var rowIssueImplementors = []string{"RowIssue"}
+
+func (ec *executionContext) _RowIssue(ctx context.Context, sel ast.SelectionSet, obj *verival.Issue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rowIssueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RowIssue")
+		case "reason":
+			out.Values[i] = ec._RowIssue_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "field":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._RowIssue_field(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "message":
+			out.Values[i] = ec._RowIssue_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15552,6 +18506,116 @@ func (ec *executionContext) marshalNCriterion2ᚕgithubᚗcomᚋjaringᚑidᚋja
 	return ret
 }
 
+func (ec *executionContext) marshalNDataIssue2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐDataIssue(ctx context.Context, sel ast.SelectionSet, v *verival.DataIssue) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._DataIssue(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDataIssueConnection2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐDataIssueConnection(ctx context.Context, sel ast.SelectionSet, v *model.DataIssueConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._DataIssueConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDataIssueEdge2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐDataIssueEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DataIssueEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDataIssueEdge2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐDataIssueEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDataIssueEdge2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐDataIssueEdge(ctx context.Context, sel ast.SelectionSet, v *model.DataIssueEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._DataIssueEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDataIssueReason2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReason(ctx context.Context, v any) (verival.Reason, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := verival.Reason(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDataIssueReason2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReason(ctx context.Context, sel ast.SelectionSet, v verival.Reason) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNDataIssueReason2ᚕgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReasonᚄ(ctx context.Context, v any) ([]verival.Reason, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]verival.Reason, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDataIssueReason2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReason(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNDataIssueReason2ᚕgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReasonᚄ(ctx context.Context, sel ast.SelectionSet, v []verival.Reason) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDataIssueReason2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReason(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNDataIssueStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐIssueStatus(ctx context.Context, v any) (verival.IssueStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := verival.IssueStatus(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDataIssueStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐIssueStatus(ctx context.Context, sel ast.SelectionSet, v verival.IssueStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNDate2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := model.UnmarshalDate(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -15767,6 +18831,33 @@ func (ec *executionContext) marshalNID2int64(ctx context.Context, sel ast.Select
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNImportKind2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐImportKind(ctx context.Context, v any) (verival.ImportKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := verival.ImportKind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNImportKind2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐImportKind(ctx context.Context, sel ast.SelectionSet, v verival.ImportKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNImportReport2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReport(ctx context.Context, sel ast.SelectionSet, v *verival.Report) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ImportReport(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
@@ -16006,6 +19097,32 @@ func (ec *executionContext) marshalNReachDistrict2ᚖgithubᚗcomᚋjaringᚑid�
 	return ec._ReachDistrict(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNReasonCount2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐReasonCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReasonCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReasonCount2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐReasonCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReasonCount2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐReasonCount(ctx context.Context, sel ast.SelectionSet, v *model.ReasonCount) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ReasonCount(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRecordStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐResultStatus(ctx context.Context, v any) (benefit.ResultStatus, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := benefit.ResultStatus(tmp)
@@ -16195,6 +19312,26 @@ func (ec *executionContext) marshalNRegisterStatus2ᚕgithubᚗcomᚋjaringᚑid
 	return ret
 }
 
+func (ec *executionContext) marshalNRowIssue2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐIssue(ctx context.Context, sel ast.SelectionSet, v verival.Issue) graphql.Marshaler {
+	return ec._RowIssue(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRowIssue2ᚕgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐIssueᚄ(ctx context.Context, sel ast.SelectionSet, v []verival.Issue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRowIssue2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐIssue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNRule2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐRule(ctx context.Context, sel ast.SelectionSet, v benefit.Rule) graphql.Marshaler {
 	return ec._Rule(ctx, sel, &v)
 }
@@ -16286,6 +19423,22 @@ func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v an
 func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalTime(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (graphql.Upload, error) {
+	res, err := graphql.UnmarshalUpload(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, sel ast.SelectionSet, v graphql.Upload) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalUpload(v)
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -16547,6 +19700,59 @@ func (ec *executionContext) unmarshalOCriteriaInput2ᚖgithubᚗcomᚋjaringᚑi
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalODataIssueFilter2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐDataIssueFilter(ctx context.Context, v any) (*model.DataIssueFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDataIssueFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalODataIssueReason2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReason(ctx context.Context, v any) (*verival.Reason, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := verival.Reason(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODataIssueReason2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReason(ctx context.Context, sel ast.SelectionSet, v *verival.Reason) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
+}
+
+func (ec *executionContext) marshalODataIssueResolution2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐResolution(ctx context.Context, sel ast.SelectionSet, v *verival.Resolution) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DataIssueResolution(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalODataIssueStatus2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐIssueStatus(ctx context.Context, v any) (*verival.IssueStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := verival.IssueStatus(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODataIssueStatus2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐIssueStatus(ctx context.Context, sel ast.SelectionSet, v *verival.IssueStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
+}
+
 func (ec *executionContext) unmarshalODate2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := model.UnmarshalDate(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -16624,6 +19830,43 @@ func (ec *executionContext) unmarshalOHouseholdFilter2ᚖgithubᚗcomᚋjaring�
 	}
 	res, err := ec.unmarshalInputHouseholdFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOID2ᚖint64(ctx context.Context, v any) (*int64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := model.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖint64(ctx context.Context, sel ast.SelectionSet, v *int64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := model.MarshalID(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOImportKind2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐImportKind(ctx context.Context, v any) (*verival.ImportKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := verival.ImportKind(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOImportKind2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐImportKind(ctx context.Context, sel ast.SelectionSet, v *verival.ImportKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
 }
 
 func (ec *executionContext) unmarshalOInt2int64(ctx context.Context, v any) (int64, error) {

@@ -23,3 +23,11 @@ func pointers[T any](vs []T) []*T {
 	}
 	return out
 }
+
+// nonEmpty is s for a nullable field, nil for "".
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

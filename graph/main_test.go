@@ -7,6 +7,7 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -122,6 +123,41 @@ func (e *env) postAs(t testing.TB, p *authz.Principal, purpose, query string, va
 	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req = req.WithContext(authz.NewContext(req.Context(), p, purpose))
+	w := httptest.NewRecorder()
+	e.handler.ServeHTTP(w, req)
+	return w.Code, w.Body.Bytes()
+}
+
+// upload sends a GraphQL multipart request as p: the operation, with the
+// variable fileVar set to null, and file under the name name.
+func (e *env) upload(t testing.TB, p *authz.Principal, purpose, query string, vars map[string]any, fileVar, name, file string) (int, []byte) {
+	t.Helper()
+	if vars == nil {
+		vars = map[string]any{}
+	}
+	vars[fileVar] = nil
+	ops, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	_ = mw.WriteField("operations", string(ops))
+	_ = mw.WriteField("map", `{"0": ["variables.`+fileVar+`"]}`)
+	fw, _ := mw.CreateFormFile("0", name)
+	_, _ = io.WriteString(fw, file)
+	_ = mw.Close()
+	req := httptest.NewRequest(http.MethodPost, "/graphql", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req = req.WithContext(authz.NewContext(req.Context(), p, purpose))
+	w := httptest.NewRecorder()
+	e.handler.ServeHTTP(w, req)
+	return w.Code, w.Body.Bytes()
+}
+
+// raw sends body as it is, with the Content-Type given, as p.
+func (e *env) raw(t testing.TB, p *authz.Principal, contentType, body string) (int, []byte) {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	req = req.WithContext(authz.NewContext(req.Context(), p, "test"))
 	w := httptest.NewRecorder()
 	e.handler.ServeHTTP(w, req)
 	return w.Code, w.Body.Bytes()

@@ -15,6 +15,7 @@ import (
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/referral"
 	"github.com/jaring-id/jaring/internal/registry"
+	"github.com/jaring-id/jaring/internal/verival"
 )
 
 // request is one request's caller and what the request has revealed. Every
@@ -126,6 +127,10 @@ func (r *request) subject(field string, row any) authz.Subject {
 	case *referral.Application:
 		if field == "Application.applicantNik" {
 			return r.nikSubject(v.ApplicantNIK)
+		}
+	case *verival.DataIssue:
+		if field == "DataIssue.nik" {
+			return r.nikSubject(v.NIK)
 		}
 	}
 	return authz.Subject{}

@@ -15,6 +15,7 @@ import (
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/referral"
 	"github.com/jaring-id/jaring/internal/registry"
+	"github.com/jaring-id/jaring/internal/verival"
 )
 
 // Resolver holds the services the resolvers call. Resolvers reach the data
@@ -25,5 +26,7 @@ type Resolver struct {
 	Referrals     *referral.Service
 	Audit         *audit.Service
 	Donors        *donor.Service
+	Imports       *verival.Importer
+	Quarantine    *verival.Quarantine
 	Organisations jaring.OrganisationStore // organisations are public: a plain lookup
 }

@@ -17,7 +17,8 @@ import (
 
 // scopeTargets are the types whose rows carry a household's data: no path
 // of the schema may return one outside its caller's scope.
-var scopeTargets = map[string]bool{"Household": true, "Person": true, "Benefit": true, "Application": true, "Referral": true, "AuditEvent": true}
+var scopeTargets = map[string]bool{"Household": true, "Person": true, "Benefit": true, "Application": true, "Referral": true, "AuditEvent": true,
+	"DataIssue": true}
 
 // scopeDepth is how many object types deep the scope walk goes below each
 // root field; connections and their edges are passed through uncounted.
@@ -31,6 +32,7 @@ type scopeRole struct {
 	org, region                      string
 	roles                            []authz.Role
 	household, referral, application string
+	dataIssue                        string // over data_issue d
 }
 
 // scopeRoles are the callers whose scope is narrower than the regency.
@@ -53,7 +55,13 @@ func scopeRoles() []scopeRole {
 		if allReferrals {
 			ref, app = "true", "true"
 		}
-		roles = append(roles, scopeRole{label, code, region, rs, household, ref, app})
+		// A data issue: of the region, or of a file the organisation
+		// imported; a donor sees only its own files'.
+		issue := `(d.org_id = ` + org(code) + ` OR d.region_code = '` + region + `' OR d.region_code LIKE '` + region + `.%')`
+		if region == "" {
+			issue = `d.org_id = ` + org(code)
+		}
+		roles = append(roles, scopeRole{label, code, region, rs, household, ref, app, issue})
 	}
 	add("village token 19.04.01", "DESA", "19.04.01", inRegion("19.04.01"), false, authz.RoleApprover)
 	add("village token 19.04.01.2003", "DESA", "19.04.01.2003", inRegion("19.04.01.2003"), false, authz.RoleOperator)
@@ -115,6 +123,7 @@ func scopeData(t *testing.T, e *env) {
 	if got := mustJSON(r.Data); strings.Count(got, "RECORDED") != 2 {
 		t.Fatalf("overrides for the walk: %s %v", got, r.Errors)
 	}
+	arrangeDataIssues(t, e)
 }
 
 // scopeTree selects, on typ, the id of every row and every field that leads
@@ -301,6 +310,7 @@ func scopeWalk(t *testing.T, e *env, roles []scopeRole) (violations []string, se
 		"households":    func(keys) []call { return []call{{`households(first: 100)`}} },
 		"referralInbox": func(keys) []call { return []call{{`referralInbox(first: 100)`}} },
 		"overrides":     func(keys) []call { return []call{{`overrides(first: 100)`}} },
+		"dataIssues":    func(keys) []call { return []call{{`dataIssues(first: 100)`}} },
 	}
 	var rootFields []string
 	for _, f := range in.types["Query"].Fields {
@@ -319,7 +329,8 @@ func scopeWalk(t *testing.T, e *env, roles []scopeRole) (violations []string, se
 		p := e.as(t, role.org, role.region, role.roles...)
 		d := e.policy.Policy().Decide(p)
 		scoped := func(sql string) string {
-			return strings.NewReplacer("$HOUSEHOLD", role.household, "$REFERRAL", role.referral, "$APPLICATION", role.application).Replace(sql)
+			return strings.NewReplacer("$HOUSEHOLD", role.household, "$REFERRAL", role.referral, "$APPLICATION", role.application,
+				"$DATAISSUE", role.dataIssue).Replace(sql)
 		}
 		k := keys{
 			inKK: e.scalar(t, scoped(`SELECT h.kk FROM household h WHERE $HOUSEHOLD
@@ -410,6 +421,7 @@ func outOfScope(t *testing.T, e *env, scoped func(string) string, row rowSeen) s
 		// An event is in scope if it concerns someone in scope.
 		"AuditEvent": `SELECT count(*) FROM audit_event e WHERE e.id = $1 AND EXISTS (SELECT 1 FROM unnest(e.persons) n
 			JOIN person p ON p.nik = n JOIN household h ON h.id = p.household_id WHERE $HOUSEHOLD)`,
+		"DataIssue": `SELECT count(*) FROM data_issue d WHERE d.id = $1 AND $DATAISSUE`,
 	}
 	var n int
 	if err := e.owner.Pool.QueryRow(context.Background(), scoped(queries[row.typ]), row.id).Scan(&n); err != nil {
@@ -435,7 +447,8 @@ func outOfScope(t *testing.T, e *env, scoped func(string) string, row rowSeen) s
 }
 
 // TestScopeWalk asks every path of the schema that reaches a household, a
-// person, a benefit, an application, a referral or an audit event, found by
+// person, a benefit, an application, a referral, an audit event or a data
+// issue, found by
 // introspection, four types deep, as every scoped role, with rows on both
 // sides of each boundary: nothing outside the role's scope comes back.
 func TestScopeWalk(t *testing.T) {

@@ -50,9 +50,14 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 			fail(http.StatusBadRequest, err)
 			return
 		}
+	} else if media, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && media == "multipart/form-data" {
+		if status, err := multipartParams(r, params); err != nil {
+			fail(status, err)
+			return
+		}
 	} else {
-		if media, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || media != "application/json" {
-			fail(http.StatusUnsupportedMediaType, jaring.Invalid("Content-Type", "send the request as application/json"))
+		if err != nil || media != "application/json" {
+			fail(http.StatusUnsupportedMediaType, jaring.Invalid("Content-Type", "send the request as application/json, or a file as multipart/form-data"))
 			return
 		}
 		body, err := io.ReadAll(r.Body)
@@ -95,6 +100,88 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 			"The request ran out of time; ask for less at once.")}})
 	}
 	writeResponse(w, resp)
+}
+
+// maxMultipartJSON bounds the operations and map parts of a multipart
+// request: the operation, not the file.
+const maxMultipartJSON = 64 << 10
+
+// multipartParams reads a request of the GraphQL multipart request spec
+// (github.com/jaydenseric/graphql-multipart-request-spec) with one
+// operation and at most one file: the operations part, the map part, then
+// the file, which the operation reads as it streams in, so that a file is
+// never held in memory whole. The file's part must come last; anything
+// after it is not read. It returns the HTTP status of a refusal.
+func multipartParams(r *http.Request, p *graphql.RawParams) (int, error) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return http.StatusBadRequest, jaring.Invalid("body", "is not multipart/form-data: %v", err)
+	}
+	part := func(name string) ([]byte, int, error) {
+		pt, err := mr.NextPart()
+		if err != nil || pt.FormName() != name {
+			return nil, http.StatusBadRequest, jaring.Invalid(name, "the multipart request needs the part %q here (operations, then map, then the file)", name)
+		}
+		b, err := io.ReadAll(io.LimitReader(pt, maxMultipartJSON+1))
+		var tooLarge *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooLarge):
+			return nil, http.StatusRequestEntityTooLarge, bodyLimit(tooLarge.Limit)
+		case err != nil:
+			return nil, http.StatusBadRequest, jaring.Invalid(name, "could not be read")
+		case len(b) > maxMultipartJSON:
+			return nil, http.StatusRequestEntityTooLarge, jaring.Limited(name, "The %s part is over %d bytes.", name, maxMultipartJSON)
+		case !utf8.Valid(b):
+			return nil, http.StatusBadRequest, jaring.Invalid(name, "is not valid UTF-8 text")
+		}
+		return b, 0, nil
+	}
+	ops, status, err := part("operations")
+	if err != nil {
+		return status, err
+	}
+	if err := decodeJSON(ops, "operations", p); err != nil {
+		return http.StatusBadRequest, err
+	}
+	mapping, status, err := part("map")
+	if err != nil {
+		return status, err
+	}
+	var files map[string][]string
+	if err := decodeJSON(mapping, "map", &files); err != nil {
+		return http.StatusBadRequest, err
+	}
+	if len(files) == 0 {
+		return 0, nil
+	}
+	if len(files) > 1 {
+		return http.StatusBadRequest, jaring.Invalid("map", "one file a request, got %d", len(files))
+	}
+	for key, paths := range files {
+		if len(paths) != 1 || !strings.HasPrefix(paths[0], "variables.") || strings.Contains(paths[0][len("variables."):], ".") {
+			return http.StatusBadRequest, jaring.Invalid("map", "the file goes to one variable, as [\"variables.file\"]")
+		}
+		name := paths[0][len("variables."):]
+		if p.Variables == nil {
+			p.Variables = map[string]any{}
+		}
+		if v, ok := p.Variables[name]; !ok || v != nil {
+			return http.StatusBadRequest, jaring.Invalid("operations", "variables.%s must be null, where the file goes", name)
+		}
+		pt, err := mr.NextPart()
+		if err != nil || pt.FormName() != key {
+			return http.StatusBadRequest, jaring.Invalid("map", "the part %q, the file, must follow the map", key)
+		}
+		p.Variables[name] = graphql.Upload{File: unseekable{pt}, Filename: pt.FileName(), ContentType: pt.Header.Get("Content-Type"), Size: -1}
+	}
+	return 0, nil
+}
+
+// unseekable is a file that streams in: it is read once, from the start.
+type unseekable struct{ io.Reader }
+
+func (unseekable) Seek(int64, int) (int64, error) {
+	return 0, errors.New("an uploaded file streams in and cannot seek")
 }
 
 // bodyLimit is the error of a body over the limit of n bytes.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -87,4 +88,30 @@ func (f *flags) parse(args []string) error {
 		return fmt.Errorf("%s takes no arguments, got %q; see jaring %s --help", f.Name(), f.Args(), f.Name())
 	}
 	return nil
+}
+
+// parseFile parses args that name one file besides the flags, before,
+// between or after them.
+func (f *flags) parseFile(args []string) (string, error) {
+	var files []string
+	for {
+		if err := f.Parse(args); err != nil {
+			return "", err
+		}
+		if f.NArg() == 0 {
+			break
+		}
+		files = append(files, f.Arg(0))
+		args = f.Args()[1:]
+	}
+	if len(f.errs) > 0 {
+		return "", fmt.Errorf("%s", strings.Join(f.errs, "; "))
+	}
+	switch len(files) {
+	case 0:
+		return "", errors.New("no file given; give the file to import, or - for standard input")
+	case 1:
+		return files[0], nil
+	}
+	return "", fmt.Errorf("one file at a time, got %d: %q", len(files), files)
 }

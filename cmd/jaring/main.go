@@ -75,6 +75,7 @@ var commands = []command{
 	{"serve", "run the hub on an existing database (DATABASE_URL or --data-dir)", (*Main).serve},
 	{"migrate", "bring a database's schema up to date", (*Main).migrate},
 	{"seed", "fill an empty database with the demo regency (--demo)", (*Main).seed},
+	{"import", "import register FILE, or import benefits --org CODE FILE: take a register export or a benefits file in (docs/imports.md)", (*Main).importFiles},
 	{"token", "mint a token for the configured secret: --org DINSOS --role approver", (*Main).token},
 	{"policy", "policy matrix: write what the policy grants to docs/permissions.md", (*Main).policy},
 	{"audit", "audit verify: check the audit log's hash chain and name the first broken event", (*Main).audit},
@@ -134,6 +135,7 @@ type config struct {
 	requestTimeout  time.Duration
 	maxConcurrent   int
 	maxBodyBytes    int
+	maxUploadBytes  int
 	introspection   bool
 	graphiql        bool
 	// token
@@ -142,6 +144,9 @@ type config struct {
 	ttl                           time.Duration
 	// policy matrix
 	out string
+	// import
+	dryRun, quiet bool
+	report        string
 }
 
 // flagsFor declares the flags of command name into cfg.
@@ -163,6 +168,7 @@ func (m *Main) flagsFor(name string, cfg *config) *flags {
 		fs.Duration(&cfg.requestTimeout, "request-timeout", "JARING_REQUEST_TIMEOUT", graph.DefaultTimeout, "deadline of each request")
 		fs.Int(&cfg.maxConcurrent, "max-concurrent", "JARING_MAX_CONCURRENT", 8*runtime.GOMAXPROCS(0), "most GraphQL requests executing at once; more wait up to 2 s, then answer LIMIT_EXCEEDED")
 		fs.Int(&cfg.maxBodyBytes, "max-body-bytes", "JARING_MAX_BODY_BYTES", 1<<20, "largest request body taken, in bytes")
+		fs.Int(&cfg.maxUploadBytes, "max-upload-bytes", "JARING_MAX_UPLOAD_BYTES", 8<<20, "largest file upload taken (importBenefits), in bytes; larger files go through jaring import")
 		fs.Bool(&cfg.introspection, "introspection", "JARING_INTROSPECTION", dev, "let callers read the schema (__schema, __type)")
 		fs.Bool(&cfg.graphiql, "graphiql", "JARING_GRAPHIQL", dev, "serve the GraphiQL page at /")
 	}
@@ -204,6 +210,12 @@ func (m *Main) flagsFor(name string, cfg *config) *flags {
 	case "migrate":
 		db("")
 		appLogin()
+	case "import":
+		db("")
+		fs.String(&cfg.org, "org", "JARING_IMPORT_ORG", "", "code of the organisation that imports: the payer of a benefits file (required for benefits); for the register, the front office by default")
+		fs.Bool(&cfg.dryRun, "dry-run", "JARING_IMPORT_DRY_RUN", false, "read, check and merge everything, report what would change, and write nothing")
+		fs.String(&cfg.report, "report", "JARING_IMPORT_REPORT", "", "file to write the import's report to, as JSON")
+		fs.Bool(&cfg.quiet, "quiet", "JARING_QUIET", false, "show no progress, only the closing report")
 	case "seed":
 		db("")
 		fs.Bool(&cfg.demo, "demo", "JARING_SEED_DEMO", false, "seed the demo regency, Kabupaten Bangka Tengah (the only seed there is)")
@@ -225,15 +237,23 @@ func (m *Main) parse(name string, args []string) (*config, *slog.Logger, error) 
 		}
 		return nil, nil, usageError{err}
 	}
+	log, err := m.logger(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, log, nil
+}
+
+// logger is the log of --log-level.
+func (m *Main) logger(cfg *config) (*slog.Logger, error) {
 	var level slog.Level
 	if cfg.logLevel == "" {
 		cfg.logLevel = "info"
 	}
 	if err := level.UnmarshalText([]byte(cfg.logLevel)); err != nil {
-		return nil, nil, usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", cfg.logLevel)}
+		return nil, usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", cfg.logLevel)}
 	}
-	log := slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
-	return cfg, log, nil
+	return slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level})), nil
 }
 
 // database is an open database and, when Jaring started it, its cluster.
@@ -537,7 +557,8 @@ func (m *Main) listenAndServe(ctx context.Context, cfg *config, log *slog.Logger
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w; pass another --addr or set JARING_ADDR", cfg.addr, err)
 	}
-	sc := server.Config{ShutdownTimeout: cfg.shutdownTimeout, MaxConcurrent: cfg.maxConcurrent, MaxBodyBytes: int64(cfg.maxBodyBytes)}
+	sc := server.Config{ShutdownTimeout: cfg.shutdownTimeout, MaxConcurrent: cfg.maxConcurrent, MaxBodyBytes: int64(cfg.maxBodyBytes),
+		MaxUploadBytes: int64(cfg.maxUploadBytes)}
 	if cfg.graphiql {
 		sc.GraphiQL = &graphiql.Config{Title: "Jaring", Endpoint: "/graphql", DefaultQuery: firstQuery,
 			DefaultHeaders: `{"Authorization": "Bearer <a token that jaring dev printed>", "X-Purpose": "verifikasi permohonan SLK-2026-000136"}`}

@@ -7,6 +7,7 @@ import (
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/referral"
 	"github.com/jaring-id/jaring/internal/registry"
+	"github.com/jaring-id/jaring/internal/verival"
 )
 
 // Domain returns the registry's filter for f; a nil f filters nothing.
@@ -184,4 +185,35 @@ func CountOf(c donor.Count) *int {
 	}
 	n := c.N
 	return &n
+}
+
+// NewDataIssueConnection makes a Relay connection of a page of data issues.
+func NewDataIssueConnection(ds []*verival.DataIssue, more bool, page jaring.PageRequest) *DataIssueConnection {
+	edges, info := connection(ds, "dataIssue", func(d *verival.DataIssue) int64 { return d.ID },
+		func(d *verival.DataIssue, c string) *DataIssueEdge { return &DataIssueEdge{Node: d, Cursor: c} }, more, page)
+	return &DataIssueConnection{Edges: edges, PageInfo: info}
+}
+
+// Domain returns the quarantine's filter.
+func (f *DataIssueFilter) Domain() verival.IssueFilter {
+	var out verival.IssueFilter
+	if f == nil {
+		return out
+	}
+	if f.Status != nil {
+		out.Status = *f.Status
+	}
+	if f.Reason != nil {
+		out.Reason = *f.Reason
+	}
+	if f.Kind != nil {
+		out.Kind = *f.Kind
+	}
+	if f.Region != nil {
+		out.Region = *f.Region
+	}
+	if f.Import != nil {
+		out.ImportID = *f.Import
+	}
+	return out
 }

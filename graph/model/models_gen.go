@@ -12,6 +12,7 @@ import (
 	"github.com/jaring-id/jaring/internal/referral"
 	"github.com/jaring-id/jaring/internal/region"
 	"github.com/jaring-id/jaring/internal/registry"
+	"github.com/jaring-id/jaring/internal/verival"
 )
 
 type ApplicationInput struct {
@@ -85,6 +86,27 @@ type CriteriaInput struct {
 	RegisterStatus []registry.RegisterStatus `json:"registerStatus,omitempty"`
 	Composition    *CompositionInput         `json:"composition,omitempty"`
 	NotReceiving   []string                  `json:"notReceiving,omitempty"`
+}
+
+type DataIssueConnection struct {
+	Edges    []*DataIssueEdge `json:"edges"`
+	PageInfo *PageInfo        `json:"pageInfo"`
+}
+
+type DataIssueEdge struct {
+	Node   *verival.DataIssue `json:"node"`
+	Cursor string             `json:"cursor"`
+}
+
+// Which data issues to list; every field narrows the list.
+type DataIssueFilter struct {
+	Status *verival.IssueStatus `json:"status,omitempty"`
+	Reason *verival.Reason      `json:"reason,omitempty"`
+	Kind   *verival.ImportKind  `json:"kind,omitempty"`
+	// A region-code prefix, such as 19.04.01.
+	Region *string `json:"region,omitempty"`
+	// The ID of one import, as its report gives it.
+	Import *int64 `json:"import,omitempty"`
 }
 
 type DecisionInput struct {
@@ -171,6 +193,11 @@ type ReachDistrict struct {
 	Total  *int           `json:"total,omitempty"`
 	// By desil band, in the order of ProgramReach.bands.
 	Bands []*int `json:"bands"`
+}
+
+type ReasonCount struct {
+	Reason verival.Reason `json:"reason"`
+	Rows   int            `json:"rows"`
 }
 
 type ReferralConnection struct {

@@ -11,13 +11,16 @@ import (
 // maskers say how a field is masked. A field with no masker that is to be
 // masked is withheld: a masked date or flag would still tell.
 var maskers = map[string]func(string) string{
-	"Person.nik":            MaskNumber,
-	"Household.kk":          MaskNumber,
-	"Person.name":           MaskName,
-	"Person.motherName":     MaskName,
-	"AuditEvent.actor":      MaskName,
-	"AuditEvent.persons":    MaskNumber,
-	"AuditEvent.households": MaskNumber,
+	"Person.nik":             MaskNumber,
+	"Household.kk":           MaskNumber,
+	"Person.name":            MaskName,
+	"Person.motherName":      MaskName,
+	"AuditEvent.actor":       MaskName,
+	"AuditEvent.persons":     MaskNumber,
+	"AuditEvent.households":  MaskNumber,
+	"DataIssue.kk":           MaskNumber,
+	"DataIssue.nik":          MaskNumber,
+	"DataIssueResolution.by": MaskName,
 }
 
 // Maskable reports whether field "Type.field" can be shown masked.

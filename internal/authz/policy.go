@@ -206,7 +206,7 @@ func (d *Decisions) MayRun(op string) bool {
 // child's, whoever lives in it.
 func personField(field string) bool {
 	switch field {
-	case "Application.applicantNik", "AuditEvent.persons":
+	case "Application.applicantNik", "AuditEvent.persons", "DataIssue.nik":
 		return true
 	}
 	return strings.HasPrefix(field, "Person.")

@@ -18,6 +18,7 @@ import (
 	"github.com/jaring-id/jaring/internal/referral"
 	"github.com/jaring-id/jaring/internal/registry"
 	"github.com/jaring-id/jaring/internal/server"
+	"github.com/jaring-id/jaring/internal/verival"
 )
 
 // Config is what a hub is built from.
@@ -69,6 +70,8 @@ func New(cfg Config) *Hub {
 		Referrals:     &referral.Service{Store: postgres.NewReferralStore(cfg.DB, log)},
 		Audit:         &audit.Service{Store: log},
 		Donors:        &donor.Service{Store: postgres.NewDonorStore(cfg.DB, log), Audit: log, Limits: cfg.DonorLimits, Now: cfg.Now},
+		Imports:       &verival.Importer{Store: postgres.NewImportStore(cfg.DB, log)},
+		Quarantine:    &verival.Quarantine{Store: postgres.NewQuarantineStore(cfg.DB, log)},
 		Organisations: orgs,
 	}
 	h := &Hub{Resolver: r, Audit: log}

@@ -51,6 +51,7 @@ func (s *BenefitStore) RecordBenefits(ctx context.Context, actor jaring.Actor, i
 type changes struct {
 	households []int64  // the households touched: the event names each, and every member
 	persons    []string // NIKs of persons named beyond the households' members
+	kks        []string // KKs named beyond the households touched, of households not in the register
 }
 
 // auditChange appends the operation's audit event in tx, naming the
@@ -66,7 +67,7 @@ func auditChange(ctx context.Context, tx pgx.Tx, log *AuditLog, c *changes) erro
 	if log == nil {
 		return errors.New("no audit log to record the change in")
 	}
-	kks, niks := []string{}, slices.Clone(c.persons)
+	kks, niks := slices.Clone(c.kks), slices.Clone(c.persons)
 	if len(c.households) > 0 {
 		rows, _ := tx.Query(ctx, `SELECT h.kk, coalesce(array_agg(p.nik) FILTER (WHERE p.nik IS NOT NULL), '{}')
 			FROM household h LEFT JOIN person p ON p.household_id = h.id WHERE h.id = ANY($1) GROUP BY h.kk`, c.households)

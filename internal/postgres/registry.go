@@ -166,3 +166,20 @@ func (s *OrganisationStore) FindOrganisationsByIDs(ctx context.Context, ids []in
 	os, err := pgx.CollectRows(rows, scanOrganisation)
 	return os, translate(err, "organisations")
 }
+
+// FrontOffice returns the code of the one front office: the organisation
+// that keeps the register. Returns ENOTFOUND if there is none, ECONFLICT if
+// there are several.
+func (s *OrganisationStore) FrontOffice(ctx context.Context) (string, error) {
+	rows, _ := s.db.Pool.Query(ctx, `SELECT code FROM organisation WHERE kind = 'FRONT_OFFICE' ORDER BY code LIMIT 2`)
+	codes, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	switch {
+	case err != nil:
+		return "", err
+	case len(codes) == 0:
+		return "", jaring.Errorf(jaring.ENOTFOUND, "no organisation is a front office")
+	case len(codes) > 1:
+		return "", jaring.Errorf(jaring.ECONFLICT, "more than one organisation is a front office")
+	}
+	return codes[0], nil
+}

@@ -73,3 +73,20 @@ func applicationInScope(s jaring.Scope, aa *args) string {
 	return fmt.Sprintf("%s AND (a.submitted_by_id = %s OR EXISTS (SELECT 1 FROM referral ar WHERE ar.application_id = a.id AND (ar.to_id = %s OR ar.from_id = %s)))",
 		rows, org, org, org)
 }
+
+// dataIssueInScope is the data issues d a scope lets the caller see: those
+// of its region (a region's callers) and those of the files its
+// organisation imported, whose rows it sent. Callers who see referred
+// households (donors) see only their own files' issues: the register's
+// rows are not theirs to see.
+func dataIssueInScope(s jaring.Scope, a *args) string {
+	switch s.Households {
+	case jaring.AllHouseholds:
+		return "true"
+	case jaring.RegionHouseholds:
+		return fmt.Sprintf("(%s OR d.org_id = %s)", inScope(s, a, rowsOf{"d.region_code", "d.household_id"}), a.add(s.OrgID))
+	case jaring.ReferredHouseholds:
+		return fmt.Sprintf("d.org_id = %s", a.add(s.OrgID))
+	}
+	return "false"
+}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"runtime"
@@ -40,6 +41,10 @@ type Config struct {
 	// MaxBodyBytes bounds a request body (0: 1 MiB): a batch of 1,000
 	// benefits fits several times over.
 	MaxBodyBytes int64
+	// MaxUploadBytes bounds the body of a file upload, a multipart request
+	// (0: 8 MiB): a benefits file of some 80,000 rows; larger files go
+	// through the command line.
+	MaxUploadBytes int64
 	// MaxConcurrent bounds the GraphQL requests executing at once (0: 8
 	// per CPU); a request that finds no room within QueueTimeout answers
 	// LIMIT_EXCEEDED (503) with Retry-After.
@@ -71,6 +76,9 @@ func New(cfg Config, db Pinger, gql http.Handler) *Server {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
+	if cfg.MaxUploadBytes == 0 {
+		cfg.MaxUploadBytes = 8 << 20
+	}
 	if cfg.MaxConcurrent == 0 {
 		cfg.MaxConcurrent = 8 * runtimeCPUs()
 	}
@@ -84,7 +92,7 @@ func New(cfg Config, db Pinger, gql http.Handler) *Server {
 		panic("server: Config.Auth is required")
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", methods(limitBody(cfg.MaxBodyBytes,
+	mux.Handle("/graphql", methods(limitBody(cfg.MaxBodyBytes, cfg.MaxUploadBytes,
 		authenticate(cfg.Auth, cfg.Log, limitConcurrency(cfg.MaxConcurrent, cfg.QueueTimeout, gql)))))
 	if cfg.GraphiQL != nil {
 		ui := graphiql.Handler(*cfg.GraphiQL)
@@ -267,11 +275,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// limitBody refuses bodies over n bytes with 413 and a GraphQL-shaped
-// error: at once when the request says its length, and when it reads past
-// n otherwise (the GraphQL transport answers the same error then).
-func limitBody(n int64, next http.Handler) http.Handler {
+// limitBody refuses bodies over n bytes (upload bytes for a file upload, a
+// multipart request) with 413 and a GraphQL-shaped error: at once when the
+// request says its length, and when it reads past the limit otherwise (the
+// GraphQL transport answers the same error then).
+func limitBody(n, upload int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := n
+		if media, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && media == "multipart/form-data" {
+			n = upload
+		}
 		if r.ContentLength > n {
 			Error(w, jaring.Limited("body", "The request body has %d bytes, at most %d are taken; split the batch.", r.ContentLength, n))
 			return

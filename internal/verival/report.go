@@ -27,12 +27,23 @@ type Report struct {
 	Updated     int `json:"updated"`     // rows that changed one
 	Unchanged   int `json:"unchanged"`   // rows that matched what Jaring already holds
 	Quarantined int `json:"quarantined"` // rows held back with their issues, whole
+	// Flagged counts the rows imported all the same and kept as data
+	// issues for a look (POSSIBLE_DUPLICATE_PERSON); they are counted in
+	// Inserted, Updated or Unchanged too.
+	Flagged int `json:"flagged,omitempty"`
 
 	// Reasons counts the quarantined rows by reason. A row held back for
 	// two reasons counts under both, so the counts may add up to more than
 	// Quarantined; a row with one reason twice (two empty fields) counts
 	// once.
 	Reasons map[Reason]int `json:"reasons,omitempty"`
+
+	// ImportID is the run's ID in the database, 0 for a dry run.
+	ImportID int64 `json:"importId,omitempty"`
+	// ImportedBefore is when the same content was last imported by the
+	// same organisation, if it was: an import that changes nothing the
+	// second time says so.
+	ImportedBefore *time.Time `json:"importedBefore,omitempty"`
 }
 
 // Quarantine counts one row quarantined for issues, which must not be
@@ -81,6 +92,9 @@ func (r *Report) Check() error {
 	if total < r.Quarantined {
 		return jaring.Errorf(jaring.EINTERNAL, "report of %s: %d rows quarantined, but only %d counted by reason", r.File, r.Quarantined, total)
 	}
+	if r.Flagged < 0 || r.Flagged > r.Read-r.Quarantined {
+		return jaring.Errorf(jaring.EINTERNAL, "report of %s: %d rows flagged, of %d imported", r.File, r.Flagged, r.Read-r.Quarantined)
+	}
 	if r.FinishedAt.Before(r.StartedAt) {
 		return jaring.Errorf(jaring.EINTERNAL, "report of %s: finished at %s, before it started at %s", r.File, r.FinishedAt.Format(time.RFC3339), r.StartedAt.Format(time.RFC3339))
 	}
@@ -110,11 +124,19 @@ func (r *Report) String() string {
 		}
 		b.WriteString(")")
 	}
+	if r.Flagged > 0 {
+		fmt.Fprintf(&b, ", %d imported and flagged for a look", r.Flagged)
+	}
 	if !r.StartedAt.IsZero() && !r.FinishedAt.IsZero() {
 		fmt.Fprintf(&b, " in %s", r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond))
 	}
-	if r.DryRun {
+	switch {
+	case r.DryRun:
 		b.WriteString("; dry run, nothing written")
+	case r.Inserted+r.Updated == 0 && r.ImportedBefore != nil:
+		fmt.Fprintf(&b, "; nothing changed: the same file was imported on %s", r.ImportedBefore.UTC().Format("2006-01-02 15:04 MST"))
+	case r.Inserted+r.Updated == 0:
+		b.WriteString("; nothing changed")
 	}
 	return b.String()
 }
