@@ -174,6 +174,7 @@ var registerChecks = []struct{ what, sql string }{
 func (m *registerMerge) check(ctx context.Context) error {
 	m.im.Phase("checking against the register")
 	for _, c := range registerChecks {
+		m.im.Phase("checking: " + c.what)
 		if _, err := m.tx.Exec(ctx, c.sql); err != nil {
 			return fmt.Errorf("check the rows for %s: %w", c.what, err)
 		}
@@ -251,6 +252,7 @@ const registerTouched = `
 func (m *registerMerge) write(ctx context.Context) (string, error) {
 	m.im.Phase("merging")
 	for _, w := range registerWrites {
+		m.im.Phase("merging: " + w.what)
 		if _, err := m.tx.Exec(ctx, w.sql); err != nil {
 			return "", fmt.Errorf("%s: %w", w.what, err)
 		}
@@ -270,6 +272,7 @@ func (m *registerMerge) write(ctx context.Context) (string, error) {
 		return "", err
 	}
 	for _, w := range registerApply {
+		m.im.Phase("merging: " + w.what)
 		if _, err := m.tx.Exec(ctx, w.sql); err != nil {
 			return "", translate(fmt.Errorf("%s: %w", w.what, err), "register")
 		}
