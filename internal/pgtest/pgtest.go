@@ -305,3 +305,38 @@ func Open(t testing.TB, url string, opts ...postgres.Option) *postgres.DB {
 	t.Cleanup(db.Close)
 	return db
 }
+
+// Template returns the name of a template database made once per process
+// from the migrated one, filled by prepare: for tests and benchmarks that
+// start many times from the same large state. The name is the template's
+// own, kept apart by the prefix of this process.
+func Template(t testing.TB, name string, prepare func(db *postgres.DB) error) string {
+	t.Helper()
+	if err := setup(); err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	base, err := migratedTemplate()
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	full := prefix + "template_" + unsafe.ReplaceAllString(strings.ToLower(name), "_")
+	err = ensureTemplate(full, base, func(ctx context.Context, url string) error {
+		db, err := postgres.Open(ctx, url)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return prepare(db)
+	})
+	if err != nil {
+		t.Fatalf("pgtest: template %s: %v", name, err)
+	}
+	return full
+}
+
+// CloneOf returns the URL of a fresh database for t copied from template
+// (a name Template returned).
+func CloneOf(t testing.TB, template string) string {
+	t.Helper()
+	return clone(t, template, nil)
+}

@@ -2,11 +2,14 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/jaring-id/jaring/internal/benefit"
 	"github.com/jaring-id/jaring/internal/jaring"
@@ -72,8 +75,15 @@ func TestDoubleAidRace(t *testing.T) {
 	}
 }
 
-// The database refuses double aid by itself, whatever writes: the exclusion
-// constraint is the backstop of the approval check.
+// isDoubleAid reports whether err is the database's refusal of double aid.
+func isDoubleAid(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23P01" && pgErr.ConstraintName == "benefit_no_double_aid"
+}
+
+// The database refuses double aid by itself, whatever writes: the check of
+// benefit_no_double_aid is the backstop of the approval check, for one row
+// and for many in one statement.
 func TestDoubleAidConstraint(t *testing.T) {
 	ctx := context.Background()
 	db := fixtureDB(t)
@@ -105,8 +115,8 @@ func TestDoubleAidConstraint(t *testing.T) {
 	for _, s := range steps {
 		err := insert(s.ref, s.program, s.nik, s.from, s.to)
 		switch {
-		case s.clash && (err == nil || !strings.Contains(err.Error(), "benefit_no_double_aid")):
-			t.Errorf("%s: err = %v, want the exclusion constraint to refuse it", s.name, err)
+		case s.clash && !isDoubleAid(err):
+			t.Errorf("%s: err = %v, want benefit_no_double_aid to refuse it", s.name, err)
 		case !s.clash && err != nil:
 			t.Errorf("%s: %v", s.name, err)
 		}
@@ -159,5 +169,100 @@ func TestOverride(t *testing.T) {
 	// The overridden benefit does not open the door to a third.
 	if res, _ := svc.Record(ctx, approver, []benefit.Input{rice("O5", "")}); res[0].Status != benefit.DoubleAid || len(res[0].Clashes) != 2 {
 		t.Errorf("a third rice = %+v, want DOUBLE_AID naming both", res[0])
+	}
+}
+
+// Many rows in one statement are checked against each other and the
+// ledger; an UPDATE that makes a benefit held again is checked too; and a
+// write at a stricter isolation level than READ COMMITTED is refused, as
+// its check would read an older snapshot.
+func TestDoubleAidCheckedPerStatement(t *testing.T) {
+	ctx := context.Background()
+	db := fixtureDB(t)
+	many := func(refs ...string) error {
+		_, err := db.Pool.Exec(ctx, `
+			INSERT INTO benefit (program_id, kind_code, source, payer_id, household_id, region_code, amount, period, external_ref)
+			SELECT p.id, p.kind_code, p.source, (SELECT id FROM organisation WHERE code = 'DINSOS'), h.id, h.region_code, 1,
+				daterange(('2031-01-01'::date + 20 * g::int), ('2031-01-01'::date + 20 * g::int + 30), '[]'), r
+			FROM program p, household h, unnest($1::text[]) WITH ORDINALITY AS x(r, g)
+			WHERE p.code = 'BPNT' AND h.kk = '`+kkKoba+`'`, refs)
+		return err
+	}
+	// Three rows of one statement whose periods overlap in a chain.
+	if err := many("S1", "S2", "S3"); !isDoubleAid(err) {
+		t.Errorf("overlapping rows of one statement: %v", err)
+	}
+	if err := many("S1"); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM benefit WHERE external_ref LIKE 'S%'`); n != 1 {
+		t.Errorf("the ledger holds %d, want 1", n)
+	}
+	// An ended benefit made active again where another now holds its place.
+	if _, err := db.Pool.Exec(ctx, `UPDATE benefit SET status = 'ENDED' WHERE external_ref = 'S1'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := many("S2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(ctx, `UPDATE benefit SET status = 'ACTIVE' WHERE external_ref = 'S1'`); !isDoubleAid(err) {
+		t.Errorf("an ended benefit made active over another: %v", err)
+	}
+	for _, level := range []pgx.TxIsoLevel{pgx.RepeatableRead, pgx.Serializable} {
+		err := pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{IsoLevel: level}, func(tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, `INSERT INTO benefit (program_id, kind_code, source, payer_id, household_id, region_code, amount, period, external_ref)
+				SELECT p.id, p.kind_code, p.source, (SELECT id FROM organisation WHERE code = 'DINSOS'), h.id, h.region_code, 1,
+					daterange('2040-01-01', '2040-01-31', '[]'), 'ISO'
+				FROM program p, household h WHERE p.code = 'BPNT' AND h.kk = '`+kkKoba+`'`)
+			return err
+		})
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "25000" {
+			t.Errorf("a benefit written at %s: %v", level, err)
+		}
+	}
+}
+
+// Clashing benefits written straight into the table from many
+// transactions at once, without the approval's lock: exactly one of each
+// round is kept. The check's own lock serialises them.
+func TestDoubleAidCheckRace(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.Open(t, pgtest.URL(t), postgres.WithMaxConns(20))
+	if _, err := db.Pool.Exec(ctx, fixtureSQL); err != nil {
+		t.Fatal(err)
+	}
+	const writers, rounds = 8, 30
+	for round := range rounds {
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		errs := make([]error, writers)
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, errs[w] = db.Pool.Exec(ctx, `
+					INSERT INTO benefit (program_id, kind_code, source, payer_id, household_id, region_code, amount, period, external_ref)
+					SELECT p.id, p.kind_code, p.source, (SELECT id FROM organisation WHERE code = 'DINSOS'), h.id, h.region_code, 1,
+						daterange(make_date(2050 + $1::int, 1, 1), make_date(2050 + $1::int, 12, 31), '[]'), $2
+					FROM program p, household h WHERE p.code = $3 AND h.kk = '`+kkKoba+`'`,
+					round, fmt.Sprintf("RACE-%d-%d", round, w), []string{"BPNT", "RASDA"}[w%2])
+			}()
+		}
+		close(start)
+		wg.Wait()
+		won := 0
+		for w, err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case !isDoubleAid(err):
+				t.Errorf("round %d writer %d: %v", round, w, err)
+			}
+		}
+		if n := count(t, db, fmt.Sprintf(`SELECT count(*) FROM benefit WHERE external_ref LIKE 'RACE-%d-%%'`, round)); won != 1 || n != 1 {
+			t.Fatalf("round %d: %d writes won and the ledger holds %d, want one", round, won, n)
+		}
 	}
 }

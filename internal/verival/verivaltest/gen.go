@@ -84,6 +84,17 @@ func HouseholdAt(h int) Household {
 	return hh
 }
 
+// Households is how many households the first persons rows of Register
+// fill (the last one perhaps in part).
+func Households(persons int) int {
+	h, n := 0, 0
+	for n < persons {
+		n += len(HouseholdAt(h).Members)
+		h++
+	}
+	return h
+}
+
 // Register is a register export of persons rows, household after
 // household from household 0; one row in faultEvery (0: none) has a NIK cut
 // to 15 digits.
