@@ -18,7 +18,7 @@ import (
 	"github.com/jaring-id/jaring/internal/pgtest"
 	"github.com/jaring-id/jaring/internal/postgres"
 	"github.com/jaring-id/jaring/internal/verival"
-	"github.com/jaring-id/jaring/internal/verival/verivaltest"
+	"github.com/jaring-id/jaring/internal/verival/testfiles"
 )
 
 // benchRows is the size of the files the import benchmarks read:
@@ -192,7 +192,7 @@ func (s *floorSource) Err() error             { return s.err }
 // the same parsed rows into a table shaped and indexed like person.
 func BenchmarkImportRegister(b *testing.B) {
 	rows := benchRows(b)
-	path := writeFile(b, "register.txt", verivaltest.Register(rows, 1000))
+	path := writeFile(b, "register.txt", testfiles.Register(rows, 1000))
 	template := pgtest.Template(b, "import-register", func(db *postgres.DB) error {
 		_, err := db.Pool.Exec(context.Background(), `INSERT INTO organisation (code, name, kind, region_code) VALUES ('SILAKSO', 'SiLakso', 'FRONT_OFFICE', '19.04')`)
 		return err
@@ -231,9 +231,9 @@ func BenchmarkImportRegister(b *testing.B) {
 // baseline.
 func BenchmarkImportBenefits(b *testing.B) {
 	rows := benchRows(b)
-	register := writeFile(b, "register.txt", verivaltest.Register(rows, 0))
-	households := verivaltest.Households(rows)
-	path := writeFile(b, "benefits.csv", verivaltest.Benefits(households, rows))
+	register := writeFile(b, "register.txt", testfiles.Register(rows, 0))
+	households := testfiles.Households(rows)
+	path := writeFile(b, "benefits.csv", testfiles.Benefits(households, rows))
 	template := pgtest.Template(b, "import-benefits", func(db *postgres.DB) error {
 		ctx := context.Background()
 		if _, err := db.Pool.Exec(ctx, `INSERT INTO organisation (code, name, kind, region_code) VALUES

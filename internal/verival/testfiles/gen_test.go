@@ -1,4 +1,4 @@
-package verivaltest
+package testfiles
 
 import (
 	"io"

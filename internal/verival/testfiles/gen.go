@@ -1,11 +1,11 @@
-// Package verivaltest makes import files for tests and benchmarks: a
+// Package testfiles makes import files for tests and benchmarks: a
 // register export and a benefits file of any size, the same every time,
 // streamed as they are read so that a million rows take no memory.
 //
 // Household h (from 0) of the register is a pure function of h: its KK,
 // village and members, so that the benefits file names the households of
 // the register it goes with without holding it.
-package verivaltest
+package testfiles
 
 import (
 	"fmt"
