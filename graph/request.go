@@ -15,6 +15,7 @@ import (
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/referral"
 	"github.com/jaring-id/jaring/internal/registry"
+	"github.com/jaring-id/jaring/internal/verival"
 )
 
 // request is one request's caller and what the request has revealed. Every
@@ -177,8 +178,8 @@ func (r *request) childrenMasked(field string, list []string) []string {
 }
 
 // rowOf finds the row a field belongs to, walking up from the field to the
-// nearest object that is a row of the register, the ledger, the workflow or
-// the audit log.
+// nearest object that is a row of the register, the ledger, the workflow,
+// the register's upkeep or the audit log.
 func rowOf(fc *graphql.FieldContext) any {
 	for p := fc.Parent; p != nil; p = p.Parent {
 		switch v := p.Result.(type) {
@@ -195,6 +196,12 @@ func rowOf(fc *graphql.FieldContext) any {
 		case **referral.Referral:
 			return *v
 		case **audit.Event:
+			return *v
+		case *verival.Change, *verival.Review:
+			return v
+		case **verival.Change:
+			return *v
+		case **verival.Review:
 			return *v
 		}
 	}

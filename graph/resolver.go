@@ -15,6 +15,7 @@ import (
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/referral"
 	"github.com/jaring-id/jaring/internal/registry"
+	"github.com/jaring-id/jaring/internal/verival"
 )
 
 // Resolver holds the services the resolvers call. Resolvers reach the data
@@ -26,4 +27,5 @@ type Resolver struct {
 	Audit         *audit.Service
 	Donors        *donor.Service
 	Organisations jaring.OrganisationStore // organisations are public: a plain lookup
+	Verival       *verival.Service         // register changes, deliberations, benefit reviews
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/jaring-id/jaring/internal/referral"
 	"github.com/jaring-id/jaring/internal/registry"
 	"github.com/jaring-id/jaring/internal/server"
+	"github.com/jaring-id/jaring/internal/verival"
 )
 
 // Config is what a hub is built from.
@@ -70,6 +71,7 @@ func New(cfg Config) *Hub {
 		Audit:         &audit.Service{Store: log},
 		Donors:        &donor.Service{Store: postgres.NewDonorStore(cfg.DB, log), Audit: log, Limits: cfg.DonorLimits, Now: cfg.Now},
 		Organisations: orgs,
+		Verival:       &verival.Service{Store: postgres.NewVerivalStore(cfg.DB, log), Now: cfg.Now},
 	}
 	h := &Hub{Resolver: r, Audit: log}
 	h.GraphQL = graph.NewHandler(r, graph.HandlerConfig{
