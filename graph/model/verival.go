@@ -33,7 +33,9 @@ func DecisionsDomain(in []*DeliberationDecisionInput) []verival.DecisionInput {
 // register changes.
 func NewRegisterChangeConnection(cs []*verival.Change, more bool, page jaring.PageRequest) *RegisterChangeConnection {
 	edges, info := connection(cs, "register_change", func(c *verival.Change) int64 { return c.ID },
-		func(c *verival.Change, cur string) *RegisterChangeEdge { return &RegisterChangeEdge{Node: c, Cursor: cur} }, more, page)
+		func(c *verival.Change, cur string) *RegisterChangeEdge {
+			return &RegisterChangeEdge{Node: c, Cursor: cur}
+		}, more, page)
 	return &RegisterChangeConnection{Edges: edges, PageInfo: info}
 }
 
@@ -41,6 +43,8 @@ func NewRegisterChangeConnection(cs []*verival.Change, more bool, page jaring.Pa
 // reviews.
 func NewBenefitReviewConnection(vs []*verival.Review, more bool, page jaring.PageRequest) *BenefitReviewConnection {
 	edges, info := connection(vs, "benefit_review", func(v *verival.Review) int64 { return v.ID },
-		func(v *verival.Review, cur string) *BenefitReviewEdge { return &BenefitReviewEdge{Node: v, Cursor: cur} }, more, page)
+		func(v *verival.Review, cur string) *BenefitReviewEdge {
+			return &BenefitReviewEdge{Node: v, Cursor: cur}
+		}, more, page)
 	return &BenefitReviewConnection{Edges: edges, PageInfo: info}
 }
