@@ -203,6 +203,7 @@ func TestFieldPolicyWalk(t *testing.T) {
 	if got := mustJSON(r.Data); !strings.Contains(got, "RECORDED") {
 		t.Fatalf("override for the walk: %s %v", got, r.Errors)
 	}
+	verivalData(t, e) // proposals, deliberations and reviews to read
 	kobaKK := e.scalar(t, `SELECT h.kk FROM household h WHERE `+adults+` AND h.region_code LIKE '19.04.01.%'
 		AND EXISTS (SELECT 1 FROM application a WHERE a.household_id = h.id) ORDER BY h.id LIMIT 1`)
 	donorKK := e.scalar(t, `SELECT h.kk FROM household h JOIN referral r ON r.household_id = h.id
@@ -232,6 +233,9 @@ func TestFieldPolicyWalk(t *testing.T) {
 		"donorPrograms":  sel("DonorProgram", 3),
 		"programReach":   sel("ProgramReach", 3),
 		"eligibility":    sel("EligibilityAnswer", 1),
+		// Register changes (verival), arranged by verivalData.
+		"registerChanges":  sel("RegisterChangeConnection", 4),
+		"benefitsToReview": sel("BenefitReviewConnection", 4),
 	}
 	csrA := e.scalar(t, `SELECT program_id::text FROM donor_program d JOIN organisation o ON o.id = d.donor_id WHERE o.code = 'CSR-A'`)
 	type query struct{ root, text string }
@@ -246,20 +250,22 @@ func TestFieldPolicyWalk(t *testing.T) {
 			qs = append(qs, query{"household", fmt.Sprintf(`{ household(kk: %q) { %s } }`, kk, render([]*node{n}))})
 		}
 		heads := map[string]string{
-			"person":         fmt.Sprintf(`person(nik: %q)`, nik),
-			"auditTrail":     fmt.Sprintf(`auditTrail(nik: %q)`, nik),
-			"programs":       `programs`,
-			"kinds":          `kinds`,
-			"region":         `region(code: "19.04.01.2003")`,
-			"households":     `households(first: 2)`,
-			"checkAid":       fmt.Sprintf(`checkAid(kk: %q, kind: "FOOD", period: {start: "2026-01-01", end: "2026-12-31"})`, kk),
-			"overrides":      `overrides`,
-			"exclusions":     `exclusions`,
-			"referralInbox":  `referralInbox(first: 3)`,
-			"donorPrograms":  `donorPrograms`,
-			"programReach":   fmt.Sprintf(`programReach(program: %q)`, csrA),
-			"eligibility":    fmt.Sprintf(`eligibility(program: %q, kk: %q)`, csrA, kk),
-			"recordBenefits": `recordBenefits(input: [{nik: "1904011213850001", program: "PIP", amount: 1, period: {start: "2026-01-01"}, externalRef: "WALK"}])`,
+			"person":           fmt.Sprintf(`person(nik: %q)`, nik),
+			"auditTrail":       fmt.Sprintf(`auditTrail(nik: %q)`, nik),
+			"programs":         `programs`,
+			"kinds":            `kinds`,
+			"region":           `region(code: "19.04.01.2003")`,
+			"households":       `households(first: 2)`,
+			"checkAid":         fmt.Sprintf(`checkAid(kk: %q, kind: "FOOD", period: {start: "2026-01-01", end: "2026-12-31"})`, kk),
+			"overrides":        `overrides`,
+			"exclusions":       `exclusions`,
+			"referralInbox":    `referralInbox(first: 3)`,
+			"donorPrograms":    `donorPrograms`,
+			"programReach":     fmt.Sprintf(`programReach(program: %q)`, csrA),
+			"eligibility":      fmt.Sprintf(`eligibility(program: %q, kk: %q)`, csrA, kk),
+			"recordBenefits":   `recordBenefits(input: [{nik: "1904011213850001", program: "PIP", amount: 1, period: {start: "2026-01-01"}, externalRef: "WALK"}])`,
+			"registerChanges":  `registerChanges(first: 5)`,
+			"benefitsToReview": `benefitsToReview(first: 5)`,
 		}
 		for root, head := range heads {
 			text := "{ " + head + " { " + render(selections[root]) + " } }"
