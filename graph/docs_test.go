@@ -24,7 +24,7 @@ func TestVerivalDocsExamples(t *testing.T) {
 	}
 	for _, block := range blocks[1:] {
 		query, _, _ := strings.Cut(block, "```")
-		if _, errs := gqlparser.LoadQuery(schema, query); len(errs) > 0 {
+		if _, errs := gqlparser.LoadQueryWithRules(schema, query, nil); len(errs) > 0 {
 			t.Errorf("docs/verival.md: an example does not validate: %v\n%s", errs, query)
 		}
 	}

@@ -67,23 +67,37 @@ const changeColumns = `c.id, c.household_id, c.region_code, c.person_id, c.chang
 	c.proposed_by, c.proposed_org_id, c.proposed_at, c.deliberation_id, c.note, c.decided_at`
 
 func scanChange(row pgx.CollectableRow) (*verival.Change, error) {
+	c, dest, done := changeDest()
+	return c, done(row.Scan(dest...))
+}
+
+// changeDest returns a change to scan changeColumns into, their
+// destinations, and what completes the change once they are scanned (its
+// corrections, decoded), so that a query may scan more columns after them.
+func changeDest() (*verival.Change, []any, func(error) error) {
 	var c verival.Change
 	var corrections []byte
-	err := row.Scan(&c.ID, &c.HouseholdID, &c.RegionCode, &c.PersonID, &c.Kind, &c.Reason, &c.Evidence, &corrections, &c.Status,
-		&c.ProposedBy, &c.ProposedOrgID, &c.ProposedAt, &c.DeliberationID, &c.Note, &c.DecidedAt)
-	if err == nil && corrections != nil {
-		c.Corrections = &verival.Corrections{}
-		err = json.Unmarshal(corrections, c.Corrections)
+	dest := []any{&c.ID, &c.HouseholdID, &c.RegionCode, &c.PersonID, &c.Kind, &c.Reason, &c.Evidence, &corrections, &c.Status,
+		&c.ProposedBy, &c.ProposedOrgID, &c.ProposedAt, &c.DeliberationID, &c.Note, &c.DecidedAt}
+	return &c, dest, func(err error) error {
+		if err == nil && corrections != nil {
+			c.Corrections = &verival.Corrections{}
+			err = json.Unmarshal(corrections, c.Corrections)
+		}
+		return err
 	}
-	return &c, err
 }
 
 const deliberationColumns = `d.id, d.region_code, d.held_on, d.minutes_ref, d.recorded_by, d.recorded_org_id, d.recorded_at`
 
 func scanDeliberation(row pgx.CollectableRow) (*verival.Deliberation, error) {
 	var d verival.Deliberation
-	err := row.Scan(&d.ID, &d.RegionCode, &d.Date, &d.MinutesRef, &d.RecordedBy, &d.RecordedOrgID, &d.RecordedAt)
-	return &d, err
+	return &d, row.Scan(deliberationDest(&d)...)
+}
+
+// deliberationDest is where deliberationColumns scan into.
+func deliberationDest(d *verival.Deliberation) []any {
+	return []any{&d.ID, &d.RegionCode, &d.Date, &d.MinutesRef, &d.RecordedBy, &d.RecordedOrgID, &d.RecordedAt}
 }
 
 const reviewColumns = `v.id, v.benefit_id, v.household_id, v.person_id, v.change_id, v.reason, v.status, v.outcome,
@@ -91,9 +105,13 @@ const reviewColumns = `v.id, v.benefit_id, v.household_id, v.person_id, v.change
 
 func scanReview(row pgx.CollectableRow) (*verival.Review, error) {
 	var v verival.Review
-	err := row.Scan(&v.ID, &v.BenefitID, &v.HouseholdID, &v.PersonID, &v.ChangeID, &v.Reason, &v.Status, &v.Outcome,
-		&v.Note, &v.ReviewedBy, &v.ReviewedOrgID, &v.ReviewedAt, &v.CreatedAt)
-	return &v, err
+	return &v, row.Scan(reviewDest(&v)...)
+}
+
+// reviewDest is where reviewColumns scan into.
+func reviewDest(v *verival.Review) []any {
+	return []any{&v.ID, &v.BenefitID, &v.HouseholdID, &v.PersonID, &v.ChangeID, &v.Reason, &v.Status, &v.Outcome,
+		&v.Note, &v.ReviewedBy, &v.ReviewedOrgID, &v.ReviewedAt, &v.CreatedAt}
 }
 
 // ProposeChange records a proposal for a household in the actor's scope,
@@ -323,9 +341,7 @@ func (s *VerivalStore) ReviewBenefit(ctx context.Context, actor jaring.Actor, id
 		var held benefit.Status
 		r, err := pgx.CollectExactlyOneRow(rows, func(row pgx.CollectableRow) (*verival.Review, error) {
 			var v verival.Review
-			err := row.Scan(&v.ID, &v.BenefitID, &v.HouseholdID, &v.PersonID, &v.ChangeID, &v.Reason, &v.Status, &v.Outcome,
-				&v.Note, &v.ReviewedBy, &v.ReviewedOrgID, &v.ReviewedAt, &v.CreatedAt, &payerID, &held)
-			return &v, err
+			return &v, row.Scan(append(reviewDest(&v), &payerID, &held)...)
 		})
 		if err != nil {
 			return translate(err, "benefit review")
@@ -369,19 +385,10 @@ func (s *VerivalStore) ExportChanges(ctx context.Context, actor jaring.Actor, fr
 			ORDER BY d.held_on, d.id, c.id`, a...)
 		var err error
 		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (verival.ExportRow, error) {
-			var c verival.Change
-			var d verival.Deliberation
-			var r verival.ExportRow
-			var corrections []byte
-			err := row.Scan(&c.ID, &c.HouseholdID, &c.RegionCode, &c.PersonID, &c.Kind, &c.Reason, &c.Evidence, &corrections, &c.Status,
-				&c.ProposedBy, &c.ProposedOrgID, &c.ProposedAt, &c.DeliberationID, &c.Note, &c.DecidedAt, &r.KK, &r.NIK,
-				&d.ID, &d.RegionCode, &d.Date, &d.MinutesRef, &d.RecordedBy, &d.RecordedOrgID, &d.RecordedAt)
-			if err == nil && corrections != nil {
-				c.Corrections = &verival.Corrections{}
-				err = json.Unmarshal(corrections, c.Corrections)
-			}
-			r.Change, r.Deliberation = &c, &d
-			return r, err
+			c, dest, done := changeDest()
+			r := verival.ExportRow{Change: c, Deliberation: &verival.Deliberation{}}
+			dest = append(append(dest, &r.KK, &r.NIK), deliberationDest(r.Deliberation)...)
+			return r, done(row.Scan(dest...))
 		})
 		if err != nil {
 			return translate(err, "register changes")
