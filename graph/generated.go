@@ -58,6 +58,7 @@ type ResolverRoot interface {
 	Referral() ReferralResolver
 	Region() RegionResolver
 	RegisterChange() RegisterChangeResolver
+	RegisterChangeConnection() RegisterChangeConnectionResolver
 }
 
 type DirectiveRoot struct {
@@ -433,8 +434,9 @@ type ComplexityRoot struct {
 	}
 
 	RegisterChangeConnection struct {
-		Edges    func(childComplexity int) int
-		PageInfo func(childComplexity int) int
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
 	}
 
 	RegisterChangeEdge struct {
@@ -605,6 +607,9 @@ type RegisterChangeResolver interface {
 	ProposedByOrganisation(ctx context.Context, obj *verival.Change) (*jaring.Organisation, error)
 
 	Deliberation(ctx context.Context, obj *verival.Change) (*verival.Deliberation, error)
+}
+type RegisterChangeConnectionResolver interface {
+	TotalCount(ctx context.Context, obj *model.RegisterChangeConnection) (int, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -2316,6 +2321,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RegisterChangeConnection.PageInfo(childComplexity), true
+	case "RegisterChangeConnection.totalCount":
+		if e.ComplexityRoot.RegisterChangeConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterChangeConnection.TotalCount(childComplexity), true
 
 	case "RegisterChangeEdge.cursor":
 		if e.ComplexityRoot.RegisterChangeEdge.Cursor == nil {
@@ -3186,6 +3197,8 @@ func (ec *executionContext) childFields_RegisterChangeConnection(ctx context.Con
 		return ec.fieldContext_RegisterChangeConnection_edges(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_RegisterChangeConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RegisterChangeConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RegisterChangeConnection", field.Name)
 }
@@ -11335,6 +11348,29 @@ func (ec *executionContext) fieldContext_RegisterChangeConnection_pageInfo(_ con
 	return fc, nil
 }
 
+func (ec *executionContext) _RegisterChangeConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.RegisterChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterChangeConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RegisterChangeConnection().TotalCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterChangeConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegisterChangeConnection", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _RegisterChangeEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.RegisterChangeEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18188,13 +18224,51 @@ func (ec *executionContext) _RegisterChangeConnection(ctx context.Context, sel a
 		case "edges":
 			out.Values[i] = ec._RegisterChangeConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._RegisterChangeConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "totalCount":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._RegisterChangeConnection_totalCount(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

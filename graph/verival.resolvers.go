@@ -86,11 +86,12 @@ func (r *queryResolver) RegisterChanges(ctx context.Context, filter *model.Regis
 	if err != nil {
 		return nil, err
 	}
-	cs, more, err := r.Verival.Changes(ctx, actorFrom(ctx), filter.Domain(), page)
+	f := filter.Domain()
+	cs, more, err := r.Verival.Changes(ctx, actorFrom(ctx), f, page)
 	if err != nil {
 		return nil, err
 	}
-	return model.NewRegisterChangeConnection(cs, more, page), nil
+	return model.NewRegisterChangeConnection(cs, f, more, page), nil
 }
 
 // BenefitsToReview is the resolver for the benefitsToReview field.
@@ -136,6 +137,11 @@ func (r *registerChangeResolver) Deliberation(ctx context.Context, obj *verival.
 	return load(ctx, loaders(ctx).deliberation, *obj.DeliberationID)
 }
 
+// TotalCount is the resolver for the totalCount field.
+func (r *registerChangeConnectionResolver) TotalCount(ctx context.Context, obj *model.RegisterChangeConnection) (int, error) {
+	return r.Verival.CountChanges(ctx, actorFrom(ctx), obj.Filter)
+}
+
 // BenefitReview returns BenefitReviewResolver implementation.
 func (r *Resolver) BenefitReview() BenefitReviewResolver { return &benefitReviewResolver{r} }
 
@@ -145,8 +151,14 @@ func (r *Resolver) Deliberation() DeliberationResolver { return &deliberationRes
 // RegisterChange returns RegisterChangeResolver implementation.
 func (r *Resolver) RegisterChange() RegisterChangeResolver { return &registerChangeResolver{r} }
 
+// RegisterChangeConnection returns RegisterChangeConnectionResolver implementation.
+func (r *Resolver) RegisterChangeConnection() RegisterChangeConnectionResolver {
+	return &registerChangeConnectionResolver{r}
+}
+
 type (
-	benefitReviewResolver  struct{ *Resolver }
-	deliberationResolver   struct{ *Resolver }
-	registerChangeResolver struct{ *Resolver }
+	benefitReviewResolver            struct{ *Resolver }
+	deliberationResolver             struct{ *Resolver }
+	registerChangeResolver           struct{ *Resolver }
+	registerChangeConnectionResolver struct{ *Resolver }
 )

@@ -160,8 +160,9 @@ func TestRegisterChangesThroughTheGraph(t *testing.T) {
 	if r.codes() != "INVALID_INPUT" || r.Errors[0].Extensions.Field != "decisions[2].change" || !strings.HasPrefix(r.Errors[0].Message, "decisions[2].change: ") {
 		t.Fatalf("a deliberation with another village's proposal: %v", r.Errors)
 	}
-	state := `{ registerChanges(filter: {village: "19.04.01"}) { edges { node { id status deliberation { id } } } } person(nik: "` + head + `") { registerStatus } }`
-	if got := mustJSON(e.ask(t, verifier, "cek", state, nil).Data); strings.Contains(got, "APPROVED") || strings.Contains(got, "DECEASED") || strings.Count(got, `"PROPOSED"`) != 3 {
+	state := `{ registerChanges(filter: {village: "19.04.01"}) { totalCount edges { node { id status deliberation { id } } } } person(nik: "` + head + `") { registerStatus } }`
+	if got := mustJSON(e.ask(t, verifier, "cek", state, nil).Data); strings.Contains(got, "APPROVED") || strings.Contains(got, "DECEASED") ||
+		strings.Count(got, `"PROPOSED"`) != 3 || !strings.Contains(got, `"totalCount":3`) {
 		t.Errorf("after a refused deliberation: %s", got)
 	}
 	if n := e.scalar(t, `SELECT count(*)::text FROM deliberation`) + e.scalar(t, `SELECT count(*)::text FROM benefit_review`); n != "00" {

@@ -209,11 +209,6 @@ type ReferralTargetInput struct {
 	Program *string `json:"program,omitempty"`
 }
 
-type RegisterChangeConnection struct {
-	Edges    []*RegisterChangeEdge `json:"edges"`
-	PageInfo *PageInfo             `json:"pageInfo"`
-}
-
 type RegisterChangeEdge struct {
 	Node   *verival.Change `json:"node"`
 	Cursor string          `json:"cursor"`

@@ -29,14 +29,23 @@ func DecisionsDomain(in []*DeliberationDecisionInput) []verival.DecisionInput {
 	return out
 }
 
+// RegisterChangeConnection is a page of register changes. It keeps the
+// filter that chose them, so that totalCount, which counts over every page,
+// runs only when asked for.
+type RegisterChangeConnection struct {
+	Edges    []*RegisterChangeEdge
+	PageInfo *PageInfo
+	Filter   verival.ChangeFilter
+}
+
 // NewRegisterChangeConnection makes a Relay connection of a page of
-// register changes.
-func NewRegisterChangeConnection(cs []*verival.Change, more bool, page jaring.PageRequest) *RegisterChangeConnection {
+// register changes chosen by filter.
+func NewRegisterChangeConnection(cs []*verival.Change, filter verival.ChangeFilter, more bool, page jaring.PageRequest) *RegisterChangeConnection {
 	edges, info := connection(cs, "register_change", func(c *verival.Change) int64 { return c.ID },
 		func(c *verival.Change, cur string) *RegisterChangeEdge {
 			return &RegisterChangeEdge{Node: c, Cursor: cur}
 		}, more, page)
-	return &RegisterChangeConnection{Edges: edges, PageInfo: info}
+	return &RegisterChangeConnection{Edges: edges, PageInfo: info, Filter: filter}
 }
 
 // NewBenefitReviewConnection makes a Relay connection of a page of benefit

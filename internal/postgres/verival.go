@@ -406,16 +406,23 @@ func (s *VerivalStore) ExportChanges(ctx context.Context, actor jaring.Actor, fr
 	return out, nil
 }
 
-// FindChanges returns a page of the proposals in scope that match filter.
-func (s *VerivalStore) FindChanges(ctx context.Context, scope jaring.Scope, f verival.ChangeFilter, page jaring.PageRequest) ([]*verival.Change, bool, error) {
-	a := args{page.After, page.First + 1}
-	where := inScope(scope, &a, registerChanges)
+// changeWhere compiles a scope and a filter into a WHERE clause over
+// register change c, appending their arguments to a.
+func changeWhere(scope jaring.Scope, f verival.ChangeFilter, a *args) string {
+	where := inScope(scope, a, registerChanges)
 	if f.Region != "" {
-		where += " AND " + inScope(jaring.Scope{Households: jaring.RegionHouseholds, Region: f.Region}, &a, registerChanges)
+		where += " AND " + inScope(jaring.Scope{Households: jaring.RegionHouseholds, Region: f.Region}, a, registerChanges)
 	}
 	if f.Status != nil {
 		where += " AND c.status = " + a.add(*f.Status)
 	}
+	return where
+}
+
+// FindChanges returns a page of the proposals in scope that match filter.
+func (s *VerivalStore) FindChanges(ctx context.Context, scope jaring.Scope, f verival.ChangeFilter, page jaring.PageRequest) ([]*verival.Change, bool, error) {
+	a := args{page.After, page.First + 1}
+	where := changeWhere(scope, f, &a)
 	rows, _ := s.db.Pool.Query(ctx, `SELECT `+changeColumns+` FROM register_change c WHERE c.id > $1 AND `+where+` ORDER BY c.id LIMIT $2`, a...)
 	cs, err := pgx.CollectRows(rows, scanChange)
 	if err != nil {
@@ -425,6 +432,17 @@ func (s *VerivalStore) FindChanges(ctx context.Context, scope jaring.Scope, f ve
 		return cs[:page.First], true, nil
 	}
 	return cs, false, nil
+}
+
+// CountChanges counts the proposals in scope that match filter.
+func (s *VerivalStore) CountChanges(ctx context.Context, scope jaring.Scope, f verival.ChangeFilter) (int, error) {
+	var a args
+	where := changeWhere(scope, f, &a)
+	var n int
+	if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM register_change c WHERE `+where, a...).Scan(&n); err != nil {
+		return 0, translate(err, "register changes")
+	}
+	return n, nil
 }
 
 // FindChangesByIDs returns the proposals in scope with the given IDs.

@@ -380,6 +380,8 @@ type Store interface {
 	// FindChanges returns a page of the proposals in scope that match
 	// filter, in the order of their IDs, and whether more follow.
 	FindChanges(ctx context.Context, scope jaring.Scope, filter ChangeFilter, page jaring.PageRequest) ([]*Change, bool, error)
+	// CountChanges counts the proposals in scope that match filter.
+	CountChanges(ctx context.Context, scope jaring.Scope, filter ChangeFilter) (int, error)
 	// FindChangesByIDs returns the proposals in scope with the given IDs.
 	FindChangesByIDs(ctx context.Context, scope jaring.Scope, ids []int64) ([]*Change, error)
 	// FindChangesByDeliberations returns the proposals in scope decided by

@@ -91,6 +91,12 @@ func (s *Service) Changes(ctx context.Context, actor jaring.Actor, f ChangeFilte
 	return s.Store.FindChanges(ctx, actor.Scope, f, page)
 }
 
+// CountChanges counts, over every page, the proposals the actor may see
+// that match f, a filter Changes took.
+func (s *Service) CountChanges(ctx context.Context, actor jaring.Actor, f ChangeFilter) (int, error) {
+	return s.Store.CountChanges(ctx, actor.Scope, f)
+}
+
 // Reviews returns a page of the benefit reviews in status that the actor
 // may see: the payer's own, or all of the households it sees.
 func (s *Service) Reviews(ctx context.Context, actor jaring.Actor, status ReviewStatus, page jaring.PageRequest) ([]*Review, bool, error) {

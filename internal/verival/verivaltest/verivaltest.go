@@ -345,6 +345,20 @@ func StoreTest(t *testing.T, env func(t *testing.T) Env) {
 		if err != nil || len(cs) != 1 || cs[0].ID != out.ID {
 			t.Errorf("approved changes of Nibung = %v %v", cs, err)
 		}
+		for _, c := range []struct {
+			scope  jaring.Scope
+			filter verival.ChangeFilter
+			want   int
+		}{
+			{silakso.Scope, verival.ChangeFilter{Region: Nibung, Status: &approved}, 1},
+			{silakso.Scope, verival.ChangeFilter{Region: "19.04.01"}, 2},
+			{e.Actor("DESA-KOBA").Scope, verival.ChangeFilter{}, 2},
+			{outside(silakso, "19.04.02").Scope, verival.ChangeFilter{}, 0},
+		} {
+			if n, err := e.Store.CountChanges(ctx, c.scope, c.filter); err != nil || n != c.want {
+				t.Errorf("CountChanges(%+v, %+v) = %d %v, want %d", c.scope, c.filter, n, err, c.want)
+			}
+		}
 	})
 	t.Run("method=RecordDeliberation/case=add_and_update", func(t *testing.T) {
 		e := env(t)
