@@ -422,6 +422,27 @@ func StoreTest(t *testing.T, env func(t *testing.T) Env) {
 			t.Errorf("another district sees %d reviews", len(vs))
 		}
 	})
+	// A member who is not the head takes only their own aid to the list,
+	// and only what they still held on the deliberation's day.
+	t.Run("method=RecordDeliberation/case=death_of_a_member", func(t *testing.T) {
+		e := env(t)
+		record(t, e, "DINSOS", benefit.Input{KK: registrytest.KKKoba, Program: "BPNT", Amount: 1, ExternalRef: "MEMBER-BPNT"})
+		premium := record(t, e, "DINKES", benefit.Input{NIK: registrytest.NIKSpouse, Program: "PBI_JK", Amount: 1, ExternalRef: "MEMBER-PBI"})[0]
+		actor := e.Actor("DINKES")
+		ended := jaring.Date(2026, time.May, 31)
+		rs, err := e.Benefits.RecordBenefits(ctx, actor, []benefit.Input{{NIK: registrytest.NIKSpouse, Program: "JAMKESDA", Payer: actor.Org, Amount: 1,
+			Period: jaring.Period{Start: jaring.Date(2026, time.May, 1), End: &ended}, ExternalRef: "MEMBER-JAMKESDA"}})
+		if err != nil || rs[0].Status != benefit.Recorded {
+			t.Fatalf("record the ended benefit: %+v %v", rs, err)
+		}
+		c := propose(t, e, "DESA-KOBA", verival.Proposal{KK: registrytest.KKKoba, NIK: registrytest.NIKSpouse, Kind: verival.Remove, Reason: verival.Deceased})
+		if _, err := e.Store.RecordDeliberation(ctx, e.Actor("SILAKSO"), deliberation(Nibung, "BA-MEMBER", approve(c))); err != nil {
+			t.Fatal(err)
+		}
+		if vs := reviews(t, e, "SILAKSO", verival.ReviewOpen); len(vs) != 1 || vs[0].BenefitID != premium {
+			t.Errorf("reviews = %+v, want the spouse's premium %d alone", vs, premium)
+		}
+	})
 	t.Run("method=ReviewBenefit/case=end_continue_refused", func(t *testing.T) {
 		e := env(t)
 		food := record(t, e, "DINSOS", benefit.Input{KK: registrytest.KKKoba, Program: "BPNT", Amount: 1, ExternalRef: "REV-BPNT"})[0]
