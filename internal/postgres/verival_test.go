@@ -14,6 +14,7 @@ import (
 	"github.com/jaring-id/jaring/internal/audit"
 	"github.com/jaring-id/jaring/internal/benefit"
 	"github.com/jaring-id/jaring/internal/jaring"
+	"github.com/jaring-id/jaring/internal/pgtest"
 	"github.com/jaring-id/jaring/internal/postgres"
 	"github.com/jaring-id/jaring/internal/verival"
 	"github.com/jaring-id/jaring/internal/verival/verivaltest"
@@ -251,5 +252,100 @@ func TestRegisterChangesAudited(t *testing.T) {
 	}
 	if n := count(t, db, `SELECT count(*) FROM register_change`); n != 1 {
 		t.Errorf("%d proposals, want the one recorded", n)
+	}
+}
+
+// Deliberations and proposals on one household at the same moment never
+// deadlock: each proposal is made, or told of the open one it would double,
+// and each deliberation applies whole. Twenty rounds.
+func TestDeliberationsAndProposalsAtOnce(t *testing.T) {
+	ctx := context.Background()
+	db := fixtureDB(t)
+	store := verivalStore(t, db)
+	desk := verivalActor(t, db, "SILAKSO")
+	open := func() []int64 {
+		t.Helper()
+		var ids []int64
+		rows, _ := db.Pool.Query(ctx, `SELECT id FROM register_change WHERE status = 'PROPOSED' ORDER BY id`)
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	for round := range 20 {
+		decide := open()
+		if len(decide) == 0 {
+			c, err := store.ProposeChange(ctx, desk, proposal(kkKoba, nikSpouse, verival.Update, verival.DataCorrection))
+			if err != nil {
+				t.Fatal(err)
+			}
+			decide = []int64{c.ID}
+		}
+		var decisions []verival.DecisionInput
+		for _, id := range decide {
+			decisions = append(decisions, approved(id))
+		}
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		errs := make([]error, 4)
+		wg.Add(4)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, errs[0] = store.RecordDeliberation(ctx, desk, deliberationOf(verivaltest.Nibung, fmt.Sprintf("BA-MIX-%d", round), decisions...))
+		}()
+		for i, nik := range []string{"", nikHead, nikChild} {
+			go func() {
+				defer wg.Done()
+				<-start
+				_, errs[i+1] = store.ProposeChange(ctx, desk, proposal(kkKoba, nik, verival.Update, verival.DataCorrection))
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if errs[0] != nil {
+			t.Fatalf("round %d: the deliberation: %v", round, errs[0])
+		}
+		for _, err := range errs[1:] {
+			if err != nil && jaring.ErrorCode(err) != jaring.ECONFLICT {
+				t.Fatalf("round %d: a proposal: %v, want it made or a CONFLICT", round, err)
+			}
+		}
+	}
+	if n := count(t, db, `SELECT count(*) FROM register_change WHERE status = 'PROPOSED' AND deliberation_id IS NOT NULL`); n != 0 {
+		t.Errorf("%d open proposals carry a deliberation", n)
+	}
+}
+
+// The application's login adds and decides proposals, deliberations and
+// reviews, and can delete none: their history is kept.
+func TestRegisterHistoryIsKept(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	owner := pgtest.Open(t, url)
+	if _, err := owner.Pool.Exec(ctx, fixtureSQL); err != nil {
+		t.Fatal(err)
+	}
+	app := pgtest.Open(t, pgtest.AppURL(t, url))
+	store := verivalStore(t, app)
+	desk := verivalActor(t, app, "SILAKSO")
+	c, err := store.ProposeChange(ctx, desk, proposal(kkKoba, nikChild, verival.Remove, verival.Moved))
+	if err != nil {
+		t.Fatalf("the application's login proposes: %v", err)
+	}
+	if _, err := store.RecordDeliberation(ctx, desk, deliberationOf(verivaltest.Nibung, "BA-KEPT", approved(c.ID))); err != nil {
+		t.Fatalf("the application's login deliberates: %v", err)
+	}
+	for _, sql := range []string{`DELETE FROM register_change`, `DELETE FROM deliberation`, `DELETE FROM benefit_review`,
+		`UPDATE deliberation SET minutes_ref = 'x'`, `TRUNCATE register_change CASCADE`} {
+		_, err := app.Pool.Exec(ctx, sql)
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "42501" {
+			t.Errorf("%s as the application: %v, want permission denied", sql, err)
+		}
 	}
 }
