@@ -16,6 +16,7 @@ import (
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/referral"
 	"github.com/jaring-id/jaring/internal/registry"
+	"github.com/jaring-id/jaring/internal/verival"
 )
 
 // AuditLog is where the graph records what it revealed. Write returns once
@@ -179,6 +180,17 @@ func (r *request) reveal(field string, row, v any) {
 		x.wholeIDs[s.HouseholdID] = true
 	case *referral.Referral:
 		x.wholeIDs[s.HouseholdID] = true
+	case *verival.Change:
+		// A proposal is about its household, or one member of it.
+		if s.PersonID != nil {
+			x.personIDs[*s.PersonID] = true
+			x.householdIDs[s.HouseholdID] = true
+		} else {
+			x.wholeIDs[s.HouseholdID] = true
+		}
+	case *verival.Review:
+		x.personIDs[s.PersonID] = true
+		x.householdIDs[s.HouseholdID] = true
 	case *audit.Event:
 		for _, nik := range s.Persons {
 			x.persons[nik] = true

@@ -41,9 +41,11 @@ type ResolverRoot interface {
 	Application() ApplicationResolver
 	Benefit() BenefitResolver
 	BenefitResult() BenefitResultResolver
+	BenefitReview() BenefitReviewResolver
 	Criteria() CriteriaResolver
 	DataIssue() DataIssueResolver
 	DataIssueResolution() DataIssueResolutionResolver
+	Deliberation() DeliberationResolver
 	DonorProgram() DonorProgramResolver
 	Household() HouseholdResolver
 	HouseholdConnection() HouseholdConnectionResolver
@@ -58,6 +60,8 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Referral() ReferralResolver
 	Region() RegionResolver
+	RegisterChange() RegisterChangeResolver
+	RegisterChangeConnection() RegisterChangeConnectionResolver
 	RowIssue() RowIssueResolver
 }
 
@@ -148,6 +152,32 @@ type ComplexityRoot struct {
 		Status      func(childComplexity int) int
 	}
 
+	BenefitReview struct {
+		Benefit                func(childComplexity int) int
+		Change                 func(childComplexity int) int
+		CreatedAt              func(childComplexity int) int
+		Household              func(childComplexity int) int
+		ID                     func(childComplexity int) int
+		Note                   func(childComplexity int) int
+		Outcome                func(childComplexity int) int
+		Person                 func(childComplexity int) int
+		Reason                 func(childComplexity int) int
+		ReviewedAt             func(childComplexity int) int
+		ReviewedBy             func(childComplexity int) int
+		ReviewedByOrganisation func(childComplexity int) int
+		Status                 func(childComplexity int) int
+	}
+
+	BenefitReviewConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	BenefitReviewEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Clash struct {
 		Benefit func(childComplexity int) int
 		Rule    func(childComplexity int) int
@@ -211,6 +241,17 @@ type ComplexityRoot struct {
 		By           func(childComplexity int) int
 		Note         func(childComplexity int) int
 		Organisation func(childComplexity int) int
+	}
+
+	Deliberation struct {
+		Changes                func(childComplexity int) int
+		Date                   func(childComplexity int) int
+		ID                     func(childComplexity int) int
+		MinutesRef             func(childComplexity int) int
+		RecordedAt             func(childComplexity int) int
+		RecordedBy             func(childComplexity int) int
+		RecordedByOrganisation func(childComplexity int) int
+		Village                func(childComplexity int) int
 	}
 
 	Documents struct {
@@ -300,10 +341,13 @@ type ComplexityRoot struct {
 		DecideReferral         func(childComplexity int, input model.DecisionInput) int
 		FulfilReferral         func(childComplexity int, id int64, benefit model.BenefitInput) int
 		ImportBenefits         func(childComplexity int, file graphql.Upload, dryRun *bool) int
+		ProposeRegisterChange  func(childComplexity int, kk string, nik *string, change verival.ChangeKind, reason verival.ChangeReason, evidence string, corrections *verival.Corrections) int
 		RecordBenefits         func(childComplexity int, input []*model.BenefitInput) int
+		RecordDeliberation     func(childComplexity int, village string, date time.Time, minutesRef string, decisions []*model.DeliberationDecisionInput) int
 		ReferApplication       func(childComplexity int, id int64, to []*model.ReferralTargetInput) int
 		RemoveProgramExclusion func(childComplexity int, programA string, programB string) int
 		ResolveDataIssue       func(childComplexity int, id int64, note string) int
+		ReviewBenefit          func(childComplexity int, id int64, outcome verival.ReviewOutcome, note string) int
 		SetKindExclusive       func(childComplexity int, kind string, exclusive bool) int
 		SubmitApplication      func(childComplexity int, input model.ApplicationInput) int
 		UpdateDonorProgram     func(childComplexity int, program int64, input model.DonorProgramInput) int
@@ -337,18 +381,19 @@ type ComplexityRoot struct {
 	}
 
 	Person struct {
-		Benefits     func(childComplexity int, activeOn *time.Time) int
-		BirthDate    func(childComplexity int) int
-		BirthPlace   func(childComplexity int) int
-		Disabled     func(childComplexity int) int
-		Household    func(childComplexity int) int
-		ID           func(childComplexity int) int
-		MotherName   func(childComplexity int) int
-		NIK          func(childComplexity int) int
-		Name         func(childComplexity int) int
-		Pregnant     func(childComplexity int) int
-		Relationship func(childComplexity int) int
-		Sex          func(childComplexity int) int
+		Benefits       func(childComplexity int, activeOn *time.Time) int
+		BirthDate      func(childComplexity int) int
+		BirthPlace     func(childComplexity int) int
+		Disabled       func(childComplexity int) int
+		Household      func(childComplexity int) int
+		ID             func(childComplexity int) int
+		MotherName     func(childComplexity int) int
+		NIK            func(childComplexity int) int
+		Name           func(childComplexity int) int
+		Pregnant       func(childComplexity int) int
+		RegisterStatus func(childComplexity int) int
+		Relationship   func(childComplexity int) int
+		Sex            func(childComplexity int) int
 	}
 
 	Program struct {
@@ -376,6 +421,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		AuditTrail       func(childComplexity int, nik string, first *int, after *string) int
+		BenefitsToReview func(childComplexity int, status *verival.ReviewStatus, first *int, after *string) int
 		CheckAid         func(childComplexity int, kk string, nik *string, kind string, program *string, period model.PeriodInput) int
 		DataIssues       func(childComplexity int, filter *model.DataIssueFilter, first *int, after *string) int
 		DonorPrograms    func(childComplexity int) int
@@ -391,6 +437,7 @@ type ComplexityRoot struct {
 		Programs         func(childComplexity int) int
 		ReferralInbox    func(childComplexity int, status *referral.ReferralStatus, first *int, after *string) int
 		Region           func(childComplexity int, code string) int
+		RegisterChanges  func(childComplexity int, filter *model.RegisterChangeFilter, first *int, after *string) int
 	}
 
 	ReachDistrict struct {
@@ -437,6 +484,46 @@ type ComplexityRoot struct {
 		Parent func(childComplexity int) int
 	}
 
+	RegisterChange struct {
+		Corrections            func(childComplexity int) int
+		DecidedAt              func(childComplexity int) int
+		Deliberation           func(childComplexity int) int
+		Evidence               func(childComplexity int) int
+		Household              func(childComplexity int) int
+		ID                     func(childComplexity int) int
+		Kind                   func(childComplexity int) int
+		Note                   func(childComplexity int) int
+		Person                 func(childComplexity int) int
+		ProposedAt             func(childComplexity int) int
+		ProposedBy             func(childComplexity int) int
+		ProposedByOrganisation func(childComplexity int) int
+		Reason                 func(childComplexity int) int
+		Status                 func(childComplexity int) int
+	}
+
+	RegisterChangeConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	RegisterChangeEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	RegisterCorrections struct {
+		Address    func(childComplexity int) int
+		BirthDate  func(childComplexity int) int
+		BirthPlace func(childComplexity int) int
+		Dusun      func(childComplexity int) int
+		MotherName func(childComplexity int) int
+		Name       func(childComplexity int) int
+		RT         func(childComplexity int) int
+		RW         func(childComplexity int) int
+		Sex        func(childComplexity int) int
+	}
+
 	RowIssue struct {
 		Field   func(childComplexity int) int
 		Message func(childComplexity int) int
@@ -477,6 +564,15 @@ type BenefitResolver interface {
 type BenefitResultResolver interface {
 	Error(ctx context.Context, obj *benefit.Result) (*model.ItemError, error)
 }
+type BenefitReviewResolver interface {
+	Benefit(ctx context.Context, obj *verival.Review) (*benefit.Benefit, error)
+	Household(ctx context.Context, obj *verival.Review) (*registry.Household, error)
+	Person(ctx context.Context, obj *verival.Review) (*registry.Person, error)
+
+	Change(ctx context.Context, obj *verival.Review) (*verival.Change, error)
+
+	ReviewedByOrganisation(ctx context.Context, obj *verival.Review) (*jaring.Organisation, error)
+}
 type CriteriaResolver interface {
 	RegisterStatus(ctx context.Context, obj *donor.Criteria) ([]registry.RegisterStatus, error)
 }
@@ -495,6 +591,13 @@ type DataIssueResolver interface {
 }
 type DataIssueResolutionResolver interface {
 	Organisation(ctx context.Context, obj *verival.Resolution) (*jaring.Organisation, error)
+}
+type DeliberationResolver interface {
+	Village(ctx context.Context, obj *verival.Deliberation) (*region.Region, error)
+
+	RecordedByOrganisation(ctx context.Context, obj *verival.Deliberation) (*jaring.Organisation, error)
+
+	Changes(ctx context.Context, obj *verival.Deliberation) ([]*verival.Change, error)
 }
 type DonorProgramResolver interface {
 	Kind(ctx context.Context, obj *donor.Program) (*benefit.Kind, error)
@@ -535,6 +638,9 @@ type MutationResolver interface {
 	SetKindExclusive(ctx context.Context, kind string, exclusive bool) (*benefit.Kind, error)
 	AddProgramExclusion(ctx context.Context, programA string, programB string, reason string) (*benefit.Exclusion, error)
 	RemoveProgramExclusion(ctx context.Context, programA string, programB string) (bool, error)
+	ProposeRegisterChange(ctx context.Context, kk string, nik *string, change verival.ChangeKind, reason verival.ChangeReason, evidence string, corrections *verival.Corrections) (*verival.Change, error)
+	RecordDeliberation(ctx context.Context, village string, date time.Time, minutesRef string, decisions []*model.DeliberationDecisionInput) (*verival.Deliberation, error)
+	ReviewBenefit(ctx context.Context, id int64, outcome verival.ReviewOutcome, note string) (*verival.Review, error)
 }
 type OrganisationResolver interface {
 	Region(ctx context.Context, obj *jaring.Organisation) (*region.Region, error)
@@ -577,6 +683,8 @@ type QueryResolver interface {
 	CheckAid(ctx context.Context, kk string, nik *string, kind string, program *string, period model.PeriodInput) ([]*benefit.Clash, error)
 	Overrides(ctx context.Context, first *int, after *string) (*model.BenefitConnection, error)
 	Exclusions(ctx context.Context) ([]*benefit.Exclusion, error)
+	RegisterChanges(ctx context.Context, filter *model.RegisterChangeFilter, first *int, after *string) (*model.RegisterChangeConnection, error)
+	BenefitsToReview(ctx context.Context, status *verival.ReviewStatus, first *int, after *string) (*model.BenefitReviewConnection, error)
 }
 type ReferralResolver interface {
 	Application(ctx context.Context, obj *referral.Referral) (*referral.Application, error)
@@ -591,6 +699,17 @@ type ReferralResolver interface {
 }
 type RegionResolver interface {
 	Parent(ctx context.Context, obj *region.Region) (*region.Region, error)
+}
+type RegisterChangeResolver interface {
+	Household(ctx context.Context, obj *verival.Change) (*registry.Household, error)
+	Person(ctx context.Context, obj *verival.Change) (*registry.Person, error)
+
+	ProposedByOrganisation(ctx context.Context, obj *verival.Change) (*jaring.Organisation, error)
+
+	Deliberation(ctx context.Context, obj *verival.Change) (*verival.Deliberation, error)
+}
+type RegisterChangeConnectionResolver interface {
+	TotalCount(ctx context.Context, obj *model.RegisterChangeConnection) (int, error)
 }
 type RowIssueResolver interface {
 	Field(ctx context.Context, obj *verival.Issue) (*string, error)
@@ -959,6 +1078,111 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.BenefitResult.Status(childComplexity), true
 
+	case "BenefitReview.benefit":
+		if e.ComplexityRoot.BenefitReview.Benefit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitReview.Benefit(childComplexity), true
+	case "BenefitReview.change":
+		if e.ComplexityRoot.BenefitReview.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitReview.Change(childComplexity), true
+	case "BenefitReview.createdAt":
+		if e.ComplexityRoot.BenefitReview.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitReview.CreatedAt(childComplexity), true
+	case "BenefitReview.household":
+		if e.ComplexityRoot.BenefitReview.Household == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitReview.Household(childComplexity), true
+	case "BenefitReview.id":
+		if e.ComplexityRoot.BenefitReview.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitReview.ID(childComplexity), true
+	case "BenefitReview.note":
+		if e.ComplexityRoot.BenefitReview.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitReview.Note(childComplexity), true
+	case "BenefitReview.outcome":
+		if e.ComplexityRoot.BenefitReview.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitReview.Outcome(childComplexity), true
+	case "BenefitReview.person":
+		if e.ComplexityRoot.BenefitReview.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitReview.Person(childComplexity), true
+	case "BenefitReview.reason":
+		if e.ComplexityRoot.BenefitReview.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitReview.Reason(childComplexity), true
+	case "BenefitReview.reviewedAt":
+		if e.ComplexityRoot.BenefitReview.ReviewedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitReview.ReviewedAt(childComplexity), true
+	case "BenefitReview.reviewedBy":
+		if e.ComplexityRoot.BenefitReview.ReviewedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitReview.ReviewedBy(childComplexity), true
+	case "BenefitReview.reviewedByOrganisation":
+		if e.ComplexityRoot.BenefitReview.ReviewedByOrganisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitReview.ReviewedByOrganisation(childComplexity), true
+	case "BenefitReview.status":
+		if e.ComplexityRoot.BenefitReview.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitReview.Status(childComplexity), true
+
+	case "BenefitReviewConnection.edges":
+		if e.ComplexityRoot.BenefitReviewConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitReviewConnection.Edges(childComplexity), true
+	case "BenefitReviewConnection.pageInfo":
+		if e.ComplexityRoot.BenefitReviewConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitReviewConnection.PageInfo(childComplexity), true
+
+	case "BenefitReviewEdge.cursor":
+		if e.ComplexityRoot.BenefitReviewEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitReviewEdge.Cursor(childComplexity), true
+	case "BenefitReviewEdge.node":
+		if e.ComplexityRoot.BenefitReviewEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BenefitReviewEdge.Node(childComplexity), true
+
 	case "Clash.benefit":
 		if e.ComplexityRoot.Clash.Benefit == nil {
 			break
@@ -1212,6 +1436,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DataIssueResolution.Organisation(childComplexity), true
+
+	case "Deliberation.changes":
+		if e.ComplexityRoot.Deliberation.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deliberation.Changes(childComplexity), true
+	case "Deliberation.date":
+		if e.ComplexityRoot.Deliberation.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deliberation.Date(childComplexity), true
+	case "Deliberation.id":
+		if e.ComplexityRoot.Deliberation.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deliberation.ID(childComplexity), true
+	case "Deliberation.minutesRef":
+		if e.ComplexityRoot.Deliberation.MinutesRef == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deliberation.MinutesRef(childComplexity), true
+	case "Deliberation.recordedAt":
+		if e.ComplexityRoot.Deliberation.RecordedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deliberation.RecordedAt(childComplexity), true
+	case "Deliberation.recordedBy":
+		if e.ComplexityRoot.Deliberation.RecordedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deliberation.RecordedBy(childComplexity), true
+	case "Deliberation.recordedByOrganisation":
+		if e.ComplexityRoot.Deliberation.RecordedByOrganisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deliberation.RecordedByOrganisation(childComplexity), true
+	case "Deliberation.village":
+		if e.ComplexityRoot.Deliberation.Village == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deliberation.Village(childComplexity), true
 
 	case "Documents.kk":
 		if e.ComplexityRoot.Documents.KK == nil {
@@ -1628,6 +1901,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ImportBenefits(childComplexity, args["file"].(graphql.Upload), args["dryRun"].(*bool)), true
+	case "Mutation.proposeRegisterChange":
+		if e.ComplexityRoot.Mutation.ProposeRegisterChange == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_proposeRegisterChange_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ProposeRegisterChange(childComplexity, args["kk"].(string), args["nik"].(*string), args["change"].(verival.ChangeKind), args["reason"].(verival.ChangeReason), args["evidence"].(string), args["corrections"].(*verival.Corrections)), true
 	case "Mutation.recordBenefits":
 		if e.ComplexityRoot.Mutation.RecordBenefits == nil {
 			break
@@ -1639,6 +1923,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordBenefits(childComplexity, args["input"].([]*model.BenefitInput)), true
+	case "Mutation.recordDeliberation":
+		if e.ComplexityRoot.Mutation.RecordDeliberation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordDeliberation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordDeliberation(childComplexity, args["village"].(string), args["date"].(time.Time), args["minutesRef"].(string), args["decisions"].([]*model.DeliberationDecisionInput)), true
 	case "Mutation.referApplication":
 		if e.ComplexityRoot.Mutation.ReferApplication == nil {
 			break
@@ -1672,6 +1967,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResolveDataIssue(childComplexity, args["id"].(int64), args["note"].(string)), true
+	case "Mutation.reviewBenefit":
+		if e.ComplexityRoot.Mutation.ReviewBenefit == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reviewBenefit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReviewBenefit(childComplexity, args["id"].(int64), args["outcome"].(verival.ReviewOutcome), args["note"].(string)), true
 	case "Mutation.setKindExclusive":
 		if e.ComplexityRoot.Mutation.SetKindExclusive == nil {
 			break
@@ -1870,6 +2176,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Person.Pregnant(childComplexity), true
+	case "Person.registerStatus":
+		if e.ComplexityRoot.Person.RegisterStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.RegisterStatus(childComplexity), true
 	case "Person.relationship":
 		if e.ComplexityRoot.Person.Relationship == nil {
 			break
@@ -1981,6 +2293,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AuditTrail(childComplexity, args["nik"].(string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.benefitsToReview":
+		if e.ComplexityRoot.Query.BenefitsToReview == nil {
+			break
+		}
+
+		args, err := ec.field_Query_benefitsToReview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.BenefitsToReview(childComplexity, args["status"].(*verival.ReviewStatus), args["first"].(*int), args["after"].(*string)), true
 	case "Query.checkAid":
 		if e.ComplexityRoot.Query.CheckAid == nil {
 			break
@@ -2127,6 +2450,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Region(childComplexity, args["code"].(string)), true
+	case "Query.registerChanges":
+		if e.ComplexityRoot.Query.RegisterChanges == nil {
+			break
+		}
+
+		args, err := ec.field_Query_registerChanges_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RegisterChanges(childComplexity, args["filter"].(*model.RegisterChangeFilter), args["first"].(*int), args["after"].(*string)), true
 
 	case "ReachDistrict.bands":
 		if e.ComplexityRoot.ReachDistrict.Bands == nil {
@@ -2290,6 +2624,178 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Region.Parent(childComplexity), true
 
+	case "RegisterChange.corrections":
+		if e.ComplexityRoot.RegisterChange.Corrections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterChange.Corrections(childComplexity), true
+	case "RegisterChange.decidedAt":
+		if e.ComplexityRoot.RegisterChange.DecidedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterChange.DecidedAt(childComplexity), true
+	case "RegisterChange.deliberation":
+		if e.ComplexityRoot.RegisterChange.Deliberation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterChange.Deliberation(childComplexity), true
+	case "RegisterChange.evidence":
+		if e.ComplexityRoot.RegisterChange.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterChange.Evidence(childComplexity), true
+	case "RegisterChange.household":
+		if e.ComplexityRoot.RegisterChange.Household == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterChange.Household(childComplexity), true
+	case "RegisterChange.id":
+		if e.ComplexityRoot.RegisterChange.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterChange.ID(childComplexity), true
+	case "RegisterChange.change":
+		if e.ComplexityRoot.RegisterChange.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterChange.Kind(childComplexity), true
+	case "RegisterChange.note":
+		if e.ComplexityRoot.RegisterChange.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterChange.Note(childComplexity), true
+	case "RegisterChange.person":
+		if e.ComplexityRoot.RegisterChange.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterChange.Person(childComplexity), true
+	case "RegisterChange.proposedAt":
+		if e.ComplexityRoot.RegisterChange.ProposedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterChange.ProposedAt(childComplexity), true
+	case "RegisterChange.proposedBy":
+		if e.ComplexityRoot.RegisterChange.ProposedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterChange.ProposedBy(childComplexity), true
+	case "RegisterChange.proposedByOrganisation":
+		if e.ComplexityRoot.RegisterChange.ProposedByOrganisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterChange.ProposedByOrganisation(childComplexity), true
+	case "RegisterChange.reason":
+		if e.ComplexityRoot.RegisterChange.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterChange.Reason(childComplexity), true
+	case "RegisterChange.status":
+		if e.ComplexityRoot.RegisterChange.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterChange.Status(childComplexity), true
+
+	case "RegisterChangeConnection.edges":
+		if e.ComplexityRoot.RegisterChangeConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterChangeConnection.Edges(childComplexity), true
+	case "RegisterChangeConnection.pageInfo":
+		if e.ComplexityRoot.RegisterChangeConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterChangeConnection.PageInfo(childComplexity), true
+	case "RegisterChangeConnection.totalCount":
+		if e.ComplexityRoot.RegisterChangeConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterChangeConnection.TotalCount(childComplexity), true
+
+	case "RegisterChangeEdge.cursor":
+		if e.ComplexityRoot.RegisterChangeEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterChangeEdge.Cursor(childComplexity), true
+	case "RegisterChangeEdge.node":
+		if e.ComplexityRoot.RegisterChangeEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterChangeEdge.Node(childComplexity), true
+
+	case "RegisterCorrections.address":
+		if e.ComplexityRoot.RegisterCorrections.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterCorrections.Address(childComplexity), true
+	case "RegisterCorrections.birthDate":
+		if e.ComplexityRoot.RegisterCorrections.BirthDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterCorrections.BirthDate(childComplexity), true
+	case "RegisterCorrections.birthPlace":
+		if e.ComplexityRoot.RegisterCorrections.BirthPlace == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterCorrections.BirthPlace(childComplexity), true
+	case "RegisterCorrections.dusun":
+		if e.ComplexityRoot.RegisterCorrections.Dusun == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterCorrections.Dusun(childComplexity), true
+	case "RegisterCorrections.motherName":
+		if e.ComplexityRoot.RegisterCorrections.MotherName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterCorrections.MotherName(childComplexity), true
+	case "RegisterCorrections.name":
+		if e.ComplexityRoot.RegisterCorrections.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterCorrections.Name(childComplexity), true
+	case "RegisterCorrections.rt":
+		if e.ComplexityRoot.RegisterCorrections.RT == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterCorrections.RT(childComplexity), true
+	case "RegisterCorrections.rw":
+		if e.ComplexityRoot.RegisterCorrections.RW == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterCorrections.RW(childComplexity), true
+	case "RegisterCorrections.sex":
+		if e.ComplexityRoot.RegisterCorrections.Sex == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterCorrections.Sex(childComplexity), true
+
 	case "RowIssue.field":
 		if e.ComplexityRoot.RowIssue.Field == nil {
 			break
@@ -2336,11 +2842,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCriteriaInput,
 		ec.unmarshalInputDataIssueFilter,
 		ec.unmarshalInputDecisionInput,
+		ec.unmarshalInputDeliberationDecisionInput,
 		ec.unmarshalInputDocumentsInput,
 		ec.unmarshalInputDonorProgramInput,
 		ec.unmarshalInputHouseholdFilter,
 		ec.unmarshalInputPeriodInput,
 		ec.unmarshalInputReferralTargetInput,
+		ec.unmarshalInputRegisterChangeFilter,
+		ec.unmarshalInputRegisterCorrectionInput,
 	)
 	first := true
 
@@ -2415,7 +2924,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/audit.graphqls" "schema/benefit.graphqls" "schema/donor.graphqls" "schema/household.graphqls" "schema/imports.graphqls" "schema/referral.graphqls" "schema/rules.graphqls" "schema/schema.graphqls"
+//go:embed "schema/audit.graphqls" "schema/benefit.graphqls" "schema/donor.graphqls" "schema/household.graphqls" "schema/imports.graphqls" "schema/referral.graphqls" "schema/rules.graphqls" "schema/schema.graphqls" "schema/verival.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2435,6 +2944,7 @@ var sources = []*ast.Source{
 	{Name: "schema/referral.graphqls", Input: sourceData("schema/referral.graphqls"), BuiltIn: false},
 	{Name: "schema/rules.graphqls", Input: sourceData("schema/rules.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
+	{Name: "schema/verival.graphqls", Input: sourceData("schema/verival.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -2608,6 +3118,58 @@ func (ec *executionContext) childFields_BenefitResult(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type BenefitResult", field.Name)
 }
 
+func (ec *executionContext) childFields_BenefitReview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_BenefitReview_id(ctx, field)
+	case "benefit":
+		return ec.fieldContext_BenefitReview_benefit(ctx, field)
+	case "household":
+		return ec.fieldContext_BenefitReview_household(ctx, field)
+	case "person":
+		return ec.fieldContext_BenefitReview_person(ctx, field)
+	case "reason":
+		return ec.fieldContext_BenefitReview_reason(ctx, field)
+	case "change":
+		return ec.fieldContext_BenefitReview_change(ctx, field)
+	case "status":
+		return ec.fieldContext_BenefitReview_status(ctx, field)
+	case "outcome":
+		return ec.fieldContext_BenefitReview_outcome(ctx, field)
+	case "note":
+		return ec.fieldContext_BenefitReview_note(ctx, field)
+	case "reviewedBy":
+		return ec.fieldContext_BenefitReview_reviewedBy(ctx, field)
+	case "reviewedByOrganisation":
+		return ec.fieldContext_BenefitReview_reviewedByOrganisation(ctx, field)
+	case "reviewedAt":
+		return ec.fieldContext_BenefitReview_reviewedAt(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_BenefitReview_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BenefitReview", field.Name)
+}
+
+func (ec *executionContext) childFields_BenefitReviewConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_BenefitReviewConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_BenefitReviewConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BenefitReviewConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_BenefitReviewEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_BenefitReviewEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_BenefitReviewEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BenefitReviewEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Clash(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "benefit":
@@ -2736,6 +3298,28 @@ func (ec *executionContext) childFields_DataIssueResolution(ctx context.Context,
 		return ec.fieldContext_DataIssueResolution_at(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DataIssueResolution", field.Name)
+}
+
+func (ec *executionContext) childFields_Deliberation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Deliberation_id(ctx, field)
+	case "village":
+		return ec.fieldContext_Deliberation_village(ctx, field)
+	case "date":
+		return ec.fieldContext_Deliberation_date(ctx, field)
+	case "minutesRef":
+		return ec.fieldContext_Deliberation_minutesRef(ctx, field)
+	case "recordedBy":
+		return ec.fieldContext_Deliberation_recordedBy(ctx, field)
+	case "recordedByOrganisation":
+		return ec.fieldContext_Deliberation_recordedByOrganisation(ctx, field)
+	case "recordedAt":
+		return ec.fieldContext_Deliberation_recordedAt(ctx, field)
+	case "changes":
+		return ec.fieldContext_Deliberation_changes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Deliberation", field.Name)
 }
 
 func (ec *executionContext) childFields_Documents(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2976,6 +3560,8 @@ func (ec *executionContext) childFields_Person(ctx context.Context, field graphq
 		return ec.fieldContext_Person_household(ctx, field)
 	case "benefits":
 		return ec.fieldContext_Person_benefits(ctx, field)
+	case "registerStatus":
+		return ec.fieldContext_Person_registerStatus(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Person", field.Name)
 }
@@ -3112,6 +3698,86 @@ func (ec *executionContext) childFields_Region(ctx context.Context, field graphq
 		return ec.fieldContext_Region_parent(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Region", field.Name)
+}
+
+func (ec *executionContext) childFields_RegisterChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_RegisterChange_id(ctx, field)
+	case "household":
+		return ec.fieldContext_RegisterChange_household(ctx, field)
+	case "person":
+		return ec.fieldContext_RegisterChange_person(ctx, field)
+	case "change":
+		return ec.fieldContext_RegisterChange_change(ctx, field)
+	case "reason":
+		return ec.fieldContext_RegisterChange_reason(ctx, field)
+	case "evidence":
+		return ec.fieldContext_RegisterChange_evidence(ctx, field)
+	case "corrections":
+		return ec.fieldContext_RegisterChange_corrections(ctx, field)
+	case "status":
+		return ec.fieldContext_RegisterChange_status(ctx, field)
+	case "proposedBy":
+		return ec.fieldContext_RegisterChange_proposedBy(ctx, field)
+	case "proposedByOrganisation":
+		return ec.fieldContext_RegisterChange_proposedByOrganisation(ctx, field)
+	case "proposedAt":
+		return ec.fieldContext_RegisterChange_proposedAt(ctx, field)
+	case "deliberation":
+		return ec.fieldContext_RegisterChange_deliberation(ctx, field)
+	case "note":
+		return ec.fieldContext_RegisterChange_note(ctx, field)
+	case "decidedAt":
+		return ec.fieldContext_RegisterChange_decidedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegisterChange", field.Name)
+}
+
+func (ec *executionContext) childFields_RegisterChangeConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RegisterChangeConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RegisterChangeConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RegisterChangeConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegisterChangeConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RegisterChangeEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_RegisterChangeEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_RegisterChangeEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegisterChangeEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RegisterCorrections(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "address":
+		return ec.fieldContext_RegisterCorrections_address(ctx, field)
+	case "rt":
+		return ec.fieldContext_RegisterCorrections_rt(ctx, field)
+	case "rw":
+		return ec.fieldContext_RegisterCorrections_rw(ctx, field)
+	case "dusun":
+		return ec.fieldContext_RegisterCorrections_dusun(ctx, field)
+	case "name":
+		return ec.fieldContext_RegisterCorrections_name(ctx, field)
+	case "birthDate":
+		return ec.fieldContext_RegisterCorrections_birthDate(ctx, field)
+	case "birthPlace":
+		return ec.fieldContext_RegisterCorrections_birthPlace(ctx, field)
+	case "sex":
+		return ec.fieldContext_RegisterCorrections_sex(ctx, field)
+	case "motherName":
+		return ec.fieldContext_RegisterCorrections_motherName(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegisterCorrections", field.Name)
 }
 
 func (ec *executionContext) childFields_RowIssue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3382,6 +4048,60 @@ func (ec *executionContext) field_Mutation_importBenefits_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_proposeRegisterChange_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kk",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kk"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "nik",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["nik"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "change",
+		func(ctx context.Context, v any) (verival.ChangeKind, error) {
+			return ec.unmarshalNRegisterChangeKind2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐChangeKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["change"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (verival.ChangeReason, error) {
+			return ec.unmarshalNRegisterChangeReason2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐChangeReason(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "evidence",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["evidence"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "corrections",
+		func(ctx context.Context, v any) (*verival.Corrections, error) {
+			return ec.unmarshalORegisterCorrectionInput2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐCorrections(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["corrections"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_recordBenefits_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3393,6 +4113,44 @@ func (ec *executionContext) field_Mutation_recordBenefits_args(ctx context.Conte
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordDeliberation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "village",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["village"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "date",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDate2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["date"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "minutesRef",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minutesRef"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "decisions",
+		func(ctx context.Context, v any) ([]*model.DeliberationDecisionInput, error) {
+			return ec.unmarshalNDeliberationDecisionInput2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐDeliberationDecisionInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["decisions"] = arg3
 	return args, nil
 }
 
@@ -3459,6 +4217,36 @@ func (ec *executionContext) field_Mutation_resolveDataIssue_args(ctx context.Con
 		return nil, err
 	}
 	args["note"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reviewBenefit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int64, error) {
+			return ec.unmarshalNID2int64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "outcome",
+		func(ctx context.Context, v any) (verival.ReviewOutcome, error) {
+			return ec.unmarshalNReviewOutcome2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReviewOutcome(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["outcome"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg2
 	return args, nil
 }
 
@@ -3581,6 +4369,36 @@ func (ec *executionContext) field_Query_auditTrail_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["nik"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_benefitsToReview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*verival.ReviewStatus, error) {
+			return ec.unmarshalOBenefitReviewStatus2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReviewStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
@@ -3863,6 +4681,36 @@ func (ec *executionContext) field_Query_region_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_registerChanges_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.RegisterChangeFilter, error) {
+			return ec.unmarshalORegisterChangeFilter2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐRegisterChangeFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -5412,6 +6260,469 @@ func (ec *executionContext) fieldContext_BenefitResult_clashes(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _BenefitReview_id(ctx context.Context, field graphql.CollectedField, obj *verival.Review) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BenefitReview_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNID2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BenefitReview_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BenefitReview", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _BenefitReview_benefit(ctx context.Context, field graphql.CollectedField, obj *verival.Review) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BenefitReview_benefit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BenefitReview().Benefit(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *benefit.Benefit) graphql.Marshaler {
+			return ec.marshalNBenefit2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐBenefit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BenefitReview_benefit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BenefitReview",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Benefit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BenefitReview_household(ctx context.Context, field graphql.CollectedField, obj *verival.Review) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BenefitReview_household(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BenefitReview().Household(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *registry.Household) graphql.Marshaler {
+			return ec.marshalNHousehold2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐHousehold(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BenefitReview_household(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BenefitReview",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Household(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BenefitReview_person(ctx context.Context, field graphql.CollectedField, obj *verival.Review) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BenefitReview_person(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BenefitReview().Person(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *registry.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐPerson(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BenefitReview_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BenefitReview",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BenefitReview_reason(ctx context.Context, field graphql.CollectedField, obj *verival.Review) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BenefitReview_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v verival.ChangeReason) graphql.Marshaler {
+			return ec.marshalORegisterChangeReason2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐChangeReason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BenefitReview_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BenefitReview", field, false, false, errors.New("field of type RegisterChangeReason does not have child fields"))
+}
+
+func (ec *executionContext) _BenefitReview_change(ctx context.Context, field graphql.CollectedField, obj *verival.Review) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BenefitReview_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BenefitReview().Change(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *verival.Change) graphql.Marshaler {
+			return ec.marshalORegisterChange2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐChange(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BenefitReview_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BenefitReview",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegisterChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BenefitReview_status(ctx context.Context, field graphql.CollectedField, obj *verival.Review) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BenefitReview_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v verival.ReviewStatus) graphql.Marshaler {
+			return ec.marshalNBenefitReviewStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReviewStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BenefitReview_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BenefitReview", field, false, false, errors.New("field of type BenefitReviewStatus does not have child fields"))
+}
+
+func (ec *executionContext) _BenefitReview_outcome(ctx context.Context, field graphql.CollectedField, obj *verival.Review) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BenefitReview_outcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outcome, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *verival.ReviewOutcome) graphql.Marshaler {
+			return ec.marshalOReviewOutcome2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReviewOutcome(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BenefitReview_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BenefitReview", field, false, false, errors.New("field of type ReviewOutcome does not have child fields"))
+}
+
+func (ec *executionContext) _BenefitReview_note(ctx context.Context, field graphql.CollectedField, obj *verival.Review) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BenefitReview_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BenefitReview_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BenefitReview", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _BenefitReview_reviewedBy(ctx context.Context, field graphql.CollectedField, obj *verival.Review) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BenefitReview_reviewedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReviewedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BenefitReview_reviewedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BenefitReview", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _BenefitReview_reviewedByOrganisation(ctx context.Context, field graphql.CollectedField, obj *verival.Review) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BenefitReview_reviewedByOrganisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BenefitReview().ReviewedByOrganisation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *jaring.Organisation) graphql.Marshaler {
+			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋjaringᚐOrganisation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BenefitReview_reviewedByOrganisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BenefitReview",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organisation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BenefitReview_reviewedAt(ctx context.Context, field graphql.CollectedField, obj *verival.Review) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BenefitReview_reviewedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReviewedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BenefitReview_reviewedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BenefitReview", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _BenefitReview_createdAt(ctx context.Context, field graphql.CollectedField, obj *verival.Review) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BenefitReview_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BenefitReview_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BenefitReview", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _BenefitReviewConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.BenefitReviewConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BenefitReviewConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BenefitReviewEdge) graphql.Marshaler {
+			return ec.marshalNBenefitReviewEdge2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐBenefitReviewEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BenefitReviewConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BenefitReviewConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BenefitReviewEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BenefitReviewConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.BenefitReviewConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BenefitReviewConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BenefitReviewConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BenefitReviewConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BenefitReviewEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.BenefitReviewEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BenefitReviewEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *verival.Review) graphql.Marshaler {
+			return ec.marshalNBenefitReview2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReview(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BenefitReviewEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BenefitReviewEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BenefitReview(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BenefitReviewEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.BenefitReviewEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BenefitReviewEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BenefitReviewEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BenefitReviewEdge", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Clash_benefit(ctx context.Context, field graphql.CollectedField, obj *benefit.Clash) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6506,6 +7817,217 @@ func (ec *executionContext) _DataIssueResolution_at(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_DataIssueResolution_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DataIssueResolution", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Deliberation_id(ctx context.Context, field graphql.CollectedField, obj *verival.Deliberation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Deliberation_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNID2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Deliberation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Deliberation", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Deliberation_village(ctx context.Context, field graphql.CollectedField, obj *verival.Deliberation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Deliberation_village(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Deliberation().Village(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *region.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregionᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Deliberation_village(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Deliberation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Deliberation_date(ctx context.Context, field graphql.CollectedField, obj *verival.Deliberation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Deliberation_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Deliberation_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Deliberation", field, false, false, errors.New("field of type Date does not have child fields"))
+}
+
+func (ec *executionContext) _Deliberation_minutesRef(ctx context.Context, field graphql.CollectedField, obj *verival.Deliberation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Deliberation_minutesRef(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinutesRef, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Deliberation_minutesRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Deliberation", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Deliberation_recordedBy(ctx context.Context, field graphql.CollectedField, obj *verival.Deliberation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Deliberation_recordedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Deliberation_recordedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Deliberation", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Deliberation_recordedByOrganisation(ctx context.Context, field graphql.CollectedField, obj *verival.Deliberation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Deliberation_recordedByOrganisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Deliberation().RecordedByOrganisation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *jaring.Organisation) graphql.Marshaler {
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋjaringᚐOrganisation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Deliberation_recordedByOrganisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Deliberation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organisation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Deliberation_recordedAt(ctx context.Context, field graphql.CollectedField, obj *verival.Deliberation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Deliberation_recordedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Deliberation_recordedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Deliberation", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Deliberation_changes(ctx context.Context, field graphql.CollectedField, obj *verival.Deliberation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Deliberation_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Deliberation().Changes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*verival.Change) graphql.Marshaler {
+			return ec.marshalNRegisterChange2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Deliberation_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Deliberation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegisterChange(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Documents_ktp(ctx context.Context, field graphql.CollectedField, obj *referral.Documents) (ret graphql.Marshaler) {
@@ -8559,6 +10081,138 @@ func (ec *executionContext) fieldContext_Mutation_removeProgramExclusion(ctx con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_proposeRegisterChange(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_proposeRegisterChange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ProposeRegisterChange(ctx, fc.Args["kk"].(string), fc.Args["nik"].(*string), fc.Args["change"].(verival.ChangeKind), fc.Args["reason"].(verival.ChangeReason), fc.Args["evidence"].(string), fc.Args["corrections"].(*verival.Corrections))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *verival.Change) graphql.Marshaler {
+			return ec.marshalNRegisterChange2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_proposeRegisterChange(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegisterChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_proposeRegisterChange_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordDeliberation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordDeliberation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordDeliberation(ctx, fc.Args["village"].(string), fc.Args["date"].(time.Time), fc.Args["minutesRef"].(string), fc.Args["decisions"].([]*model.DeliberationDecisionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *verival.Deliberation) graphql.Marshaler {
+			return ec.marshalNDeliberation2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐDeliberation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordDeliberation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Deliberation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordDeliberation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reviewBenefit(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reviewBenefit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReviewBenefit(ctx, fc.Args["id"].(int64), fc.Args["outcome"].(verival.ReviewOutcome), fc.Args["note"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *verival.Review) graphql.Marshaler {
+			return ec.marshalNBenefitReview2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReview(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reviewBenefit(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BenefitReview(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reviewBenefit_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Organisation_code(ctx context.Context, field graphql.CollectedField, obj *jaring.Organisation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9203,6 +10857,29 @@ func (ec *executionContext) fieldContext_Person_benefits(ctx context.Context, fi
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Person_registerStatus(ctx context.Context, field graphql.CollectedField, obj *registry.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Person_registerStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegisterStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v registry.PersonStatus) graphql.Marshaler {
+			return ec.marshalOPersonRegisterStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐPersonStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Person_registerStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Person", field, false, false, errors.New("field of type PersonRegisterStatus does not have child fields"))
 }
 
 func (ec *executionContext) _Program_code(ctx context.Context, field graphql.CollectedField, obj *benefit.Program) (ret graphql.Marshaler) {
@@ -10237,6 +11914,94 @@ func (ec *executionContext) fieldContext_Query_exclusions(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_registerChanges(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_registerChanges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RegisterChanges(ctx, fc.Args["filter"].(*model.RegisterChangeFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RegisterChangeConnection) graphql.Marshaler {
+			return ec.marshalNRegisterChangeConnection2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐRegisterChangeConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_registerChanges(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegisterChangeConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_registerChanges_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_benefitsToReview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_benefitsToReview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().BenefitsToReview(ctx, fc.Args["status"].(*verival.ReviewStatus), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BenefitReviewConnection) graphql.Marshaler {
+			return ec.marshalNBenefitReviewConnection2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐBenefitReviewConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_benefitsToReview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BenefitReviewConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_benefitsToReview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11017,6 +12782,722 @@ func (ec *executionContext) fieldContext_Region_parent(_ context.Context, field 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RegisterChange_id(ctx context.Context, field graphql.CollectedField, obj *verival.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterChange_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNID2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterChange_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegisterChange", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _RegisterChange_household(ctx context.Context, field graphql.CollectedField, obj *verival.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterChange_household(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RegisterChange().Household(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *registry.Household) graphql.Marshaler {
+			return ec.marshalNHousehold2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐHousehold(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterChange_household(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegisterChange",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Household(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegisterChange_person(ctx context.Context, field graphql.CollectedField, obj *verival.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterChange_person(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RegisterChange().Person(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *registry.Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐPerson(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterChange_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegisterChange",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegisterChange_change(ctx context.Context, field graphql.CollectedField, obj *verival.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterChange_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v verival.ChangeKind) graphql.Marshaler {
+			return ec.marshalORegisterChangeKind2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐChangeKind(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterChange_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegisterChange", field, false, false, errors.New("field of type RegisterChangeKind does not have child fields"))
+}
+
+func (ec *executionContext) _RegisterChange_reason(ctx context.Context, field graphql.CollectedField, obj *verival.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterChange_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v verival.ChangeReason) graphql.Marshaler {
+			return ec.marshalORegisterChangeReason2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐChangeReason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterChange_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegisterChange", field, false, false, errors.New("field of type RegisterChangeReason does not have child fields"))
+}
+
+func (ec *executionContext) _RegisterChange_evidence(ctx context.Context, field graphql.CollectedField, obj *verival.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterChange_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterChange_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegisterChange", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RegisterChange_corrections(ctx context.Context, field graphql.CollectedField, obj *verival.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterChange_corrections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Corrections, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *verival.Corrections) graphql.Marshaler {
+			return ec.marshalORegisterCorrections2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐCorrections(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterChange_corrections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegisterChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegisterCorrections(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegisterChange_status(ctx context.Context, field graphql.CollectedField, obj *verival.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterChange_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v verival.ChangeStatus) graphql.Marshaler {
+			return ec.marshalNRegisterChangeStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐChangeStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterChange_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegisterChange", field, false, false, errors.New("field of type RegisterChangeStatus does not have child fields"))
+}
+
+func (ec *executionContext) _RegisterChange_proposedBy(ctx context.Context, field graphql.CollectedField, obj *verival.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterChange_proposedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProposedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterChange_proposedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegisterChange", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RegisterChange_proposedByOrganisation(ctx context.Context, field graphql.CollectedField, obj *verival.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterChange_proposedByOrganisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RegisterChange().ProposedByOrganisation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *jaring.Organisation) graphql.Marshaler {
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋjaringᚐOrganisation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterChange_proposedByOrganisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegisterChange",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organisation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegisterChange_proposedAt(ctx context.Context, field graphql.CollectedField, obj *verival.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterChange_proposedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProposedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterChange_proposedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegisterChange", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _RegisterChange_deliberation(ctx context.Context, field graphql.CollectedField, obj *verival.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterChange_deliberation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RegisterChange().Deliberation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *verival.Deliberation) graphql.Marshaler {
+			return ec.marshalODeliberation2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐDeliberation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterChange_deliberation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegisterChange",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Deliberation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegisterChange_note(ctx context.Context, field graphql.CollectedField, obj *verival.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterChange_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterChange_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegisterChange", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RegisterChange_decidedAt(ctx context.Context, field graphql.CollectedField, obj *verival.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterChange_decidedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecidedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterChange_decidedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegisterChange", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _RegisterChangeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.RegisterChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterChangeConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RegisterChangeEdge) graphql.Marshaler {
+			return ec.marshalNRegisterChangeEdge2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐRegisterChangeEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterChangeConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegisterChangeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegisterChangeEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegisterChangeConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.RegisterChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterChangeConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterChangeConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegisterChangeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegisterChangeConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.RegisterChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterChangeConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RegisterChangeConnection().TotalCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterChangeConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegisterChangeConnection", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _RegisterChangeEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.RegisterChangeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterChangeEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *verival.Change) graphql.Marshaler {
+			return ec.marshalNRegisterChange2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterChangeEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegisterChangeEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegisterChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegisterChangeEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.RegisterChangeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterChangeEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterChangeEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegisterChangeEdge", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RegisterCorrections_address(ctx context.Context, field graphql.CollectedField, obj *verival.Corrections) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterCorrections_address(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Address, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterCorrections_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegisterCorrections", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RegisterCorrections_rt(ctx context.Context, field graphql.CollectedField, obj *verival.Corrections) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterCorrections_rt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RT, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterCorrections_rt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegisterCorrections", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RegisterCorrections_rw(ctx context.Context, field graphql.CollectedField, obj *verival.Corrections) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterCorrections_rw(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RW, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterCorrections_rw(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegisterCorrections", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RegisterCorrections_dusun(ctx context.Context, field graphql.CollectedField, obj *verival.Corrections) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterCorrections_dusun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dusun, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterCorrections_dusun(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegisterCorrections", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RegisterCorrections_name(ctx context.Context, field graphql.CollectedField, obj *verival.Corrections) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterCorrections_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterCorrections_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegisterCorrections", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RegisterCorrections_birthDate(ctx context.Context, field graphql.CollectedField, obj *verival.Corrections) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterCorrections_birthDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BirthDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterCorrections_birthDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegisterCorrections", field, false, false, errors.New("field of type Date does not have child fields"))
+}
+
+func (ec *executionContext) _RegisterCorrections_birthPlace(ctx context.Context, field graphql.CollectedField, obj *verival.Corrections) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterCorrections_birthPlace(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BirthPlace, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterCorrections_birthPlace(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegisterCorrections", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RegisterCorrections_sex(ctx context.Context, field graphql.CollectedField, obj *verival.Corrections) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterCorrections_sex(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sex, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *registry.Sex) graphql.Marshaler {
+			return ec.marshalOSex2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐSex(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterCorrections_sex(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegisterCorrections", field, false, false, errors.New("field of type Sex does not have child fields"))
+}
+
+func (ec *executionContext) _RegisterCorrections_motherName(ctx context.Context, field graphql.CollectedField, obj *verival.Corrections) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterCorrections_motherName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MotherName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterCorrections_motherName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegisterCorrections", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _RowIssue_reason(ctx context.Context, field graphql.CollectedField, obj *verival.Issue) (ret graphql.Marshaler) {
@@ -12590,6 +15071,50 @@ func (ec *executionContext) unmarshalInputDecisionInput(ctx context.Context, obj
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputDeliberationDecisionInput(ctx context.Context, obj any) (model.DeliberationDecisionInput, error) {
+	var it model.DeliberationDecisionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"change", "decision", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "change":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("change"))
+			data, err := ec.unmarshalNID2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Change = data
+		case "decision":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decision"))
+			data, err := ec.unmarshalNDeliberationDecision2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐDecision(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Decision = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputDocumentsInput(ctx context.Context, obj any) (model.DocumentsInput, error) {
 	var it model.DocumentsInput
 	if obj == nil {
@@ -12851,6 +15376,129 @@ func (ec *executionContext) unmarshalInputReferralTargetInput(ctx context.Contex
 				return it, err
 			}
 			it.Program = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputRegisterChangeFilter(ctx context.Context, obj any) (model.RegisterChangeFilter, error) {
+	var it model.RegisterChangeFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"village", "status"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "village":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("village"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Village = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalORegisterChangeStatus2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐChangeStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputRegisterCorrectionInput(ctx context.Context, obj any) (verival.Corrections, error) {
+	var it verival.Corrections
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"address", "rt", "rw", "dusun", "name", "birthDate", "birthPlace", "sex", "motherName"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "address":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address = data
+		case "rt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rt"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RT = data
+		case "rw":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rw"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RW = data
+		case "dusun":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dusun"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Dusun = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "birthDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("birthDate"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BirthDate = data
+		case "birthPlace":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("birthPlace"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BirthPlace = data
+		case "sex":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sex"))
+			data, err := ec.unmarshalOSex2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐSex(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sex = data
+		case "motherName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("motherName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MotherName = data
 		}
 	}
 	return it, nil
@@ -13837,6 +16485,355 @@ func (ec *executionContext) _BenefitResult(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var benefitReviewImplementors = []string{"BenefitReview"}
+
+func (ec *executionContext) _BenefitReview(ctx context.Context, sel ast.SelectionSet, obj *verival.Review) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, benefitReviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BenefitReview")
+		case "id":
+			out.Values[i] = ec._BenefitReview_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "benefit":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._BenefitReview_benefit(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "household":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._BenefitReview_household(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "person":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._BenefitReview_person(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "reason":
+			out.Values[i] = ec._BenefitReview_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "change":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._BenefitReview_change(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "status":
+			out.Values[i] = ec._BenefitReview_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "outcome":
+			out.Values[i] = ec._BenefitReview_outcome(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "note":
+			out.Values[i] = ec._BenefitReview_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reviewedBy":
+			out.Values[i] = ec._BenefitReview_reviewedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reviewedByOrganisation":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._BenefitReview_reviewedByOrganisation(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "reviewedAt":
+			out.Values[i] = ec._BenefitReview_reviewedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._BenefitReview_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var benefitReviewConnectionImplementors = []string{"BenefitReviewConnection"}
+
+func (ec *executionContext) _BenefitReviewConnection(ctx context.Context, sel ast.SelectionSet, obj *model.BenefitReviewConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, benefitReviewConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BenefitReviewConnection")
+		case "edges":
+			out.Values[i] = ec._BenefitReviewConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._BenefitReviewConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var benefitReviewEdgeImplementors = []string{"BenefitReviewEdge"}
+
+func (ec *executionContext) _BenefitReviewEdge(ctx context.Context, sel ast.SelectionSet, obj *model.BenefitReviewEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, benefitReviewEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BenefitReviewEdge")
+		case "node":
+			out.Values[i] = ec._BenefitReviewEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._BenefitReviewEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var clashImplementors = []string{"Clash"}
 
 func (ec *executionContext) _Clash(ctx context.Context, sel ast.SelectionSet, obj *benefit.Clash) graphql.Marshaler {
@@ -14648,6 +17645,178 @@ func (ec *executionContext) _DataIssueResolution(ctx context.Context, sel ast.Se
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var deliberationImplementors = []string{"Deliberation"}
+
+func (ec *executionContext) _Deliberation(ctx context.Context, sel ast.SelectionSet, obj *verival.Deliberation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deliberationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Deliberation")
+		case "id":
+			out.Values[i] = ec._Deliberation_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "village":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Deliberation_village(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "date":
+			out.Values[i] = ec._Deliberation_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "minutesRef":
+			out.Values[i] = ec._Deliberation_minutesRef(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recordedBy":
+			out.Values[i] = ec._Deliberation_recordedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recordedByOrganisation":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Deliberation_recordedByOrganisation(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "recordedAt":
+			out.Values[i] = ec._Deliberation_recordedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "changes":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Deliberation_changes(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15760,6 +18929,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "proposeRegisterChange":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_proposeRegisterChange(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordDeliberation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordDeliberation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reviewBenefit":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reviewBenefit(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16187,6 +19377,11 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "registerStatus":
+			out.Values[i] = ec._Person_registerStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16980,6 +20175,50 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "registerChanges":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_registerChanges(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "benefitsToReview":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_benefitsToReview(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -17586,6 +20825,443 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var registerChangeImplementors = []string{"RegisterChange"}
+
+func (ec *executionContext) _RegisterChange(ctx context.Context, sel ast.SelectionSet, obj *verival.Change) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, registerChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegisterChange")
+		case "id":
+			out.Values[i] = ec._RegisterChange_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "household":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._RegisterChange_household(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "person":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._RegisterChange_person(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "change":
+			out.Values[i] = ec._RegisterChange_change(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._RegisterChange_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "evidence":
+			out.Values[i] = ec._RegisterChange_evidence(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "corrections":
+			out.Values[i] = ec._RegisterChange_corrections(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._RegisterChange_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "proposedBy":
+			out.Values[i] = ec._RegisterChange_proposedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "proposedByOrganisation":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._RegisterChange_proposedByOrganisation(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "proposedAt":
+			out.Values[i] = ec._RegisterChange_proposedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deliberation":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._RegisterChange_deliberation(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "note":
+			out.Values[i] = ec._RegisterChange_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decidedAt":
+			out.Values[i] = ec._RegisterChange_decidedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var registerChangeConnectionImplementors = []string{"RegisterChangeConnection"}
+
+func (ec *executionContext) _RegisterChangeConnection(ctx context.Context, sel ast.SelectionSet, obj *model.RegisterChangeConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, registerChangeConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegisterChangeConnection")
+		case "edges":
+			out.Values[i] = ec._RegisterChangeConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RegisterChangeConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._RegisterChangeConnection_totalCount(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var registerChangeEdgeImplementors = []string{"RegisterChangeEdge"}
+
+func (ec *executionContext) _RegisterChangeEdge(ctx context.Context, sel ast.SelectionSet, obj *model.RegisterChangeEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, registerChangeEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegisterChangeEdge")
+		case "node":
+			out.Values[i] = ec._RegisterChangeEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._RegisterChangeEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var registerCorrectionsImplementors = []string{"RegisterCorrections"}
+
+func (ec *executionContext) _RegisterCorrections(ctx context.Context, sel ast.SelectionSet, obj *verival.Corrections) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, registerCorrectionsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegisterCorrections")
+		case "address":
+			out.Values[i] = ec._RegisterCorrections_address(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "rt":
+			out.Values[i] = ec._RegisterCorrections_rt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "rw":
+			out.Values[i] = ec._RegisterCorrections_rw(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "dusun":
+			out.Values[i] = ec._RegisterCorrections_dusun(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._RegisterCorrections_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "birthDate":
+			out.Values[i] = ec._RegisterCorrections_birthDate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "birthPlace":
+			out.Values[i] = ec._RegisterCorrections_birthPlace(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sex":
+			out.Values[i] = ec._RegisterCorrections_sex(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "motherName":
+			out.Values[i] = ec._RegisterCorrections_motherName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18362,6 +22038,69 @@ func (ec *executionContext) marshalNBenefitResult2ᚖgithubᚗcomᚋjaringᚑid�
 	return ec._BenefitResult(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNBenefitReview2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReview(ctx context.Context, sel ast.SelectionSet, v *verival.Review) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._BenefitReview(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBenefitReviewConnection2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐBenefitReviewConnection(ctx context.Context, sel ast.SelectionSet, v *model.BenefitReviewConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._BenefitReviewConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBenefitReviewEdge2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐBenefitReviewEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BenefitReviewEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBenefitReviewEdge2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐBenefitReviewEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBenefitReviewEdge2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐBenefitReviewEdge(ctx context.Context, sel ast.SelectionSet, v *model.BenefitReviewEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._BenefitReviewEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNBenefitReviewStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReviewStatus(ctx context.Context, v any) (verival.ReviewStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := verival.ReviewStatus(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBenefitReviewStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReviewStatus(ctx context.Context, sel ast.SelectionSet, v verival.ReviewStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNBenefitStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐStatus(ctx context.Context, v any) (benefit.Status, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := benefit.Status(tmp)
@@ -18652,6 +22391,52 @@ func (ec *executionContext) marshalNDecision2githubᚗcomᚋjaringᚑidᚋjaring
 func (ec *executionContext) unmarshalNDecisionInput2githubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐDecisionInput(ctx context.Context, v any) (model.DecisionInput, error) {
 	res, err := ec.unmarshalInputDecisionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeliberation2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐDeliberation(ctx context.Context, sel ast.SelectionSet, v *verival.Deliberation) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Deliberation(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDeliberationDecision2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐDecision(ctx context.Context, v any) (verival.Decision, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := verival.Decision(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeliberationDecision2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐDecision(ctx context.Context, sel ast.SelectionSet, v verival.Decision) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNDeliberationDecisionInput2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐDeliberationDecisionInputᚄ(ctx context.Context, v any) ([]*model.DeliberationDecisionInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.DeliberationDecisionInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDeliberationDecisionInput2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐDeliberationDecisionInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNDeliberationDecisionInput2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐDeliberationDecisionInput(ctx context.Context, v any) (*model.DeliberationDecisionInput, error) {
+	res, err := ec.unmarshalInputDeliberationDecisionInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNDocuments2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋreferralᚐDocuments(ctx context.Context, sel ast.SelectionSet, v referral.Documents) graphql.Marshaler {
@@ -19265,6 +23050,119 @@ func (ec *executionContext) marshalNRegionLevel2githubᚗcomᚋjaringᚑidᚋjar
 	return res
 }
 
+func (ec *executionContext) marshalNRegisterChange2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*verival.Change) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRegisterChange2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRegisterChange2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐChange(ctx context.Context, sel ast.SelectionSet, v *verival.Change) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._RegisterChange(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRegisterChangeConnection2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐRegisterChangeConnection(ctx context.Context, sel ast.SelectionSet, v *model.RegisterChangeConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._RegisterChangeConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRegisterChangeEdge2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐRegisterChangeEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RegisterChangeEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRegisterChangeEdge2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐRegisterChangeEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRegisterChangeEdge2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐRegisterChangeEdge(ctx context.Context, sel ast.SelectionSet, v *model.RegisterChangeEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._RegisterChangeEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRegisterChangeKind2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐChangeKind(ctx context.Context, v any) (verival.ChangeKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := verival.ChangeKind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRegisterChangeKind2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐChangeKind(ctx context.Context, sel ast.SelectionSet, v verival.ChangeKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNRegisterChangeReason2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐChangeReason(ctx context.Context, v any) (verival.ChangeReason, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := verival.ChangeReason(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRegisterChangeReason2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐChangeReason(ctx context.Context, sel ast.SelectionSet, v verival.ChangeReason) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNRegisterChangeStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐChangeStatus(ctx context.Context, v any) (verival.ChangeStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := verival.ChangeStatus(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRegisterChangeStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐChangeStatus(ctx context.Context, sel ast.SelectionSet, v verival.ChangeStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNRegisterStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐRegisterStatus(ctx context.Context, v any) (registry.RegisterStatus, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := registry.RegisterStatus(tmp)
@@ -19310,6 +23208,23 @@ func (ec *executionContext) marshalNRegisterStatus2ᚕgithubᚗcomᚋjaringᚑid
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNReviewOutcome2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReviewOutcome(ctx context.Context, v any) (verival.ReviewOutcome, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := verival.ReviewOutcome(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReviewOutcome2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReviewOutcome(ctx context.Context, sel ast.SelectionSet, v verival.ReviewOutcome) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNRowIssue2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐIssue(ctx context.Context, sel ast.SelectionSet, v verival.Issue) graphql.Marshaler {
@@ -19616,6 +23531,25 @@ func (ec *executionContext) marshalOBenefitKind2ᚖgithubᚗcomᚋjaringᚑidᚋ
 	return ec._BenefitKind(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOBenefitReviewStatus2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReviewStatus(ctx context.Context, v any) (*verival.ReviewStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := verival.ReviewStatus(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOBenefitReviewStatus2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReviewStatus(ctx context.Context, sel ast.SelectionSet, v *verival.ReviewStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
+}
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -19783,6 +23717,13 @@ func (ec *executionContext) marshalODate2ᚖtimeᚐTime(ctx context.Context, sel
 	return res
 }
 
+func (ec *executionContext) marshalODeliberation2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐDeliberation(ctx context.Context, sel ast.SelectionSet, v *verival.Deliberation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Deliberation(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalODocumentsInput2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐDocumentsInput(ctx context.Context, v any) (*model.DocumentsInput, error) {
 	if v == nil {
 		return nil, nil
@@ -19927,6 +23868,19 @@ func (ec *executionContext) marshalOPerson2ᚖgithubᚗcomᚋjaringᚑidᚋjarin
 	return ec._Person(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOPersonRegisterStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐPersonStatus(ctx context.Context, v any) (registry.PersonStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := registry.PersonStatus(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPersonRegisterStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐPersonStatus(ctx context.Context, sel ast.SelectionSet, v registry.PersonStatus) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(v))
+	return res
+}
+
 func (ec *executionContext) marshalOProgram2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐProgram(ctx context.Context, sel ast.SelectionSet, v *benefit.Program) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -19977,6 +23931,81 @@ func (ec *executionContext) marshalORegion2ᚖgithubᚗcomᚋjaringᚑidᚋjarin
 		return graphql.Null
 	}
 	return ec._Region(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORegisterChange2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐChange(ctx context.Context, sel ast.SelectionSet, v *verival.Change) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RegisterChange(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalORegisterChangeFilter2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐRegisterChangeFilter(ctx context.Context, v any) (*model.RegisterChangeFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRegisterChangeFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalORegisterChangeKind2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐChangeKind(ctx context.Context, v any) (verival.ChangeKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := verival.ChangeKind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORegisterChangeKind2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐChangeKind(ctx context.Context, sel ast.SelectionSet, v verival.ChangeKind) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(v))
+	return res
+}
+
+func (ec *executionContext) unmarshalORegisterChangeReason2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐChangeReason(ctx context.Context, v any) (verival.ChangeReason, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := verival.ChangeReason(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORegisterChangeReason2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐChangeReason(ctx context.Context, sel ast.SelectionSet, v verival.ChangeReason) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(v))
+	return res
+}
+
+func (ec *executionContext) unmarshalORegisterChangeStatus2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐChangeStatus(ctx context.Context, v any) (*verival.ChangeStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := verival.ChangeStatus(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORegisterChangeStatus2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐChangeStatus(ctx context.Context, sel ast.SelectionSet, v *verival.ChangeStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
+}
+
+func (ec *executionContext) unmarshalORegisterCorrectionInput2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐCorrections(ctx context.Context, v any) (*verival.Corrections, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRegisterCorrectionInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORegisterCorrections2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐCorrections(ctx context.Context, sel ast.SelectionSet, v *verival.Corrections) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RegisterCorrections(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalORegisterStatus2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐRegisterStatus(ctx context.Context, v any) (registry.RegisterStatus, error) {
@@ -20041,6 +24070,25 @@ func (ec *executionContext) marshalORelationship2githubᚗcomᚋjaringᚑidᚋja
 	return res
 }
 
+func (ec *executionContext) unmarshalOReviewOutcome2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReviewOutcome(ctx context.Context, v any) (*verival.ReviewOutcome, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := verival.ReviewOutcome(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReviewOutcome2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐReviewOutcome(ctx context.Context, sel ast.SelectionSet, v *verival.ReviewOutcome) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
+}
+
 func (ec *executionContext) unmarshalOSex2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐSex(ctx context.Context, v any) (registry.Sex, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := registry.Sex(tmp)
@@ -20051,6 +24099,25 @@ func (ec *executionContext) marshalOSex2githubᚗcomᚋjaringᚑidᚋjaringᚋin
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalString(string(v))
+	return res
+}
+
+func (ec *executionContext) unmarshalOSex2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐSex(ctx context.Context, v any) (*registry.Sex, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := registry.Sex(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSex2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregistryᚐSex(ctx context.Context, sel ast.SelectionSet, v *registry.Sex) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
 	return res
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/referral"
 	"github.com/jaring-id/jaring/internal/registry"
+	"github.com/jaring-id/jaring/internal/verival"
 )
 
 // DefaultLoaderWait is how long a loader waits for more keys before it runs
@@ -37,6 +38,10 @@ type Loaders struct {
 	appsOfHH       *dataloader.Loader[int64, []*referral.Application]
 	referralsOfHH  *dataloader.Loader[int64, []*referral.Referral]
 	referralsOfApp *dataloader.Loader[int64, []*referral.Referral]
+	// Register changes (verival).
+	registerChange *dataloader.Loader[int64, *verival.Change]
+	changesOfDelib *dataloader.Loader[int64, []*verival.Change]
+	deliberation   *dataloader.Loader[int64, *verival.Deliberation]
 
 	benefits *benefit.Service
 
@@ -69,6 +74,9 @@ func NewLoaders(r *Resolver, actor jaring.Actor, wait time.Duration) *Loaders {
 		referralsOfHH:  newMany(as(actor, r.Referrals.ReferralsByHouseholds), func(x *referral.Referral) int64 { return x.HouseholdID }, wait),
 		referralsOfApp: newMany(as(actor, r.Referrals.ReferralsByApplications), func(x *referral.Referral) int64 { return x.ApplicationID }, wait),
 		benefits:       r.Benefits,
+		registerChange: newOne(as(actor, r.Verival.ChangesByIDs), func(c *verival.Change) int64 { return c.ID }, wait),
+		changesOfDelib: newMany(as(actor, r.Verival.ChangesByDeliberations), func(c *verival.Change) int64 { return *c.DeliberationID }, wait),
+		deliberation:   newOne(as(actor, r.Verival.DeliberationsByIDs), func(d *verival.Deliberation) int64 { return d.ID }, wait),
 	}
 }
 

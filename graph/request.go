@@ -182,8 +182,8 @@ func (r *request) childrenMasked(field string, list []string) []string {
 }
 
 // rowOf finds the row a field belongs to, walking up from the field to the
-// nearest object that is a row of the register, the ledger, the workflow or
-// the audit log.
+// nearest object that is a row of the register, the ledger, the workflow,
+// the register's upkeep or the audit log.
 func rowOf(fc *graphql.FieldContext) any {
 	for p := fc.Parent; p != nil; p = p.Parent {
 		switch v := p.Result.(type) {
@@ -200,6 +200,12 @@ func rowOf(fc *graphql.FieldContext) any {
 		case **referral.Referral:
 			return *v
 		case **audit.Event:
+			return *v
+		case *verival.Change, *verival.Review:
+			return v
+		case **verival.Change:
+			return *v
+		case **verival.Review:
 			return *v
 		}
 	}

@@ -29,4 +29,5 @@ type Resolver struct {
 	Imports       *verival.Importer
 	Quarantine    *verival.Quarantine
 	Organisations jaring.OrganisationStore // organisations are public: a plain lookup
+	Verival       *verival.Service         // register changes, deliberations, benefit reviews
 }

@@ -18,7 +18,7 @@ import (
 // scopeTargets are the types whose rows carry a household's data: no path
 // of the schema may return one outside its caller's scope.
 var scopeTargets = map[string]bool{"Household": true, "Person": true, "Benefit": true, "Application": true, "Referral": true, "AuditEvent": true,
-	"DataIssue": true}
+	"DataIssue": true, "RegisterChange": true, "Deliberation": true, "BenefitReview": true}
 
 // scopeDepth is how many object types deep the scope walk goes below each
 // root field; connections and their edges are passed through uncounted.
@@ -26,13 +26,15 @@ const scopeDepth = 4
 
 // scopeRole is a scoped caller of the walk and its scope written out
 // independently of the code under test, as docs/access.md states it: SQL
-// predicates over household h, referral r and application a.
+// predicates over household h, referral r, application a and benefit
+// review v.
 type scopeRole struct {
 	label                            string
 	org, region                      string
 	roles                            []authz.Role
 	household, referral, application string
 	dataIssue                        string // over data_issue d
+	review                           string
 }
 
 // scopeRoles are the callers whose scope is narrower than the regency.
@@ -52,8 +54,10 @@ func scopeRoles() []scopeRole {
 	var roles []scopeRole
 	add := func(label, code, region string, household string, allReferrals bool, rs ...authz.Role) {
 		ref, app := own(code)
+		// A payer sees the reviews of what it pays; an auditor all.
+		review := `(SELECT b.payer_id FROM benefit b WHERE b.id = v.benefit_id) = ` + org(code)
 		if allReferrals {
-			ref, app = "true", "true"
+			ref, app, review = "true", "true", "true"
 		}
 		// A data issue: of the region, or of a file the organisation
 		// imported; a donor sees only its own files'.
@@ -61,7 +65,7 @@ func scopeRoles() []scopeRole {
 		if region == "" {
 			issue = `d.org_id = ` + org(code)
 		}
-		roles = append(roles, scopeRole{label, code, region, rs, household, ref, app, issue})
+		roles = append(roles, scopeRole{label, code, region, rs, household, ref, app, issue, review})
 	}
 	add("village token 19.04.01", "DESA", "19.04.01", inRegion("19.04.01"), false, authz.RoleApprover)
 	add("village token 19.04.01.2003", "DESA", "19.04.01.2003", inRegion("19.04.01.2003"), false, authz.RoleOperator)
@@ -311,6 +315,9 @@ func scopeWalk(t *testing.T, e *env, roles []scopeRole) (violations []string, se
 		"referralInbox": func(keys) []call { return []call{{`referralInbox(first: 100)`}} },
 		"overrides":     func(keys) []call { return []call{{`overrides(first: 100)`}} },
 		"dataIssues":    func(keys) []call { return []call{{`dataIssues(first: 100)`}} },
+		// Register changes (verival).
+		"registerChanges":  func(keys) []call { return []call{{`registerChanges(first: 100)`}} },
+		"benefitsToReview": func(keys) []call { return []call{{`benefitsToReview(first: 100)`}} },
 	}
 	var rootFields []string
 	for _, f := range in.types["Query"].Fields {
@@ -330,7 +337,7 @@ func scopeWalk(t *testing.T, e *env, roles []scopeRole) (violations []string, se
 		d := e.policy.Policy().Decide(p)
 		scoped := func(sql string) string {
 			return strings.NewReplacer("$HOUSEHOLD", role.household, "$REFERRAL", role.referral, "$APPLICATION", role.application,
-				"$DATAISSUE", role.dataIssue).Replace(sql)
+				"$DATAISSUE", role.dataIssue, "$REVIEW", role.review).Replace(sql)
 		}
 		k := keys{
 			inKK: e.scalar(t, scoped(`SELECT h.kk FROM household h WHERE $HOUSEHOLD
@@ -422,6 +429,11 @@ func outOfScope(t *testing.T, e *env, scoped func(string) string, row rowSeen) s
 		"AuditEvent": `SELECT count(*) FROM audit_event e WHERE e.id = $1 AND EXISTS (SELECT 1 FROM unnest(e.persons) n
 			JOIN person p ON p.nik = n JOIN household h ON h.id = p.household_id WHERE $HOUSEHOLD)`,
 		"DataIssue": `SELECT count(*) FROM data_issue d WHERE d.id = $1 AND $DATAISSUE`,
+		"RegisterChange": `SELECT count(*) FROM register_change c JOIN household h ON h.id = c.household_id WHERE c.id = $1 AND $HOUSEHOLD`,
+		// A deliberation is in scope if it decided a change in scope.
+		"Deliberation": `SELECT count(*) FROM deliberation d WHERE d.id = $1 AND EXISTS (SELECT 1 FROM register_change c
+			JOIN household h ON h.id = c.household_id WHERE c.deliberation_id = d.id AND $HOUSEHOLD)`,
+		"BenefitReview": `SELECT count(*) FROM benefit_review v JOIN household h ON h.id = v.household_id WHERE v.id = $1 AND $HOUSEHOLD AND $REVIEW`,
 	}
 	var n int
 	if err := e.owner.Pool.QueryRow(context.Background(), scoped(queries[row.typ]), row.id).Scan(&n); err != nil {
@@ -454,6 +466,7 @@ func outOfScope(t *testing.T, e *env, scoped func(string) string, row rowSeen) s
 func TestScopeWalk(t *testing.T) {
 	e := newEnvWith(t, func(c *hub.Config) { c.Limits = graph.Limits{MaxDepth: 40, MaxComplexity: 1 << 40, MaxAliases: 100} })
 	scopeData(t, e)
+	verivalData(t, e)
 	violations, seen := scopeWalk(t, e, scopeRoles())
 	for _, v := range violations {
 		t.Error(v)
@@ -463,6 +476,17 @@ func TestScopeWalk(t *testing.T) {
 		// A walk that finds nothing proves nothing.
 		for _, typ := range []string{"Household", "Person", "Benefit", "Referral", "Application"} {
 			if counts[typ] == 0 {
+				t.Errorf("%s: the walk saw no %s in scope", role, typ)
+			}
+		}
+		// Register changes, for all who may list them (donors may not);
+		// reviews, for the payer and the auditor of the district.
+		typs := []string{"RegisterChange", "Deliberation"}
+		if strings.Contains(role, "19.04.02") {
+			typs = append(typs, "BenefitReview")
+		}
+		for _, typ := range typs {
+			if counts[typ] == 0 && !strings.HasPrefix(role, "donor") {
 				t.Errorf("%s: the walk saw no %s in scope", role, typ)
 			}
 		}

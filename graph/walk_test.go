@@ -204,6 +204,7 @@ func TestFieldPolicyWalk(t *testing.T) {
 		t.Fatalf("override for the walk: %s %v", got, r.Errors)
 	}
 	arrangeDataIssues(t, e)
+	verivalData(t, e) // proposals, deliberations and reviews to read
 	kobaKK := e.scalar(t, `SELECT h.kk FROM household h WHERE `+adults+` AND h.region_code LIKE '19.04.01.%'
 		AND EXISTS (SELECT 1 FROM application a WHERE a.household_id = h.id) ORDER BY h.id LIMIT 1`)
 	donorKK := e.scalar(t, `SELECT h.kk FROM household h JOIN referral r ON r.household_id = h.id
@@ -235,6 +236,9 @@ func TestFieldPolicyWalk(t *testing.T) {
 		"eligibility":    sel("EligibilityAnswer", 1),
 		"dataIssues":     sel("DataIssueConnection", 4),
 		"importBenefits": sel("ImportReport", 2),
+		// Register changes (verival), arranged by verivalData.
+		"registerChanges":  sel("RegisterChangeConnection", 4),
+		"benefitsToReview": sel("BenefitReviewConnection", 4),
 	}
 	csrA := e.scalar(t, `SELECT program_id::text FROM donor_program d JOIN organisation o ON o.id = d.donor_id WHERE o.code = 'CSR-A'`)
 	type query struct{ root, text string }
@@ -265,6 +269,9 @@ func TestFieldPolicyWalk(t *testing.T) {
 			"recordBenefits": `recordBenefits(input: [{nik: "1904011213850001", program: "PIP", amount: 1, period: {start: "2026-01-01"}, externalRef: "WALK"}])`,
 			"dataIssues":     `dataIssues(first: 10)`,
 			"importBenefits": `importBenefits(file: $file, dryRun: true)`,
+			// Register changes (verival), arranged by verivalData.
+			"registerChanges":  `registerChanges(first: 5)`,
+			"benefitsToReview": `benefitsToReview(first: 5)`,
 		}
 		for root, head := range heads {
 			text := "{ " + head + " { " + render(selections[root]) + " } }"

@@ -79,6 +79,7 @@ var commands = []command{
 	{"token", "mint a token for the configured secret: --org DINSOS --role approver", (*Main).token},
 	{"policy", "policy matrix: write what the policy grants to docs/permissions.md", (*Main).policy},
 	{"audit", "audit verify: check the audit log's hash chain and name the first broken event", (*Main).audit},
+	{"export", "export register-changes --from YYYY-MM-DD --to YYYY-MM-DD FILE: the approved register changes as CSV for the national register", (*Main).export},
 	{"version", "print the schema version this build knows", (*Main).version},
 }
 
@@ -147,6 +148,8 @@ type config struct {
 	// import
 	dryRun, quiet bool
 	report        string
+	// export register-changes
+	export exportConfig
 }
 
 // flagsFor declares the flags of command name into cfg.
@@ -207,6 +210,9 @@ func (m *Main) flagsFor(name string, cfg *config) *flags {
 		fs.String(&cfg.out, "out", "JARING_MATRIX_OUT", "docs/permissions.md", "file to write the matrix to; - for standard output")
 	case "audit":
 		db("")
+	case "export":
+		db("")
+		exportFlags(fs, &cfg.export)
 	case "migrate":
 		db("")
 		appLogin()

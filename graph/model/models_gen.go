@@ -72,6 +72,16 @@ type BenefitInput struct {
 	Override *string `json:"override,omitempty"`
 }
 
+type BenefitReviewConnection struct {
+	Edges    []*BenefitReviewEdge `json:"edges"`
+	PageInfo *PageInfo            `json:"pageInfo"`
+}
+
+type BenefitReviewEdge struct {
+	Node   *verival.Review `json:"node"`
+	Cursor string          `json:"cursor"`
+}
+
 type CompositionInput struct {
 	SchoolAgeChild *bool `json:"schoolAgeChild,omitempty"`
 	Elderly        *bool `json:"elderly,omitempty"`
@@ -116,6 +126,14 @@ type DecisionInput struct {
 	Reason *string `json:"reason,omitempty"`
 	// The benefit to record on acceptance; leave out to accept now and record it later (fulfilReferral).
 	Benefit *BenefitInput `json:"benefit,omitempty"`
+}
+
+type DeliberationDecisionInput struct {
+	// The register change decided.
+	Change   int64            `json:"change"`
+	Decision verival.Decision `json:"decision"`
+	// The deliberation's note; required for a rejection, which the village is told.
+	Note *string `json:"note,omitempty"`
 }
 
 type DocumentsInput struct {
@@ -215,4 +233,15 @@ type ReferralTargetInput struct {
 	Organisation string `json:"organisation"`
 	// One of its programs (or a national one it pays), of the kind of aid asked for.
 	Program *string `json:"program,omitempty"`
+}
+
+type RegisterChangeEdge struct {
+	Node   *verival.Change `json:"node"`
+	Cursor string          `json:"cursor"`
+}
+
+type RegisterChangeFilter struct {
+	// A village's code, or a district's (19.04.01) for all its villages.
+	Village *string               `json:"village,omitempty"`
+	Status  *verival.ChangeStatus `json:"status,omitempty"`
 }

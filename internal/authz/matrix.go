@@ -98,6 +98,14 @@ func WriteMatrix(w io.Writer, p *Policy, ops, fields []string, cols []Column) er
 			b.WriteString(" addressed to or made by it |")
 		}
 	}
+	b.WriteString("\n| benefit reviews |")
+	for _, d := range decisions {
+		if d.allReviews {
+			b.WriteString(" all of those households' |")
+		} else {
+			b.WriteString(" of the benefits it pays |")
+		}
+	}
 	b.WriteString("\n\n## Fields\n\n")
 	header("field (class)")
 	for _, f := range fields {

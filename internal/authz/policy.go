@@ -145,6 +145,9 @@ type Decisions struct {
 	fields  sync.Map // "Person.nik" → Level
 	rows    HouseholdRows
 	allRefs bool
+	// allReviews: every benefit review of the households it sees, not only
+	// those of the benefits it pays.
+	allReviews bool
 }
 
 // HouseholdRows is the kind of household scope the policy grants.
@@ -175,6 +178,7 @@ func (p *Policy) Decide(pr *Principal) *Decisions {
 		}
 	}
 	d.allRefs = d.any("rows:referral", "all")
+	d.allReviews = d.any("rows:benefit_review", "all")
 	v, _ := p.cache.LoadOrStore(key, d)
 	return v.(*Decisions)
 }
@@ -272,7 +276,7 @@ func (d *Decisions) HouseholdRows() HouseholdRows { return d.rows }
 // Scope compiles the row decisions for pr into a scope the stores push into
 // SQL.
 func (d *Decisions) Scope(pr *Principal) jaring.Scope {
-	s := jaring.Scope{OrgID: pr.OrgID, AllReferrals: d.allRefs}
+	s := jaring.Scope{OrgID: pr.OrgID, AllReferrals: d.allRefs, AllReviews: d.allReviews}
 	switch d.rows {
 	case RegencyRows:
 		s.Households, s.Region = jaring.RegionHouseholds, pr.OrgRegion

@@ -95,7 +95,9 @@ func TestPolicyDecisions(t *testing.T) {
 		// A village token without a region sees nothing (authentication refuses it too).
 		{"village without region", principal(jaring.OrgVillage, "", RoleOperator), jaring.Scope{OrgID: 7}},
 		{"donor sees what is referred to it", donor, jaring.Scope{Households: jaring.ReferredHouseholds, OrgID: 7}},
-		{"auditor sees every referral", auditor, jaring.Scope{Households: jaring.RegionHouseholds, Region: "19.04", OrgID: 7, AllReferrals: true}},
+		{"auditor sees every referral", auditor, jaring.Scope{Households: jaring.RegionHouseholds, Region: "19.04", OrgID: 7, AllReferrals: true, AllReviews: true}},
+		// The front office sees every benefit review; an agency those of what it pays.
+		{"front office sees every review", principal(jaring.OrgFrontOffice, "", RoleVerifier), jaring.Scope{Households: jaring.RegionHouseholds, Region: "19.04", OrgID: 7, AllReviews: true}},
 		// A token may narrow an agency to part of its regency.
 		{"narrowed agency", principal(jaring.OrgAgency, "19.04.02", RoleApprover), jaring.Scope{Households: jaring.RegionHouseholds, Region: "19.04.02", OrgID: 7}},
 	}

@@ -73,6 +73,7 @@ func New(cfg Config) *Hub {
 		Imports:       &verival.Importer{Store: postgres.NewImportStore(cfg.DB, log)},
 		Quarantine:    &verival.Quarantine{Store: postgres.NewQuarantineStore(cfg.DB, log)},
 		Organisations: orgs,
+		Verival:       &verival.Service{Store: postgres.NewVerivalStore(cfg.DB, log), Now: cfg.Now},
 	}
 	h := &Hub{Resolver: r, Audit: log}
 	h.GraphQL = graph.NewHandler(r, graph.HandlerConfig{

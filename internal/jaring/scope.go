@@ -23,10 +23,14 @@ type Scope struct {
 	// the households it sees; otherwise only those addressed to OrgID or made
 	// by it.
 	AllReferrals bool
+	// AllReviews lets the caller see every benefit review (internal/verival)
+	// of the households it sees; otherwise only the reviews of benefits its
+	// organisation pays.
+	AllReviews bool
 }
 
 // Unrestricted is the scope of system tasks (seeding, the command line):
 // every row.
 func Unrestricted() Scope {
-	return Scope{Households: AllHouseholds, AllReferrals: true}
+	return Scope{Households: AllHouseholds, AllReferrals: true, AllReviews: true}
 }

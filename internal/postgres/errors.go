@@ -71,6 +71,23 @@ var guards = map[string]guard{
 	"organisation_code_key":                 {"code", "is already the code of another organisation"},
 	"organisation_code_check":               {"code", "must be 2 to 32 capital letters, digits, _ or -"},
 	"data_issue_resolution_note_check":      {"note", "must be 10 to 1000 characters"},
+	// Register changes (verival): proposals, deliberations, reviews.
+	"person_register_status_check":                  {"registerStatus", "is not a person's register status"},
+	"register_change_change_check":                  {"change", "must be ADD, REMOVE or UPDATE"},
+	"register_change_reason_check":                  {"reason", "is not a reason for a register change"},
+	"register_change_reason_fits":                   {"reason", "does not go with the change, or with whom it is about"},
+	"register_change_evidence_check":                {"evidence", "must be 5 to 500 characters"},
+	"register_change_corrections_update":            {"corrections", "only an UPDATE carries corrections"},
+	"register_change_note_check":                    {"note", "must be at most 2,000 characters"},
+	"register_change_one_open":                      {"change", "an open proposal of this change exists for the household or member"},
+	"register_change_household_id_region_code_fkey": {"kk", "names no household"},
+	"register_change_person_id_household_id_fkey":   {"nik", "names no member of the household"},
+	"deliberation_minutes_once":                     {"minutesRef", "is already the minutes of a deliberation of the village"},
+	"deliberation_minutes_ref_check":                {"minutesRef", "must be 3 to 200 characters"},
+	"deliberation_region_code_check":                {"village", "must be a village code such as 19.04.01.2003"},
+	"deliberation_region_code_fkey":                 {"village", "is not a known region"},
+	"benefit_review_outcome_check":                  {"outcome", "must be CONTINUE or END"},
+	"benefit_review_note_check":                     {"note", "must be 10 to 2,000 characters"},
 }
 
 // translate turns a database error into a domain error: the one place where

@@ -84,6 +84,26 @@ var notGuards = map[string]string{
 	"referral_from_id_fkey":                     "the caller's organisation",
 	"referral_household_id_region_code_fkey":    "copied from the application by Jaring",
 	"referral_status_check":                     "the workflow's states, set by Jaring",
+	// Register changes (verival).
+	"benefit_id_household_id_key":                  "an ID",
+	"register_change_id_household_id_key":          "an ID",
+	"register_change_status_check":                 "the workflow's states, set by Jaring",
+	"register_change_decided":                      "set together by recordDeliberation",
+	"register_change_proposed_by_check":            "the caller's login",
+	"register_change_proposed_org_id_fkey":         "the caller's organisation",
+	"register_change_deliberation_id_fkey":         "the deliberation Jaring recorded",
+	"register_change_corrections_check":            "encoded by Jaring from verival.Corrections",
+	"deliberation_recorded_by_check":               "the caller's login",
+	"deliberation_recorded_org_id_fkey":            "the caller's organisation",
+	"benefit_review_benefit_id_household_id_fkey":  "set by recordDeliberation from the ledger",
+	"benefit_review_household_id_region_code_fkey": "copied from the benefit by Jaring",
+	"benefit_review_person_id_household_id_fkey":   "the deceased member, set by recordDeliberation",
+	"benefit_review_change_id_household_id_fkey":   "the register change that recorded the death",
+	"benefit_review_reason_check":                  "set by recordDeliberation",
+	"benefit_review_status_check":                  "the workflow's states, set by Jaring",
+	"benefit_review_closed_complete":               "set together by reviewBenefit",
+	"benefit_review_one_open":                      "recordDeliberation adds an open review once",
+	"benefit_review_reviewed_org_id_fkey":          "the caller's organisation",
 }
 
 // Every constraint of the schema that a caller's input can break names the

@@ -33,11 +33,13 @@ func scanHousehold(row pgx.CollectableRow) (*registry.Household, error) {
 	return &h, err
 }
 
-const personColumns = `p.id, p.nik, p.household_id, p.name, p.birth_date, p.birth_place, p.sex, p.relationship, p.mother_name, p.disabled, p.pregnant, p.created_at`
+const personColumns = `p.id, p.nik, p.household_id, p.name, p.birth_date, p.birth_place, p.sex, p.relationship, p.mother_name, p.disabled, p.pregnant, p.created_at,
+	p.register_status`
 
 func scanPerson(row pgx.CollectableRow) (*registry.Person, error) {
 	var p registry.Person
-	err := row.Scan(&p.ID, &p.NIK, &p.HouseholdID, &p.Name, &p.BirthDate, &p.BirthPlace, &p.Sex, &p.Relationship, &p.MotherName, &p.Disabled, &p.Pregnant, &p.CreatedAt)
+	err := row.Scan(&p.ID, &p.NIK, &p.HouseholdID, &p.Name, &p.BirthDate, &p.BirthPlace, &p.Sex, &p.Relationship, &p.MotherName, &p.Disabled, &p.Pregnant, &p.CreatedAt,
+		&p.RegisterStatus)
 	return &p, err
 }
 

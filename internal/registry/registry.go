@@ -70,7 +70,23 @@ type Person struct {
 	Disabled     bool   // specific personal data
 	Pregnant     bool   // specific personal data
 	CreatedAt    time.Time
+	// RegisterStatus is where the person stands in the welfare register,
+	// beside the household: ACTIVE until an approved register change says
+	// otherwise (internal/verival).
+	RegisterStatus PersonStatus
 }
+
+// PersonStatus is where a person stands in the welfare register.
+type PersonStatus string
+
+// The persons' register statuses. Only an approved register change moves a
+// person out of ACTIVE; the person's row, and their trail, stay.
+const (
+	PersonActive   PersonStatus = "ACTIVE"   // in the register with their household
+	PersonDeceased PersonStatus = "DECEASED" // recorded dead by a village deliberation
+	PersonMoved    PersonStatus = "MOVED"    // moved away from the household
+	PersonRemoved  PersonStatus = "REMOVED"  // taken out on another ground (duplicate, not eligible, …)
+)
 
 // HouseholdFilter narrows a list of households. Zero fields do not filter.
 type HouseholdFilter struct {

@@ -22,4 +22,13 @@
 // use when a village deliberation (musdes, muskel) reviews the register.
 //
 // docs/imports.md describes both formats for the operators who prepare them.
+//
+// The register's upkeep lives here too (change.go, deliberation.go,
+// service.go): a village operator proposes a change (ADD, REMOVE or UPDATE,
+// each with its grounds) after the village deliberation; a verifier of
+// Dinsos records the deliberation's decisions, which apply all at once or
+// not at all; a death puts the benefits the person held on a review list for
+// their payers, never ending one silently; and the approved changes are
+// exported as CSV for the national register (SIKS-NG). docs/verival.md
+// describes the workflow, the reason matrix and the export.
 package verival
