@@ -428,7 +428,7 @@ func outOfScope(t *testing.T, e *env, scoped func(string) string, row rowSeen) s
 		// An event is in scope if it concerns someone in scope.
 		"AuditEvent": `SELECT count(*) FROM audit_event e WHERE e.id = $1 AND EXISTS (SELECT 1 FROM unnest(e.persons) n
 			JOIN person p ON p.nik = n JOIN household h ON h.id = p.household_id WHERE $HOUSEHOLD)`,
-		"DataIssue": `SELECT count(*) FROM data_issue d WHERE d.id = $1 AND $DATAISSUE`,
+		"DataIssue":      `SELECT count(*) FROM data_issue d WHERE d.id = $1 AND $DATAISSUE`,
 		"RegisterChange": `SELECT count(*) FROM register_change c JOIN household h ON h.id = c.household_id WHERE c.id = $1 AND $HOUSEHOLD`,
 		// A deliberation is in scope if it decided a change in scope.
 		"Deliberation": `SELECT count(*) FROM deliberation d WHERE d.id = $1 AND EXISTS (SELECT 1 FROM register_change c

@@ -142,7 +142,11 @@ func (m *benefitMerge) check(ctx context.Context) error {
 			return fmt.Errorf("check the rows for %s: %w", c.what, err)
 		}
 	}
-	return m.checkPermitted(ctx)
+	if err := m.checkPermitted(ctx); err != nil {
+		return err
+	}
+	_, err := m.tx.Exec(ctx, `ANALYZE import_finding`)
+	return err
 }
 
 // benefitChecks find, in order, what the rows say against the register
@@ -259,8 +263,6 @@ type candidate struct {
 	key         int64 // the benefit's ID, or the row's line
 	b           benefit.Benefit
 	override    bool
-	// The benefit the payer's reference names already, if any.
-	existing *benefit.Benefit
 }
 
 // decisions collect what the stream decides, flushed into staging between
@@ -303,6 +305,11 @@ func (m *benefitMerge) write(ctx context.Context) (string, error) {
 		return "", err
 	}
 	m.im.Phase("merging")
+	// The tables the stream filled have no statistics yet; without them the
+	// planner takes a million rows for a few.
+	if _, err := m.tx.Exec(ctx, `ANALYZE import_accept, import_finding`); err != nil {
+		return "", err
+	}
 	r := m.im.Report
 	if err := m.tx.QueryRow(ctx, `SELECT count(*) FROM import_accept`).Scan(&r.Inserted); err != nil {
 		return "", err

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -105,18 +106,22 @@ func importOnce(b *testing.B, kind verival.ImportKind, org string, path string, 
 	}
 	defer f.Close()
 	var rep *verival.Report
+	phases := &phaseTimer{start: time.Now()}
+	opts := verival.ImportOptions{File: filepath.Base(path), Progress: phases}
 	b.StartTimer()
 	peak, before := peakRSS(b, func() {
 		if kind == verival.RegisterImport {
-			rep, err = imp.Register(context.Background(), a, f, verival.ImportOptions{File: filepath.Base(path)})
+			rep, err = imp.Register(context.Background(), a, f, opts)
 		} else {
-			rep, err = imp.Benefits(context.Background(), a, f, verival.ImportOptions{File: filepath.Base(path)})
+			rep, err = imp.Benefits(context.Background(), a, f, opts)
 		}
 	})
 	b.StopTimer()
 	if err != nil {
 		b.Fatal(err)
 	}
+	phases.Phase("done")
+	b.Logf("phases: %s", strings.Join(phases.took, "; "))
 	b.StartTimer()
 	return rep, peak, before
 }
@@ -158,6 +163,23 @@ func copyFloor(b *testing.B, template, target, path string, columns []string, va
 		b.Fatalf("copy: %v %v", err, src.err)
 	}
 	return time.Since(start)
+}
+
+// phaseTimer notes how long each step of an import took.
+type phaseTimer struct {
+	start time.Time
+	name  string
+	took  []string
+}
+
+func (p *phaseTimer) Read(int, int64) {}
+
+func (p *phaseTimer) Phase(name string) {
+	now := time.Now()
+	if p.name != "" {
+		p.took = append(p.took, fmt.Sprintf("%s %s", p.name, now.Sub(p.start).Round(10*time.Millisecond)))
+	}
+	p.name, p.start = name, now
 }
 
 type floorSource struct {

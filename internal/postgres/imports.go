@@ -275,6 +275,10 @@ func writeIssues(ctx context.Context, tx pgx.Tx, im *verival.Import, org importe
 				min(household_id) AS household_id, min(person_id) AS person_id,
 				min(related_person_id) AS related_person_id, min(benefit_id) AS benefit_id
 			FROM import_finding GROUP BY line
+		), bad AS MATERIALIZED (
+			-- The rows held back or flagged, before anything is looked up for them.
+			SELECT s.* FROM `+staging+` s
+			WHERE s.issues IS NOT NULL OR EXISTS (SELECT 1 FROM import_finding x WHERE x.line = s.line)
 		), issue AS (
 			SELECT DISTINCT ON (sha256(s.raw)) s.line, s.raw, s.kk, s.nik,
 				coalesce(s.issues, '[]') || coalesce(f.issues, '[]') AS issues,
@@ -283,10 +287,9 @@ func writeIssues(ctx context.Context, tx pgx.Tx, im *verival.Import, org importe
 				`+region+` AS region_code,
 				coalesce(f.household_id, `+household+`) AS household_id, coalesce(f.person_id, `+person+`) AS person_id,
 				f.related_person_id, f.benefit_id
-			FROM `+staging+` s
+			FROM bad s
 			LEFT JOIN found f ON f.line = s.line
 			`+matched+`
-			WHERE s.issues IS NOT NULL OR f.line IS NOT NULL
 			ORDER BY sha256(s.raw), s.line
 		)
 		INSERT INTO data_issue AS d (import_id, kind, org_id, file, line, raw, reasons, issues, quarantined,
@@ -326,7 +329,7 @@ func (s *ImportStore) auditImport(ctx context.Context, tx pgx.Tx, im *verival.Im
 	}
 	im.Phase("auditing")
 	if _, err := tx.Exec(ctx, `DECLARE import_touched NO SCROLL CURSOR FOR
-		SELECT h.kk, coalesce(array_agg(p.nik ORDER BY p.nik) FILTER (WHERE p.nik IS NOT NULL), '{}')
+		SELECT h.kk, coalesce(array_agg(p.nik) FILTER (WHERE p.nik IS NOT NULL), '{}')
 		FROM household h LEFT JOIN person p ON p.household_id = h.id
 		WHERE h.id IN (`+touched+`) GROUP BY h.kk ORDER BY h.kk`); err != nil {
 		return fmt.Errorf("name what the import touched: %w", err)

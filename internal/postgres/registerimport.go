@@ -80,9 +80,12 @@ func (m *registerMerge) stage(ctx context.Context) error {
 
 // registerChecks find, in order, what the rows say against each other and
 // the register. A row held back by one check is not looked at by the later
-// ones: a household's village is its first good row's, and a second head
-// is a head beside one that stays: the register's, unless the file makes
-// that person something else, then the file's first.
+// ones (import_held lists them as they are found): a household's village
+// is its first good row's, and a second head is a head beside one that
+// stays: the register's, unless the file makes that person something else,
+// then the file's first. Each check finds the few rows at fault with a
+// hash aggregate over the file first, so that a clean file of a million
+// rows costs a few passes over it, never a sort.
 var registerChecks = []struct{ what, sql string }{
 	{"one NIK for different people in the file", `
 		WITH multi AS (
@@ -105,12 +108,16 @@ var registerChecks = []struct{ what, sql string }{
 			'nomor_nik: the register has this NIK in another household than nomor_kk; find whose it is with Dukcapil; a person who moved to another KK is a register change (MOVED) for the village deliberation',
 			p.id
 		FROM import_person s JOIN person p ON p.nik = s.nik JOIN household h ON h.id = p.household_id
-		WHERE s.issues IS NULL AND h.kk <> s.kk
-		  AND NOT EXISTS (SELECT 1 FROM import_finding f WHERE f.line = s.line AND f.quarantines)`},
+		WHERE s.issues IS NULL AND h.kk <> s.kk`},
+	{"the rows held back so far", heldSoFar},
 	{"one KK in two villages", `
-		WITH first AS (
-			SELECT DISTINCT ON (s.kk) s.kk, s.line, s.village FROM import_person s
-			WHERE s.issues IS NULL AND NOT EXISTS (SELECT 1 FROM import_finding f WHERE f.line = s.line AND f.quarantines)
+		WITH split AS (
+			SELECT s.kk FROM import_person s
+			WHERE s.issues IS NULL AND NOT EXISTS (SELECT 1 FROM import_held x WHERE x.line = s.line)
+			GROUP BY s.kk HAVING min(s.village) <> max(s.village)
+		), first AS (
+			SELECT DISTINCT ON (s.kk) s.kk, s.line, s.village FROM import_person s JOIN split USING (kk)
+			WHERE s.issues IS NULL AND NOT EXISTS (SELECT 1 FROM import_held x WHERE x.line = s.line)
 			ORDER BY s.kk, s.line
 		)
 		INSERT INTO import_finding (line, ord, reason, field, message)
@@ -118,7 +125,8 @@ var registerChecks = []struct{ what, sql string }{
 			'desa_kelurahan: line ' || h.line || ' of this file puts nomor_kk in another village; one KK lives in one village: correct the region of this row, or its KK'
 		FROM import_person s JOIN first h USING (kk)
 		WHERE s.issues IS NULL AND s.village <> h.village
-		  AND NOT EXISTS (SELECT 1 FROM import_finding f WHERE f.line = s.line AND f.quarantines)`},
+		  AND NOT EXISTS (SELECT 1 FROM import_held x WHERE x.line = s.line)`},
+	{"the rows held back so far", heldSoFar},
 	{"a head beside the register's", `
 		INSERT INTO import_finding (line, ord, reason, field, message, related_person_id)
 		SELECT s.line, ` + fmt.Sprint(ordRel) + `, 'SECOND_HEAD', 'hubungan_keluarga',
@@ -127,16 +135,20 @@ var registerChecks = []struct{ what, sql string }{
 		FROM import_person s JOIN household h ON h.kk = s.kk
 		JOIN person x ON x.household_id = h.id AND x.relationship = 'HEAD' AND x.nik <> s.nik
 		WHERE s.issues IS NULL AND s.relationship = 'HEAD'
-		  AND NOT EXISTS (SELECT 1 FROM import_finding f WHERE f.line = s.line AND f.quarantines)
+		  AND NOT EXISTS (SELECT 1 FROM import_held y WHERE y.line = s.line)
 		  AND NOT EXISTS (
 			SELECT 1 FROM import_person t WHERE t.nik = x.nik AND t.issues IS NULL
 			  AND t.relationship NOT IN ('', 'HEAD') AND t.kk = s.kk
-			  AND NOT EXISTS (SELECT 1 FROM import_finding f WHERE f.line = t.line AND f.quarantines))`},
+			  AND NOT EXISTS (SELECT 1 FROM import_held y WHERE y.line = t.line))`},
+	{"the rows held back so far", heldSoFar},
 	{"two heads of one household in the file", `
-		WITH head AS (
-			SELECT DISTINCT ON (s.kk) s.kk, s.line, s.nik FROM import_person s
-			WHERE s.issues IS NULL AND s.relationship = 'HEAD'
-			  AND NOT EXISTS (SELECT 1 FROM import_finding f WHERE f.line = s.line AND f.quarantines)
+		WITH two AS (
+			SELECT s.kk FROM import_person s
+			WHERE s.issues IS NULL AND s.relationship = 'HEAD' AND NOT EXISTS (SELECT 1 FROM import_held x WHERE x.line = s.line)
+			GROUP BY s.kk HAVING min(s.nik) <> max(s.nik)
+		), head AS (
+			SELECT DISTINCT ON (s.kk) s.kk, s.line, s.nik FROM import_person s JOIN two USING (kk)
+			WHERE s.issues IS NULL AND s.relationship = 'HEAD' AND NOT EXISTS (SELECT 1 FROM import_held x WHERE x.line = s.line)
 			ORDER BY s.kk, s.line
 		)
 		INSERT INTO import_finding (line, ord, reason, field, message)
@@ -144,19 +156,26 @@ var registerChecks = []struct{ what, sql string }{
 			'hubungan_keluarga: line ' || h.line || ' of this file already names the head of this household, and a household has one; correct one of the two rows'
 		FROM import_person s JOIN head h USING (kk)
 		WHERE s.issues IS NULL AND s.relationship = 'HEAD' AND s.nik <> h.nik
-		  AND NOT EXISTS (SELECT 1 FROM import_finding f WHERE f.line = s.line AND f.quarantines)`},
+		  AND NOT EXISTS (SELECT 1 FROM import_held x WHERE x.line = s.line)`},
+	{"the rows held back so far", heldSoFar},
+	{"analyse", `ANALYZE import_finding, import_held`},
 	{"one name and birth date under two NIKs", `
-		WITH ok AS (
-			SELECT s.line, s.nik, s.name, s.birth_date FROM import_person s
-			WHERE s.issues IS NULL AND NOT EXISTS (SELECT 1 FROM import_finding f WHERE f.line = s.line AND f.quarantines)
-		), registered AS (
-			SELECT DISTINCT ON (o.line) o.line, q.id
-			FROM ok o JOIN person q ON q.birth_date = o.birth_date AND upper(q.name) = upper(o.name) AND q.nik <> o.nik
-			ORDER BY o.line, q.id
+		WITH registered AS (
+			SELECT DISTINCT ON (s.line) s.line, q.id
+			FROM import_person s JOIN person q ON q.birth_date = s.birth_date AND upper(q.name) = upper(s.name) AND q.nik <> s.nik
+			WHERE s.issues IS NULL AND NOT EXISTS (SELECT 1 FROM import_held x WHERE x.line = s.line)
+			ORDER BY s.line, q.id
+		), twins AS (
+			SELECT s.birth_date, upper(s.name) AS name FROM import_person s
+			WHERE s.issues IS NULL AND NOT EXISTS (SELECT 1 FROM import_held x WHERE x.line = s.line)
+			GROUP BY 1, 2 HAVING min(s.nik) <> max(s.nik)
 		), filed AS (
 			SELECT DISTINCT ON (o.line) o.line, t.line AS other
-			FROM ok o JOIN ok t ON t.birth_date = o.birth_date AND upper(t.name) = upper(o.name) AND t.nik <> o.nik
-			WHERE NOT EXISTS (SELECT 1 FROM registered r WHERE r.line = o.line)
+			FROM import_person o JOIN twins w ON w.birth_date = o.birth_date AND w.name = upper(o.name)
+			JOIN import_person t ON t.birth_date = o.birth_date AND upper(t.name) = w.name AND t.nik <> o.nik
+				AND t.issues IS NULL AND NOT EXISTS (SELECT 1 FROM import_held x WHERE x.line = t.line)
+			WHERE o.issues IS NULL AND NOT EXISTS (SELECT 1 FROM import_held x WHERE x.line = o.line)
+			  AND NOT EXISTS (SELECT 1 FROM registered r WHERE r.line = o.line)
 			ORDER BY o.line, t.line
 		)
 		INSERT INTO import_finding (line, ord, reason, field, message, quarantines, related_person_id)
@@ -171,8 +190,15 @@ var registerChecks = []struct{ what, sql string }{
 		FROM filed`},
 }
 
+// heldSoFar adds to import_held the rows the checks so far hold back.
+const heldSoFar = `INSERT INTO import_held SELECT DISTINCT f.line FROM import_finding f
+	WHERE f.quarantines AND NOT EXISTS (SELECT 1 FROM import_held x WHERE x.line = f.line)`
+
 func (m *registerMerge) check(ctx context.Context) error {
 	m.im.Phase("checking against the register")
+	if _, err := m.tx.Exec(ctx, `CREATE TEMP TABLE import_held (line integer PRIMARY KEY) ON COMMIT DROP`); err != nil {
+		return err
+	}
 	for _, c := range registerChecks {
 		m.im.Phase("checking: " + c.what)
 		if _, err := m.tx.Exec(ctx, c.sql); err != nil {
@@ -182,19 +208,21 @@ func (m *registerMerge) check(ctx context.Context) error {
 	return nil
 }
 
-// registerWrites apply the rows that pass. import_ok holds them, first
-// marking the first row of each NIK (later ones repeat it); import_house
-// and import_member what each household and person becomes, and whether
-// Jaring holds them already and differently.
+// registerWrites compare the rows that pass with what Jaring holds:
+// import_house what each household becomes, and whether Jaring holds it
+// already and differently; import_member the same for the persons Jaring
+// holds already (a file of new persons makes it empty). A NIK the file
+// gives twice, the same each time, is taken from its first row; the later
+// ones are counted unchanged (import_repeat).
 var registerWrites = []struct{ what, sql string }{
-	{"take the rows that pass", `
-		CREATE TEMP TABLE import_ok ON COMMIT DROP AS
-		SELECT s.*, s.line = min(s.line) OVER (PARTITION BY s.nik) AS first
-		FROM import_person s
-		WHERE s.issues IS NULL AND NOT EXISTS (SELECT 1 FROM import_finding f WHERE f.line = s.line AND f.quarantines)`},
 	{"compare the households", `
 		CREATE TEMP TABLE import_house ON COMMIT DROP AS
-		SELECT DISTINCT ON (o.kk) o.kk, h.id AS household_id, o.village,
+		WITH first AS (
+			SELECT s.kk, min(s.line) AS line FROM import_person s
+			WHERE s.issues IS NULL AND NOT EXISTS (SELECT 1 FROM import_held x WHERE x.line = s.line)
+			GROUP BY s.kk
+		)
+		SELECT o.kk, h.id AS household_id, o.village,
 			coalesce(nullif(o.address, ''), h.address, '') AS address, coalesce(nullif(o.dusun, ''), h.dusun, '') AS dusun,
 			coalesce(nullif(o.rt, ''), h.rt, '') AS rt, coalesce(nullif(o.rw, ''), h.rw, '') AS rw,
 			CASE WHEN h.register_status IN ('UNREGISTERED', 'PROPOSED') OR h.id IS NULL THEN 'REGISTERED' ELSE h.register_status END AS register_status,
@@ -202,30 +230,46 @@ var registerWrites = []struct{ what, sql string }{
 				(o.village, coalesce(nullif(o.address, ''), h.address), coalesce(nullif(o.dusun, ''), h.dusun),
 				 coalesce(nullif(o.rt, ''), h.rt), coalesce(nullif(o.rw, ''), h.rw),
 				 CASE WHEN h.register_status IN ('UNREGISTERED', 'PROPOSED') THEN 'REGISTERED' ELSE h.register_status END) AS changed
-		FROM import_ok o LEFT JOIN household h ON h.kk = o.kk
-		ORDER BY o.kk, o.line`},
+		FROM first f JOIN import_person o ON o.line = f.line LEFT JOIN household h ON h.kk = o.kk`},
+	{"find the rows that repeat a NIK", `
+		CREATE TEMP TABLE import_repeat ON COMMIT DROP AS
+		SELECT s.line FROM import_person s JOIN (
+			SELECT t.nik, min(t.line) AS first FROM import_person t
+			WHERE t.issues IS NULL AND NOT EXISTS (SELECT 1 FROM import_held x WHERE x.line = t.line)
+			GROUP BY t.nik HAVING count(*) > 1) r ON r.nik = s.nik AND r.first <> s.line
+		WHERE s.issues IS NULL AND NOT EXISTS (SELECT 1 FROM import_held x WHERE x.line = s.line)`},
 	{"compare the persons", `
 		CREATE TEMP TABLE import_member ON COMMIT DROP AS
-		SELECT o.line, o.kk, o.nik, p.id AS person_id, o.name, o.birth_date, o.sex,
-			coalesce(nullif(o.birth_place, ''), p.birth_place, '') AS birth_place,
-			coalesce(nullif(o.mother_name, ''), p.mother_name, '') AS mother_name,
-			coalesce(nullif(o.relationship, ''), p.relationship, 'OTHER') AS relationship,
-			coalesce(nullif(o.iddtks, ''), p.dtks_id, '') AS dtks_id,
-			p.id IS NOT NULL AND (p.name, p.birth_date, p.sex, p.birth_place, p.mother_name, p.relationship, p.dtks_id) IS DISTINCT FROM
+		SELECT o.line, o.kk, p.id AS person_id, p.household_id, o.name, o.birth_date, o.sex,
+			coalesce(nullif(o.birth_place, ''), p.birth_place) AS birth_place,
+			coalesce(nullif(o.mother_name, ''), p.mother_name) AS mother_name,
+			coalesce(nullif(o.relationship, ''), p.relationship) AS relationship,
+			coalesce(nullif(o.iddtks, ''), p.dtks_id) AS dtks_id,
+			(p.name, p.birth_date, p.sex, p.birth_place, p.mother_name, p.relationship, p.dtks_id) IS DISTINCT FROM
 				(o.name, o.birth_date, o.sex, coalesce(nullif(o.birth_place, ''), p.birth_place),
 				 coalesce(nullif(o.mother_name, ''), p.mother_name), coalesce(nullif(o.relationship, ''), p.relationship),
 				 coalesce(nullif(o.iddtks, ''), p.dtks_id)) AS changed
-		FROM import_ok o LEFT JOIN person p ON p.nik = o.nik
-		WHERE o.first`},
+		FROM import_person o JOIN person p ON p.nik = o.nik
+		WHERE o.issues IS NULL AND NOT EXISTS (SELECT 1 FROM import_held x WHERE x.line = o.line)
+		  AND NOT EXISTS (SELECT 1 FROM import_repeat r WHERE r.line = o.line)`},
+	{"note what changes", `
+		CREATE TEMP TABLE import_touched ON COMMIT DROP AS
+		SELECT household_id AS id FROM import_house WHERE changed
+		UNION SELECT household_id FROM import_member WHERE changed`},
+	{"analyse", `ANALYZE import_house, import_repeat, import_member`},
 }
 
 // registerApply are the writes themselves, after the counts: households
 // first, then the heads who stop being heads (so that no moment has two),
-// then the other changes and the persons new to Jaring.
+// then the other changes and the persons new to Jaring. The households
+// new persons join are noted for the audit as they are written.
 var registerApply = []struct{ what, sql string }{
 	{"add the households", `
-		INSERT INTO household (kk, region_code, address, dusun, rt, rw, register_status)
-		SELECT kk, village, address, dusun, rt, rw, register_status FROM import_house WHERE household_id IS NULL`},
+		WITH added AS (
+			INSERT INTO household (kk, region_code, address, dusun, rt, rw, register_status)
+			SELECT kk, village, address, dusun, rt, rw, register_status FROM import_house WHERE household_id IS NULL
+			RETURNING id)
+		INSERT INTO import_touched SELECT id FROM added`},
 	{"update the households", `
 		UPDATE household h SET region_code = x.village, address = x.address, dusun = x.dusun, rt = x.rt, rw = x.rw,
 			register_status = x.register_status, updated_at = now()
@@ -238,41 +282,61 @@ var registerApply = []struct{ what, sql string }{
 			mother_name = m.mother_name, relationship = m.relationship, dtks_id = m.dtks_id
 		FROM import_member m WHERE p.id = m.person_id AND m.changed`},
 	{"add the persons", `
-		INSERT INTO person (nik, household_id, region_code, name, birth_date, birth_place, sex, relationship, mother_name, dtks_id)
-		SELECT m.nik, h.id, h.region_code, m.name, m.birth_date, m.birth_place, m.sex, m.relationship, m.mother_name, m.dtks_id
-		FROM import_member m JOIN household h ON h.kk = m.kk WHERE m.person_id IS NULL`},
+		WITH added AS (
+			INSERT INTO person (nik, household_id, region_code, name, birth_date, birth_place, sex, relationship, mother_name, dtks_id)
+			SELECT o.nik, h.id, h.region_code, o.name, o.birth_date, o.birth_place, o.sex,
+				coalesce(nullif(o.relationship, ''), 'OTHER'), o.mother_name, o.iddtks
+			FROM import_person o JOIN household h ON h.kk = o.kk
+			WHERE o.issues IS NULL AND NOT EXISTS (SELECT 1 FROM import_held x WHERE x.line = o.line)
+			  AND NOT EXISTS (SELECT 1 FROM import_repeat r WHERE r.line = o.line)
+			  AND NOT EXISTS (SELECT 1 FROM person p WHERE p.nik = o.nik)
+			RETURNING household_id),
+		noted AS (INSERT INTO import_touched SELECT DISTINCT household_id FROM added)
+		SELECT count(*) FROM added`},
 }
 
 // registerTouched selects the households the import changed, or changed a
 // member of: the audit names them and all their members.
-const registerTouched = `
-	SELECT h.id FROM household h JOIN import_house x ON x.kk = h.kk WHERE x.household_id IS NULL OR x.changed
-	UNION SELECT h.id FROM household h JOIN import_member m ON m.kk = h.kk WHERE m.person_id IS NULL OR m.changed`
+const registerTouched = `SELECT id FROM import_touched`
 
 func (m *registerMerge) write(ctx context.Context) (string, error) {
-	m.im.Phase("merging")
 	for _, w := range registerWrites {
 		m.im.Phase("merging: " + w.what)
 		if _, err := m.tx.Exec(ctx, w.sql); err != nil {
 			return "", fmt.Errorf("%s: %w", w.what, err)
 		}
 	}
+	// Every row that passes is one person: new (inserted), or held with
+	// something changed, of them or their household (updated), or neither.
 	r := m.im.Report
-	var ok int
+	var ok, held, changed int
 	err := m.tx.QueryRow(ctx, `
-		SELECT (SELECT count(*) FROM import_ok),
-			count(*) FILTER (WHERE m.person_id IS NULL),
-			count(*) FILTER (WHERE m.person_id IS NOT NULL AND (m.changed OR x.changed))
-		FROM import_member m JOIN import_house x USING (kk)`).Scan(&ok, &r.Inserted, &r.Updated)
+		SELECT (SELECT count(*) FROM import_person s WHERE s.issues IS NULL AND NOT EXISTS (SELECT 1 FROM import_held x WHERE x.line = s.line)),
+			(SELECT count(*) FROM import_repeat),
+			(SELECT count(*) FROM import_member m LEFT JOIN import_house x USING (kk) WHERE m.changed OR x.changed),
+			(SELECT count(*) FROM import_member)`).Scan(&ok, &r.Unchanged, &changed, &held)
 	if err != nil {
 		return "", fmt.Errorf("count the rows: %w", err)
 	}
-	r.Unchanged = ok - r.Inserted - r.Updated
+	r.Updated = changed
+	r.Inserted = ok - r.Unchanged - held
+	r.Unchanged += held - changed
 	if err := countQuarantined(ctx, m.tx, r, "import_person"); err != nil {
 		return "", err
 	}
-	for _, w := range registerApply {
+	for i, w := range registerApply {
 		m.im.Phase("merging: " + w.what)
+		if i == len(registerApply)-1 {
+			// The persons added, counted: every row counted inserted is one.
+			var added int
+			if err := m.tx.QueryRow(ctx, w.sql).Scan(&added); err != nil {
+				return "", translate(fmt.Errorf("%s: %w", w.what, err), "register")
+			}
+			if added != r.Inserted {
+				return "", fmt.Errorf("added %d persons, but %d rows are of persons new to the register", added, r.Inserted)
+			}
+			continue
+		}
 		if _, err := m.tx.Exec(ctx, w.sql); err != nil {
 			return "", translate(fmt.Errorf("%s: %w", w.what, err), "register")
 		}
