@@ -127,8 +127,9 @@ func importOnce(b *testing.B, kind verival.ImportKind, org string, path string, 
 }
 
 // copyFloor copies the rows of the file at path, as the reader reads them,
-// straight into a table shaped and indexed like target (and its
-// constraints), with nothing checked or merged: what writing the rows
+// straight into a table shaped and indexed like target (its indexes and
+// CHECK constraints, not its foreign keys or triggers), with nothing
+// checked or merged: what writing the rows
 // costs this database at the least, the baseline of the import's figure.
 func copyFloor(b *testing.B, template, target, path string, columns []string, values func(row any) []any, kind verival.ImportKind) time.Duration {
 	b.Helper()
@@ -249,8 +250,8 @@ func BenchmarkImportRegister(b *testing.B) {
 // rows (JARING_BENCH_IMPORT_ROWS) for the households of a register of a
 // million persons, into an empty ledger, and reports as
 // BenchmarkImportRegister does, with a bare COPY into a table shaped and
-// indexed like benefit (its exclusion constraint included) as the
-// baseline.
+// indexed like benefit (its indexes and CHECK constraints; no foreign keys
+// and no trigger) as the baseline.
 func BenchmarkImportBenefits(b *testing.B) {
 	rows := benchRows(b)
 	register := writeFile(b, "register.txt", testfiles.Register(rows, 0))
