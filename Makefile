@@ -18,11 +18,13 @@ build:
 test:
 	$(GO) test -race -count=1 ./...
 
-# gqlgen's code and the permissions matrix are committed; this reproduces
-# them exactly.
+# gqlgen's code, the permissions matrix and the printed schema
+# (graph/schema.graphql, the contract integrators build on) are committed;
+# this reproduces them exactly.
 generate:
 	$(GO) tool gqlgen generate
 	$(GO) run ./cmd/jaring policy matrix --out docs/permissions.md
+	$(GO) run ./cmd/jaring schema --out graph/schema.graphql
 
 # Fails when the committed generated code is not what `make generate` makes.
 check-generate: generate

@@ -79,7 +79,7 @@ func NewHandler(r *Resolver, cfg HandlerConfig) http.Handler {
 			panic("graph: a request reached the GraphQL handler unauthenticated")
 		}
 		access := authz.NewRequest(cfg.Policy.Policy(), principal, purpose, cfg.Now())
-		rq := &request{access: access, actor: access.Actor()}
+		rq := &request{access: access, actor: access.Actor(), schemaReadable: cfg.Introspection}
 		ctx, cancel := context.WithTimeout(req.Context(), cfg.Timeout)
 		defer cancel()
 		ctx = withRequest(ctx, rq)

@@ -23,6 +23,8 @@ import (
 type request struct {
 	access *authz.Request
 	actor  jaring.Actor
+	// schemaReadable: introspection, and federation's _service, are served.
+	schemaReadable bool
 
 	mu       sync.Mutex
 	reveals  reveals
@@ -51,10 +53,24 @@ func actorFrom(ctx context.Context) jaring.Actor {
 // checkOperation refuses a root field the principal may not run.
 func checkOperation(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 	fc := graphql.GetRootFieldContext(ctx)
-	if strings.HasPrefix(fc.Field.Name, "__") || fc.Field.Name == "_service" || fc.Field.Name == "_entities" {
+	r := requestFrom(ctx)
+	switch {
+	case fc.Field.Name == "_service" && !r.schemaReadable:
+		// The SDL is the schema, as introspection shows it: served
+		// when introspection is.
+		graphql.AddError(ctx, &gqlerror.Error{
+			Path: ast.Path{ast.PathName(fc.Field.Alias)},
+			Err:  jaring.Errorf(jaring.EFORBIDDEN, "The schema is not served here: introspection is off. Compose from the published graph/schema.graphql instead."),
+		})
+		return graphql.Null
+	case strings.HasPrefix(fc.Field.Name, "__") || fc.Field.Name == "_service":
+		return next(ctx)
+	case fc.Field.Name == "_entities":
+		// Each type's entities are checked as the root field that looks
+		// that type up by the same key (mayRunByKey); what they show is
+		// audited field by field, as every reading is.
 		return next(ctx)
 	}
-	r := requestFrom(ctx)
 	root := "Query"
 	if graphql.GetOperationContext(ctx).Operation.Operation == ast.Mutation {
 		root = "Mutation"
@@ -72,6 +88,17 @@ func checkOperation(ctx context.Context, next graphql.RootResolver) graphql.Mars
 	}
 	r.mu.Unlock()
 	return next(ctx)
+}
+
+// mayRunByKey refuses an _entities lookup of a type the principal may not
+// look up by its key through root, the Query field that does the same
+// (household by KK, person by NIK): the by-key path of federation is the
+// same path, with the same answer.
+func mayRunByKey(ctx context.Context, root string) error {
+	if !requestFrom(ctx).access.Decisions.MayRun("Query." + root) {
+		return jaring.Errorf(jaring.EFORBIDDEN, "Your role may not run %s, so it may not look its entities up by key either.", root)
+	}
+	return nil
 }
 
 // applyFieldPolicy shows each field as authz decides — in clear, masked, or

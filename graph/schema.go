@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/formatter"
 
 	"github.com/jaring-id/jaring/internal/authz"
 )
@@ -19,13 +20,19 @@ var schema = sync.OnceValue(func() *ast.Schema {
 // schemaDefinitions returns the schema's types by name.
 func schemaDefinitions() map[string]*ast.Definition { return schema().Types }
 
+// federation are the types of Apollo Federation's machinery, not of
+// Jaring's data: _Service (the SDL) and Entity, gqlgen's stand-in that no
+// query reaches. The entities _entities returns are Household and Person,
+// whose fields the policy classes as everywhere else.
+var federation = map[string]bool{"_Service": true, "Entity": true}
+
 // Fields lists every field of the schema's object types as "Type.field",
-// sorted, leaving out the root types (their fields are operations) and
-// introspection.
+// sorted, leaving out the root types (their fields are operations),
+// introspection and federation's machinery.
 func Fields() []string {
 	var out []string
 	for name, def := range schema().Types {
-		if def.Kind != ast.Object || name == "Query" || name == "Mutation" || strings.HasPrefix(name, "__") {
+		if def.Kind != ast.Object || name == "Query" || name == "Mutation" || strings.HasPrefix(name, "__") || federation[name] {
 			continue
 		}
 		for _, f := range def.Fields {
@@ -38,7 +45,10 @@ func Fields() []string {
 	return out
 }
 
-// Operations lists every root field as "Query.household", sorted.
+// Operations lists every root field as "Query.household", sorted, leaving
+// out federation's _service and _entities: _service is served with
+// introspection, and _entities looks each type up as the operation that
+// finds it by key does (household, person).
 func Operations() []string {
 	var out []string
 	s := schema()
@@ -47,7 +57,7 @@ func Operations() []string {
 			continue
 		}
 		for _, f := range root.Fields {
-			if !strings.HasPrefix(f.Name, "__") {
+			if !strings.HasPrefix(f.Name, "__") && f.Name != "_service" && f.Name != "_entities" {
 				out = append(out, root.Name+"."+f.Name)
 			}
 		}
@@ -82,4 +92,15 @@ func CheckPolicy(p *authz.Policy) error {
 		}
 	}
 	return nil
+}
+
+// SDL is Jaring's subgraph schema, printed: what graph/schema.graphql holds
+// (`jaring schema`), what a gateway composes, and what a breaking change is
+// measured against. It leaves out what is built in: GraphQL's scalars and
+// introspection, and federation's own definitions (_entities, _service,
+// _Any), which every subgraph has.
+func SDL() string {
+	var b strings.Builder
+	formatter.NewFormatter(&b, formatter.WithIndent("  ")).FormatSchema(schema())
+	return b.String()
 }

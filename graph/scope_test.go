@@ -319,6 +319,40 @@ func scopeWalk(t *testing.T, e *env, roles []scopeRole) (violations []string, se
 		"registerChanges":  func(keys) []call { return []call{{`registerChanges(first: 100)`}} },
 		"benefitsToReview": func(keys) []call { return []call{{`benefitsToReview(first: 100)`}} },
 	}
+	// A root that returns a union of target types (federation's
+	// _entities) is walked as each of them, asked by keys in scope and
+	// out of it.
+	unionRoots := map[string]func(k keys, typ string) []call{
+		"_entities": func(k keys, typ string) []call {
+			var reps []string
+			switch typ {
+			case "Household":
+				for _, kk := range append([]string{k.inKK}, k.outKKs...) {
+					reps = append(reps, fmt.Sprintf(`{__typename: "Household", kk: %q}`, kk))
+				}
+			case "Person":
+				for _, nik := range append([]string{k.inNIK}, k.outNIKs...) {
+					reps = append(reps, fmt.Sprintf(`{__typename: "Person", nik: %q}`, nik))
+				}
+			default:
+				t.Errorf("the scope walk does not know the key of entity %s: add it", typ)
+			}
+			return []call{{`_entities(representations: [` + strings.Join(reps, ", ") + `])`}}
+		},
+	}
+	var unionFields []string
+	for _, f := range in.types["Query"].Fields {
+		if base, kind := f.Type.base(); kind == "UNION" {
+			for _, pt := range in.types[base].PossibleTypes {
+				if reaches[pt.Name] && unionRoots[f.Name] == nil {
+					t.Errorf("the scope walk does not know how to call Query.%s, which reaches %s: add it", f.Name, pt.Name)
+				}
+			}
+			if unionRoots[f.Name] != nil {
+				unionFields = append(unionFields, f.Name)
+			}
+		}
+	}
 	var rootFields []string
 	for _, f := range in.types["Query"].Fields {
 		if base, kind := f.Type.base(); kind == "OBJECT" && reaches[base] {
@@ -402,6 +436,51 @@ func scopeWalk(t *testing.T, e *env, roles []scopeRole) (violations []string, se
 						counts[row.typ]++
 						if why := outOfScope(t, e, scoped, row); why != "" {
 							violations = append(violations, fmt.Sprintf("%s: %s at %s (%s): %s", role.label, row.typ, row.path, c.head, why))
+						}
+					}
+				}
+			}
+		}
+		for _, root := range unionFields {
+			var union string
+			for _, f := range in.types["Query"].Fields {
+				if f.Name == root {
+					union, _ = f.Type.base()
+				}
+			}
+			for _, pt := range in.types[union].PossibleTypes {
+				if !reaches[pt.Name] {
+					continue
+				}
+				tree := in.scopeTree(pt.Name, scopeDepth-1, reaches)
+				for _, c := range unionRoots[root](k, pt.Name) {
+					for _, branch := range branches(tree) {
+						var resp struct {
+							Data   map[string]json.RawMessage
+							Errors []struct {
+								Message    string
+								Path       []any
+								Extensions struct{ Code string }
+							}
+						}
+						_, body := e.postAs(t, p, "scope walk", "{ r: "+c.head+" { ... on "+pt.Name+" { "+render(branch)+" } } }", nil)
+						if err := json.Unmarshal(body, &resp); err != nil {
+							t.Fatalf("%s: %v: %.300s", role.label, err, body)
+						}
+						for _, er := range resp.Errors {
+							if er.Extensions.Code == string(jaring.ENOTFOUND) || er.Extensions.Code == string(jaring.EINTERNAL) {
+								violations = append(violations, fmt.Sprintf("%s: %s at %v (%s)", role.label, er.Message, er.Path, c.head))
+							}
+						}
+						var v any
+						_ = json.Unmarshal(resp.Data["r"], &v)
+						var rows []rowSeen
+						collect(branch, pt.Name, in.types, v, root, &rows)
+						for _, row := range rows {
+							counts[row.typ]++
+							if why := outOfScope(t, e, scoped, row); why != "" {
+								violations = append(violations, fmt.Sprintf("%s: %s at %s (%s): %s", role.label, row.typ, row.path, c.head, why))
+							}
 						}
 					}
 				}

@@ -80,6 +80,7 @@ var commands = []command{
 	{"policy", "policy matrix: write what the policy grants to docs/permissions.md", (*Main).policy},
 	{"audit", "audit verify: check the audit log's hash chain and name the first broken event", (*Main).audit},
 	{"export", "export register-changes --from YYYY-MM-DD --to YYYY-MM-DD FILE: the approved register changes as CSV for the national register", (*Main).export},
+	{"schema", "print the GraphQL schema (SDL) Jaring serves as a federation subgraph, as graph/schema.graphql holds it", (*Main).schema},
 	{"version", "print the schema version this build knows", (*Main).version},
 }
 
@@ -208,6 +209,8 @@ func (m *Main) flagsFor(name string, cfg *config) *flags {
 	case "policy":
 		fs.String(&cfg.policyDir, "policy-dir", "JARING_POLICY_DIR", "", "folder with model.conf and policy.csv (default: the built-in policy)")
 		fs.String(&cfg.out, "out", "JARING_MATRIX_OUT", "docs/permissions.md", "file to write the matrix to; - for standard output")
+	case "schema":
+		fs.String(&cfg.out, "out", "JARING_SCHEMA_OUT", "-", "file to write the schema to; - for standard output")
 	case "audit":
 		db("")
 	case "export":
@@ -227,7 +230,7 @@ func (m *Main) flagsFor(name string, cfg *config) *flags {
 		fs.Bool(&cfg.demo, "demo", "JARING_SEED_DEMO", false, "seed the demo regency, Kabupaten Bangka Tengah (the only seed there is)")
 		demoFlags()
 	}
-	if name != "version" && name != "token" && name != "policy" {
+	if name != "version" && name != "token" && name != "policy" && name != "schema" {
 		fs.String(&cfg.logLevel, "log-level", "JARING_LOG_LEVEL", "info", "debug, info, warn or error")
 	}
 	return fs

@@ -117,6 +117,29 @@ func (s *RegistryStore) FindHouseholdsByIDs(ctx context.Context, scope jaring.Sc
 	return hs, translate(err, "households")
 }
 
+// FindHouseholdsByKKs returns the households in scope with the given KKs.
+func (s *RegistryStore) FindHouseholdsByKKs(ctx context.Context, scope jaring.Scope, kks []string) ([]*registry.Household, error) {
+	if len(kks) == 0 {
+		return nil, nil
+	}
+	a := args{kks}
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+householdColumns+` FROM household h WHERE h.kk = ANY($1) AND `+inScope(scope, &a, households), a...)
+	hs, err := pgx.CollectRows(rows, scanHousehold)
+	return hs, translate(err, "households")
+}
+
+// FindPersonsByNIKs returns the persons with the given NIKs whose households
+// are in scope.
+func (s *RegistryStore) FindPersonsByNIKs(ctx context.Context, scope jaring.Scope, niks []string) ([]*registry.Person, error) {
+	if len(niks) == 0 {
+		return nil, nil
+	}
+	a := args{niks}
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+personColumns+` FROM person p WHERE p.nik = ANY($1) AND `+inScope(scope, &a, persons), a...)
+	ps, err := pgx.CollectRows(rows, scanPerson)
+	return ps, translate(err, "persons")
+}
+
 // FindPersonsByIDs returns the persons with the given IDs whose households
 // are in scope.
 func (s *RegistryStore) FindPersonsByIDs(ctx context.Context, scope jaring.Scope, ids []int64) ([]*registry.Person, error) {

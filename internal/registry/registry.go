@@ -104,6 +104,12 @@ type Store interface {
 	// FindPersonByNIK returns the person with the given NIK. Returns
 	// ENOTFOUND if there is none whose household is in scope.
 	FindPersonByNIK(ctx context.Context, scope jaring.Scope, nik string) (*Person, error)
+	// FindHouseholdsByKKs returns the households in scope with the given
+	// KKs, in no particular order; the others are left out.
+	FindHouseholdsByKKs(ctx context.Context, scope jaring.Scope, kks []string) ([]*Household, error)
+	// FindPersonsByNIKs returns the persons with the given NIKs whose
+	// households are in scope, in no particular order.
+	FindPersonsByNIKs(ctx context.Context, scope jaring.Scope, niks []string) ([]*Person, error)
 	// FindHouseholds returns a page of the households in scope that match
 	// filter, in the order of their IDs, and whether more follow it.
 	FindHouseholds(ctx context.Context, scope jaring.Scope, filter HouseholdFilter, page jaring.PageRequest) (households []*Household, more bool, err error)
@@ -119,3 +125,12 @@ type Store interface {
 	// scope, ordered by household, then head first, then birth date.
 	FindMembers(ctx context.Context, scope jaring.Scope, householdIDs []int64) ([]*Person, error)
 }
+
+// IsEntity marks Household as an entity of the federated graph (the
+// GraphQL union _Entity): other subgraphs may refer to it by its KK. It
+// imports nothing and changes nothing of the household.
+func (Household) IsEntity() {}
+
+// IsEntity marks Person as an entity of the federated graph, referred to by
+// NIK.
+func (Person) IsEntity() {}

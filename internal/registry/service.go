@@ -33,6 +33,68 @@ func (s *Service) FindPersonByNIK(ctx context.Context, a jaring.Actor, nik strin
 	return s.Store.FindPersonByNIK(ctx, a.Scope, nik)
 }
 
+// HouseholdsByKKs returns, for each of kks in its order, the household with
+// that KK if the actor may see it, else nil: the lookup of many households
+// by key at once, with the scope of FindHouseholdByKK. errs, nil when every
+// KK is well formed, holds at i the error of a malformed kks[i] (EINVALID
+// naming "kk"), whose household is nil.
+func (s *Service) HouseholdsByKKs(ctx context.Context, a jaring.Actor, kks []string) (hs []*Household, errs []error, err error) {
+	valid, errs := checkKeys(kks, "kk", func(kk string) error { _, err := ParseKK(kk); return err })
+	found, err := s.Store.FindHouseholdsByKKs(ctx, a.Scope, valid)
+	if err != nil {
+		return nil, nil, err
+	}
+	byKK := make(map[string]*Household, len(found))
+	for _, h := range found {
+		byKK[h.KK] = h
+	}
+	hs = make([]*Household, len(kks))
+	for i, kk := range kks {
+		if errs == nil || errs[i] == nil {
+			hs[i] = byKK[kk]
+		}
+	}
+	return hs, errs, nil
+}
+
+// PersonsByNIKs returns, for each of niks in its order, the person with
+// that NIK if the actor may see them, else nil, as HouseholdsByKKs does for
+// households.
+func (s *Service) PersonsByNIKs(ctx context.Context, a jaring.Actor, niks []string) (ps []*Person, errs []error, err error) {
+	valid, errs := checkKeys(niks, "nik", func(nik string) error { _, err := ParseNIK(nik); return err })
+	found, err := s.Store.FindPersonsByNIKs(ctx, a.Scope, valid)
+	if err != nil {
+		return nil, nil, err
+	}
+	byNIK := make(map[string]*Person, len(found))
+	for _, p := range found {
+		byNIK[p.NIK] = p
+	}
+	ps = make([]*Person, len(niks))
+	for i, nik := range niks {
+		if errs == nil || errs[i] == nil {
+			ps[i] = byNIK[nik]
+		}
+	}
+	return ps, errs, nil
+}
+
+// checkKeys returns the well-formed keys, and the error of each malformed
+// one at its index (nil if there is none), naming field.
+func checkKeys(keys []string, field string, check func(string) error) (valid []string, errs []error) {
+	for i, k := range keys {
+		if err := check(k); err != nil {
+			if errs == nil {
+				errs = make([]error, len(keys))
+			}
+			errs[i] = jaring.WithField(field, err)
+			continue
+		}
+		valid = append(valid, k)
+	}
+	return valid, errs
+}
+
 // HouseholdList is a page of households and the checked filter that chose
 // them, so that counting them needs no second check.
 type HouseholdList struct {

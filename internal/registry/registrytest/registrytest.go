@@ -7,6 +7,7 @@ package registrytest
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/jaring-id/jaring/internal/jaring"
@@ -106,6 +107,39 @@ func StoreTest(t *testing.T, s registry.Store) {
 		notFound(t, err)
 		_, err = s.FindPersonByNIK(ctx, none, NIKSpouse)
 		notFound(t, err)
+	})
+
+	// By many keys at once: the ones in scope, whatever else is asked.
+	t.Run("method=FindHouseholdsByKKs", func(t *testing.T) {
+		hs, err := s.FindHouseholdsByKKs(ctx, all, []string{KKKoba, UnknownKK, KKPangkal, KKKoba})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(slices.Sorted(slices.Values(kks(hs))), " "); got != strings.Join(slices.Sorted(slices.Values([]string{KKKoba, KKPangkal})), " ") {
+			t.Errorf("all scope: %s", got)
+		}
+		hs, err = s.FindHouseholdsByKKs(ctx, pangkal, []string{KKKoba, KKPangkal})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(kks(hs), " "); got != KKPangkal {
+			t.Errorf("Pangkal's scope: %q, want only %s", got, KKPangkal)
+		}
+		if hs, err = s.FindHouseholdsByKKs(ctx, none, []string{KKKoba}); err != nil || len(hs) != 0 {
+			t.Errorf("zero scope: %v %v", kks(hs), err)
+		}
+	})
+	t.Run("method=FindPersonsByNIKs", func(t *testing.T) {
+		ps, err := s.FindPersonsByNIKs(ctx, all, []string{NIKSpouse, UnknownNIK})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(niks(ps), " "); got != NIKSpouse {
+			t.Errorf("all scope: %q", got)
+		}
+		if ps, err = s.FindPersonsByNIKs(ctx, pangkal, []string{NIKSpouse}); err != nil || len(ps) != 0 {
+			t.Errorf("out of scope: %v %v", niks(ps), err)
+		}
 	})
 
 	desil4, yes, no := 4, true, false
