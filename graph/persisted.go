@@ -79,7 +79,7 @@ func ParseManifest(data []byte) (*Manifest, error) {
 			return nil, fmt.Errorf("format %s is not known; want %q (Apollo) or an object of ids and query texts (Relay)", format, apolloManifestFormat)
 		}
 		if m.Version != 1 {
-			return nil, fmt.Errorf("Apollo manifest version %d is not known; want 1", m.Version)
+			return nil, fmt.Errorf("version %d of the Apollo manifest is not known; want 1", m.Version)
 		}
 		for i, op := range m.Operations {
 			if op.ID == "" {
