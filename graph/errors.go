@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -66,6 +67,25 @@ func present(ctx context.Context, err error) *gqlerror.Error {
 		out.Extensions = map[string]any{"code": jaring.EINTERNAL}
 	}
 	return out
+}
+
+// withoutSuggestions drops from the errors of queries that do not validate
+// the names they suggest ("Cannot query field \"kks\" on type \"Household\".
+// Did you mean \"kk\"?"): with introspection off, they would tell the
+// schema to whoever guesses. gqlgen drops the suggestions of fields
+// (SetDisableSuggestion); this drops those of arguments, enum values,
+// input fields and types too.
+func withoutSuggestions(next graphql.ErrorPresenterFunc) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		out := next(ctx, err)
+		var e *jaring.Error
+		if out.Extensions["code"] == jaring.EINVALID && !errors.As(err, &e) {
+			if i := strings.Index(out.Message, " Did you mean "); i >= 0 {
+				out.Message = out.Message[:i]
+			}
+		}
+		return out
+	}
 }
 
 // errInternal marks an error a resolver returned that is not Jaring's own:

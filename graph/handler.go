@@ -27,8 +27,17 @@ type HandlerConfig struct {
 	// Timeout is each request's deadline (0: 10 s): a query still running
 	// then is stopped and answers LIMIT_EXCEEDED naming the deadline.
 	Timeout time.Duration
-	// Introspection lets callers read the schema (__schema, __type).
+	// Introspection lets callers read the schema (__schema, __type); off,
+	// an error never suggests a field, argument or value either ("Did you
+	// mean …?"), which would tell the schema piece by piece.
 	Introspection bool
+	// Persisted is the manifest of the operations served by id (nil: none);
+	// automatic persisted queries are served besides unless PersistedOnly.
+	Persisted *Manifest
+	// PersistedOnly serves the operations of Persisted and nothing else:
+	// any other query, and any unknown id, answers
+	// PERSISTED_QUERY_NOT_FOUND, and no query is registered by APQ.
+	PersistedOnly bool
 	// LoaderWait is how long loaders wait to batch (0: DefaultLoaderWait).
 	LoaderWait time.Duration
 	// Now gives the time (nil: time.Now); tests fix it.
@@ -58,16 +67,24 @@ func NewHandler(r *Resolver, cfg HandlerConfig) http.Handler {
 	if cfg.Policy == nil || cfg.Audit == nil {
 		panic("graph: HandlerConfig needs a Policy and an Audit log")
 	}
+	if cfg.PersistedOnly && cfg.Persisted == nil {
+		panic("graph: HandlerConfig.PersistedOnly needs a Persisted manifest")
+	}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: r}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(httpTransport{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	presenter := ErrorPresenter(cfg.Log)
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
+	} else {
+		srv.SetDisableSuggestion(true)
+		presenter = withoutSuggestions(presenter)
 	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	srv.Use(persisted{manifest: cfg.Persisted, only: cfg.PersistedOnly,
+		apq: extension.AutomaticPersistedQuery{Cache: lru.New[string](100)}})
 	srv.Use(limitsExtension{limits: cfg.Limits})
-	srv.SetErrorPresenter(ErrorPresenter(cfg.Log))
+	srv.SetErrorPresenter(presenter)
 	srv.SetRecoverFunc(Recover(cfg.Log))
 	srv.AroundOperations(startOperation)
 	srv.AroundRootFields(checkOperation)

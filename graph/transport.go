@@ -45,13 +45,14 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	}
 	params := &graphql.RawParams{Headers: r.Header}
 	params.ReadTime.Start = graphql.Now()
+	wire := &wireParams{RawParams: params}
 	if r.Method == http.MethodGet {
-		if err := getParams(r.URL.RawQuery, params); err != nil {
+		if err := getParams(r.URL.RawQuery, wire); err != nil {
 			fail(http.StatusBadRequest, err)
 			return
 		}
 	} else if media, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && media == "multipart/form-data" {
-		if status, err := multipartParams(r, params); err != nil {
+		if status, err := multipartParams(r, wire); err != nil {
 			fail(status, err)
 			return
 		}
@@ -74,12 +75,18 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 			fail(http.StatusBadRequest, jaring.Invalid(invalidUTF8At(body), "is not valid UTF-8 text"))
 			return
 		}
-		if err := decodeJSON(body, "body", params); err != nil {
+		if err := decodeJSON(body, "body", wire); err != nil {
 			fail(http.StatusBadRequest, err)
 			return
 		}
 	}
 	params.ReadTime.End = graphql.Now()
+	id, err := wire.documentID()
+	if err != nil {
+		fail(http.StatusBadRequest, err)
+		return
+	}
+	ctx = withDocumentID(ctx, id)
 
 	oc, gqlErrs := exec.CreateOperationContext(ctx, params)
 	if gqlErrs != nil {
@@ -102,6 +109,34 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	writeResponse(w, resp)
 }
 
+// wireParams is a GraphQL request as it comes: gqlgen's parameters and the
+// fields in which Relay and others name a persisted operation instead of
+// sending its text: doc_id (Relay's documentation), documentId (the GraphQL
+// over HTTP draft's persisted documents) and id (older Relay setups and
+// persistgraphql). Apollo's clients send extensions.persistedQuery, which
+// is among the parameters.
+type wireParams struct {
+	*graphql.RawParams
+	DocID      string `json:"doc_id"`
+	DocumentID string `json:"documentId"`
+	ID         string `json:"id"`
+}
+
+// documentID is the persisted operation's id the request names, or "".
+func (w *wireParams) documentID() (string, error) {
+	id := ""
+	for _, v := range []string{w.DocID, w.DocumentID, w.ID} {
+		switch {
+		case v == "" || v == id:
+		case id != "":
+			return "", jaring.Invalid("doc_id", "the request names two persisted operations, %s and %s; name one, by doc_id, documentId or id", quoted(id), quoted(v))
+		default:
+			id = v
+		}
+	}
+	return id, nil
+}
+
 // maxMultipartJSON bounds the operations and map parts of a multipart
 // request: the operation, not the file.
 const maxMultipartJSON = 64 << 10
@@ -112,7 +147,8 @@ const maxMultipartJSON = 64 << 10
 // the file, which the operation reads as it streams in, so that a file is
 // never held in memory whole. The file's part must come last; anything
 // after it is not read. It returns the HTTP status of a refusal.
-func multipartParams(r *http.Request, p *graphql.RawParams) (int, error) {
+func multipartParams(r *http.Request, w *wireParams) (int, error) {
+	p := w.RawParams
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return http.StatusBadRequest, jaring.Invalid("body", "is not multipart/form-data: %v", err)
@@ -140,7 +176,7 @@ func multipartParams(r *http.Request, p *graphql.RawParams) (int, error) {
 	if err != nil {
 		return status, err
 	}
-	if err := decodeJSON(ops, "operations", p); err != nil {
+	if err := decodeJSON(ops, "operations", w); err != nil {
 		return http.StatusBadRequest, err
 	}
 	mapping, status, err := part("map")
@@ -269,14 +305,16 @@ func invalidUTF8At(body []byte) string {
 	}
 }
 
-// getParams reads a GET request's query, operationName, variables and
-// extensions.
-func getParams(rawQuery string, p *graphql.RawParams) error {
+// getParams reads a GET request's query, operationName, variables,
+// extensions and the id of a persisted operation.
+func getParams(rawQuery string, w *wireParams) error {
+	p := w.RawParams
 	q, err := url.ParseQuery(rawQuery)
 	if err != nil {
 		return jaring.Invalid("query string", "does not parse: %v", err)
 	}
 	p.Query, p.OperationName = q.Get("query"), q.Get("operationName")
+	w.DocID, w.DocumentID, w.ID = q.Get("doc_id"), q.Get("documentId"), q.Get("id")
 	if v := q.Get("variables"); v != "" {
 		if err := decodeJSON([]byte(v), "variables", &p.Variables); err != nil {
 			return err

@@ -140,6 +140,9 @@ type config struct {
 	maxUploadBytes  int
 	introspection   bool
 	graphiql        bool
+	persistedOnly   bool
+	manifestFile    string
+	manifest        *graph.Manifest // read from manifestFile before the database is opened
 	// token
 	org, orgKind, region, subject string
 	roles                         string
@@ -175,6 +178,8 @@ func (m *Main) flagsFor(name string, cfg *config) *flags {
 		fs.Int(&cfg.maxUploadBytes, "max-upload-bytes", "JARING_MAX_UPLOAD_BYTES", 8<<20, "largest file upload taken (importBenefits), in bytes; larger files go through jaring import")
 		fs.Bool(&cfg.introspection, "introspection", "JARING_INTROSPECTION", dev, "let callers read the schema (__schema, __type)")
 		fs.Bool(&cfg.graphiql, "graphiql", "JARING_GRAPHIQL", dev, "serve the GraphiQL page at /")
+		fs.Bool(&cfg.persistedOnly, "persisted-only", "JARING_PERSISTED_ONLY", false, "serve only the operations of --persisted-manifest, by id or by their exact text (docs/persisted-operations.md)")
+		fs.String(&cfg.manifestFile, "persisted-manifest", "JARING_PERSISTED_MANIFEST", "", "persisted operations served by id: an Apollo persisted query manifest or a Relay query map (JSON), checked against the schema at start-up")
 	}
 	demoFlags := func() {
 		fs.Int(&cfg.demoSeed, "demo-seed", "JARING_DEMO_SEED", 1, "seed of the demo data: the same seed gives the same regency")
@@ -334,12 +339,34 @@ func (m *Main) withDatabaseOf(ctx context.Context, name string, args []string, f
 	if name == "seed" && !cfg.demo {
 		return usageError{errors.New("seed needs --demo: the demo regency is the only seed there is")}
 	}
+	if name == "serve" || name == "dev" {
+		if err := loadManifest(cfg); err != nil {
+			return err
+		}
+	}
 	d, err := m.openDatabase(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, d.close()) }()
 	return f(cfg, log, d)
+}
+
+// loadManifest reads and checks --persisted-manifest, before anything is
+// started: a manifest whose operations do not all validate refuses to serve.
+func loadManifest(cfg *config) error {
+	switch {
+	case cfg.manifestFile == "" && cfg.persistedOnly:
+		return usageError{errors.New("--persisted-only needs --persisted-manifest FILE (or JARING_PERSISTED_MANIFEST): the operations to serve")}
+	case cfg.manifestFile == "":
+		return nil
+	}
+	m, err := graph.LoadManifest(cfg.manifestFile)
+	if err != nil {
+		return fmt.Errorf("--persisted-manifest: %w", err)
+	}
+	cfg.manifest = m
+	return nil
 }
 
 // appLogin is the kept password of the application's database login.
@@ -573,7 +600,11 @@ func (m *Main) listenAndServe(ctx context.Context, cfg *config, log *slog.Logger
 			DefaultHeaders: `{"Authorization": "Bearer <a token that jaring dev printed>", "X-Purpose": "verifikasi permohonan SLK-2026-000136"}`}
 	}
 	h := hub.New(hub.Config{DB: db, Log: log, Policy: policy, Verifier: verifier, Limits: cfg.limits,
-		Timeout: cfg.requestTimeout, Introspection: cfg.introspection, Server: sc})
+		Timeout: cfg.requestTimeout, Introspection: cfg.introspection, Persisted: cfg.manifest, PersistedOnly: cfg.persistedOnly,
+		Server: sc})
+	if cfg.manifest != nil {
+		log.Info("persisted operations", "manifest", cfg.manifestFile, "operations", cfg.manifest.Len(), "only", cfg.persistedOnly)
+	}
 	defer h.Close()
 	srv := h.Server
 	addr := ln.Addr().String()

@@ -35,6 +35,10 @@ type Config struct {
 	DonorLimits   donor.Limits  // what a donor may ask (zero: donor.DefaultLimits)
 	Timeout       time.Duration // each request's deadline (0: graph.DefaultTimeout)
 	Introspection bool
+	// Persisted is the manifest of persisted operations (nil: none), and
+	// PersistedOnly serves its operations alone (graph.HandlerConfig).
+	Persisted     *graph.Manifest
+	PersistedOnly bool
 	LoaderWait    time.Duration
 	Now           func() time.Time
 
@@ -78,7 +82,8 @@ func New(cfg Config) *Hub {
 	h := &Hub{Resolver: r, Audit: log}
 	h.GraphQL = graph.NewHandler(r, graph.HandlerConfig{
 		Log: cfg.Log, Policy: cfg.Policy, Audit: log, Limits: cfg.Limits, Timeout: cfg.Timeout,
-		Introspection: cfg.Introspection, LoaderWait: cfg.LoaderWait, Now: cfg.Now,
+		Introspection: cfg.Introspection, Persisted: cfg.Persisted, PersistedOnly: cfg.PersistedOnly,
+		LoaderWait: cfg.LoaderWait, Now: cfg.Now,
 	})
 	if cfg.Verifier != nil {
 		sc := cfg.Server

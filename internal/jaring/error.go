@@ -11,16 +11,18 @@ import (
 // return codes and never know about HTTP or GraphQL.
 type Code string
 
-// The codes the API promises (docs/errors.md).
+// The codes the API promises (docs/errors.md). ENOTPERSISTED is Apollo's
+// code, on which its clients retry a persisted query with its text.
 const (
-	EINVALID         Code = "INVALID_INPUT"   // the input is malformed or breaks a rule
-	ENOTFOUND        Code = "NOT_FOUND"       // the thing asked for does not exist
-	EUNAUTHENTICATED Code = "UNAUTHENTICATED" // the caller is not logged in
-	EFORBIDDEN       Code = "FORBIDDEN"       // the caller is logged in but not allowed
-	EDOUBLEAID       Code = "DOUBLE_AID"      // the benefit would clash with one already held
-	ECONFLICT        Code = "CONFLICT"        // the state of a thing does not allow the change
-	ELIMIT           Code = "LIMIT_EXCEEDED"  // the request is larger than allowed
-	EINTERNAL        Code = "INTERNAL"        // a fault of ours; logged, never explained
+	EINVALID         Code = "INVALID_INPUT"             // the input is malformed or breaks a rule
+	ENOTFOUND        Code = "NOT_FOUND"                 // the thing asked for does not exist
+	EUNAUTHENTICATED Code = "UNAUTHENTICATED"           // the caller is not logged in
+	EFORBIDDEN       Code = "FORBIDDEN"                 // the caller is logged in but not allowed
+	EDOUBLEAID       Code = "DOUBLE_AID"                // the benefit would clash with one already held
+	ECONFLICT        Code = "CONFLICT"                  // the state of a thing does not allow the change
+	ELIMIT           Code = "LIMIT_EXCEEDED"            // the request is larger than allowed
+	ENOTPERSISTED    Code = "PERSISTED_QUERY_NOT_FOUND" // the persisted operation named is not known, or only persisted ones run
+	EINTERNAL        Code = "INTERNAL"                  // a fault of ours; logged, never explained
 )
 
 // Error is a domain error: a code, a sentence for the user and, for bad input,
