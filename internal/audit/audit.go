@@ -22,6 +22,6 @@ type Event struct {
 	// RequestID is the X-Request-ID of the HTTP request that did it, the
 	// same that its log lines carry; "" for what the command line did.
 	RequestID string
-	PrevHash   []byte          // the hash of the event before it; nil for the first
-	Hash       []byte          // over every field above, PrevHash included
+	PrevHash  []byte // the hash of the event before it; nil for the first
+	Hash      []byte // over every field above, PrevHash included
 }
