@@ -131,6 +131,7 @@ type config struct {
 	logFormat       string
 	adminAddr       string
 	corsOrigins     string
+	origins         []string // corsOrigins, split and checked
 	jwksURL         string
 	demo            bool
 	demoSeed        int
@@ -261,6 +262,9 @@ func (m *Main) parse(name string, args []string) (*config, *slog.Logger, error) 
 	}
 	log, err := m.logger(cfg)
 	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.origins, err = corsOrigins(cfg.corsOrigins); err != nil {
 		return nil, nil, err
 	}
 	return cfg, log, nil
@@ -567,10 +571,6 @@ func (m *Main) verifier(cfg *config, log *slog.Logger) (*authz.Verifier, error) 
 }
 
 func (m *Main) listenAndServe(ctx context.Context, cfg *config, log *slog.Logger, db *postgres.DB, printTokens bool) error {
-	origins, err := corsOrigins(cfg.corsOrigins)
-	if err != nil {
-		return err
-	}
 	verifier, err := m.verifier(cfg, log)
 	if err != nil {
 		return err
@@ -604,7 +604,7 @@ func (m *Main) listenAndServe(ctx context.Context, cfg *config, log *slog.Logger
 		}
 	}
 	sc := server.Config{ShutdownTimeout: cfg.shutdownTimeout, MaxConcurrent: cfg.maxConcurrent, MaxBodyBytes: int64(cfg.maxBodyBytes),
-		MaxUploadBytes: int64(cfg.maxUploadBytes), CORSOrigins: origins}
+		MaxUploadBytes: int64(cfg.maxUploadBytes), CORSOrigins: cfg.origins}
 	if cfg.graphiql {
 		sc.GraphiQL = &graphiql.Config{Title: "Jaring", Endpoint: "/graphql", DefaultQuery: firstQuery,
 			DefaultHeaders: `{"Authorization": "Bearer <a token that jaring dev printed>", "X-Purpose": "verifikasi permohonan SLK-2026-000136"}`}
