@@ -78,6 +78,7 @@ func startOperation(ctx context.Context, next graphql.OperationHandler) graphql.
 		r.variable = nil
 	}
 	r.mu.Unlock()
+	observeOperation(ctx, oc)
 	return next(ctx)
 }
 

@@ -34,7 +34,16 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 // from it too, so that every error response has the same shape.
 func Present(err error) *gqlerror.Error { return present(context.Background(), err) }
 
+// present is Present in a request, whose Observer is told the code.
 func present(ctx context.Context, err error) *gqlerror.Error {
+	out := translate(ctx, err)
+	if code, ok := out.Extensions["code"].(jaring.Code); ok {
+		observeError(ctx, code)
+	}
+	return out
+}
+
+func translate(ctx context.Context, err error) *gqlerror.Error {
 	out := graphql.DefaultErrorPresenter(ctx, err)
 	var e *jaring.Error
 	var gqlErr *gqlerror.Error

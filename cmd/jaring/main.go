@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
@@ -63,6 +64,9 @@ type Main struct {
 	Getenv         func(string) string
 	// OnListen, if set, is told the address the server listens on.
 	OnListen func(addr string)
+	// OnAdminListen, if set, is told the admin address (--admin-addr)
+	// the server listens on.
+	OnAdminListen func(addr string)
 }
 
 type command struct {
@@ -125,6 +129,11 @@ type config struct {
 	dataDir         string
 	shutdownTimeout time.Duration
 	logLevel        string
+	logFormat       string
+	adminAddr       string
+	corsOrigins     string
+	origins         []string // corsOrigins, split and checked
+	jwksURL         string
 	demo            bool
 	demoSeed        int
 	demoHouseholds  int
@@ -180,6 +189,13 @@ func (m *Main) flagsFor(name string, cfg *config) *flags {
 		fs.Bool(&cfg.graphiql, "graphiql", "JARING_GRAPHIQL", dev, "serve the GraphiQL page at /")
 		fs.Bool(&cfg.persistedOnly, "persisted-only", "JARING_PERSISTED_ONLY", false, "serve only the operations of --persisted-manifest, by id or by their exact text (docs/persisted-operations.md)")
 		fs.String(&cfg.manifestFile, "persisted-manifest", "JARING_PERSISTED_MANIFEST", "", "persisted operations served by id: an Apollo persisted query manifest or a Relay query map (JSON), checked against the schema at start-up")
+		fs.String(&cfg.adminAddr, "admin-addr", "JARING_ADMIN_ADDR", "", "address of the admin listener, serving /debug/pprof/ and /metrics, such as 127.0.0.1:6060; empty: none (keep it off the internet)")
+		fs.String(&cfg.corsOrigins, "cors-origins", "JARING_CORS_ORIGINS", "", "origins whose web pages may call /graphql, separated by commas, each exactly scheme://host[:port] (no *); empty: CORS off")
+		format := "json"
+		if dev {
+			format = "text"
+		}
+		fs.String(&cfg.logFormat, "log-format", "JARING_LOG_FORMAT", format, "json (one object a line, for a log collector) or text")
 	}
 	demoFlags := func() {
 		fs.Int(&cfg.demoSeed, "demo-seed", "JARING_DEMO_SEED", 1, "seed of the demo data: the same seed gives the same regency")
@@ -188,6 +204,7 @@ func (m *Main) flagsFor(name string, cfg *config) *flags {
 	}
 	auth := func() {
 		fs.String(&cfg.jwksFile, "jwks-file", "JARING_JWKS_FILE", "", "JWKS file of the public keys (RS256, EdDSA) that sign tokens; tokens signed with the HS256 secret (JARING_JWT_SECRET, or kept in --data-dir) are accepted too")
+		fs.String(&cfg.jwksURL, "jwks-url", "JARING_JWKS_URL", "", "URL of the identity provider's JWKS (https, or http to localhost), such as Keycloak's https://sso.example.go.id/realms/dinsos/protocol/openid-connect/certs; fetched at start, kept fresh, refetched (at most once a minute) for a token with an unknown key id")
 		fs.String(&cfg.policyDir, "policy-dir", "JARING_POLICY_DIR", "", "folder with model.conf and policy.csv to use instead of the built-in policy; SIGHUP reloads it")
 	}
 	switch name {
@@ -255,10 +272,14 @@ func (m *Main) parse(name string, args []string) (*config, *slog.Logger, error) 
 	if err != nil {
 		return nil, nil, err
 	}
+	if cfg.origins, err = corsOrigins(cfg.corsOrigins); err != nil {
+		return nil, nil, err
+	}
 	return cfg, log, nil
 }
 
-// logger is the log of --log-level.
+// logger is the log of --log-level and --log-format, on standard error. A
+// line logged during a request names the request (request_id).
 func (m *Main) logger(cfg *config) (*slog.Logger, error) {
 	var level slog.Level
 	if cfg.logLevel == "" {
@@ -267,7 +288,17 @@ func (m *Main) logger(cfg *config) (*slog.Logger, error) {
 	if err := level.UnmarshalText([]byte(cfg.logLevel)); err != nil {
 		return nil, usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", cfg.logLevel)}
 	}
-	return slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level})), nil
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler
+	switch cfg.logFormat {
+	case "", "text":
+		h = slog.NewTextHandler(m.Stderr, opts)
+	case "json":
+		h = slog.NewJSONHandler(m.Stderr, opts)
+	default:
+		return nil, usageError{fmt.Errorf("--log-format %q: want json or text", cfg.logFormat)}
+	}
+	return slog.New(server.LogHandler(h)), nil
 }
 
 // database is an open database and, when Jaring started it, its cluster.
@@ -551,14 +582,15 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 }
 
 // verifier builds the token verifier: the HS256 secret (JARING_JWT_SECRET,
-// or the one kept in the data directory) and the JWKS file, if any.
-func (m *Main) verifier(cfg *config) (*authz.Verifier, error) {
-	vc := authz.VerifierConfig{JWKSFile: cfg.jwksFile}
+// or the one kept in the data directory), the JWKS file and the JWKS URL,
+// any that are given. Close it to stop refreshing the URL's keys.
+func (m *Main) verifier(cfg *config, log *slog.Logger) (*authz.Verifier, error) {
+	vc := authz.VerifierConfig{JWKSFile: cfg.jwksFile, JWKSURL: cfg.jwksURL, Logger: log}
 	secret, err := authz.LoadSecret(m.Getenv, cfg.dataDir)
 	switch {
 	case err == nil:
 		vc.Secret = secret
-	case cfg.jwksFile == "":
+	case cfg.jwksFile == "" && cfg.jwksURL == "":
 		return nil, err
 	}
 	v, err := authz.NewVerifier(vc)
@@ -569,10 +601,11 @@ func (m *Main) verifier(cfg *config) (*authz.Verifier, error) {
 }
 
 func (m *Main) listenAndServe(ctx context.Context, cfg *config, log *slog.Logger, db *postgres.DB, printTokens bool) error {
-	verifier, err := m.verifier(cfg)
+	verifier, err := m.verifier(cfg, log)
 	if err != nil {
 		return err
 	}
+	defer verifier.Close()
 	policy, err := authz.NewHolder(cfg.policyDir, graph.CheckPolicy)
 	if err != nil {
 		return err
@@ -593,8 +626,15 @@ func (m *Main) listenAndServe(ctx context.Context, cfg *config, log *slog.Logger
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w; pass another --addr or set JARING_ADDR", cfg.addr, err)
 	}
+	var admin net.Listener
+	if cfg.adminAddr != "" {
+		if admin, err = net.Listen("tcp", cfg.adminAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on the admin address %s: %w; pass another --admin-addr or set JARING_ADMIN_ADDR", cfg.adminAddr, err)
+		}
+	}
 	sc := server.Config{ShutdownTimeout: cfg.shutdownTimeout, MaxConcurrent: cfg.maxConcurrent, MaxBodyBytes: int64(cfg.maxBodyBytes),
-		MaxUploadBytes: int64(cfg.maxUploadBytes)}
+		MaxUploadBytes: int64(cfg.maxUploadBytes), CORSOrigins: cfg.origins}
 	if cfg.graphiql {
 		sc.GraphiQL = &graphiql.Config{Title: "Jaring", Endpoint: "/graphql", DefaultQuery: firstQuery,
 			DefaultHeaders: `{"Authorization": "Bearer <a token that jaring dev printed>", "X-Purpose": "verifikasi permohonan SLK-2026-000136"}`}
@@ -617,11 +657,48 @@ func (m *Main) listenAndServe(ctx context.Context, cfg *config, log *slog.Logger
 	if m.OnListen != nil {
 		m.OnListen(addr)
 	}
-	if err := srv.Serve(ctx, ln); err != nil {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	adminDone := make(chan error, 1)
+	if admin != nil {
+		fmt.Fprintf(m.Stdout, "The admin address is http://%s/  (/debug/pprof/, /metrics)\n\n", admin.Addr())
+		if m.OnAdminListen != nil {
+			m.OnAdminListen(admin.Addr().String())
+		}
+		go func() {
+			err := srv.ServeAdmin(ctx, admin)
+			if err != nil {
+				log.Error("admin address stopped", "addr", admin.Addr().String(), "err", err)
+			}
+			adminDone <- err
+		}()
+	} else {
+		adminDone <- nil
+	}
+	err = srv.Serve(ctx, ln)
+	cancel() // the admin address stops with the main one
+	if aerr := <-adminDone; aerr != nil {
+		err = errors.Join(err, fmt.Errorf("admin address: %w", aerr))
+	}
+	if err != nil {
 		return err
 	}
 	fmt.Fprintln(m.Stdout, "stopped")
 	return nil
+}
+
+// corsOrigins splits --cors-origins and checks each origin.
+func corsOrigins(list string) ([]string, error) {
+	var origins []string
+	for o := range strings.SplitSeq(list, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			origins = append(origins, o)
+		}
+	}
+	if err := server.CheckOrigins(origins); err != nil {
+		return nil, usageError{fmt.Errorf("--cors-origins: %w", err)}
+	}
+	return origins, nil
 }
 
 // firstQuery is the query GraphiQL opens with: the README's first.

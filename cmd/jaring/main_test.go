@@ -315,6 +315,11 @@ func TestUsage(t *testing.T) {
 		{"no database", []string{"migrate"}, nil, "set DATABASE_URL", ""},
 		{"seed without demo", []string{"seed", "--database-url", "postgres://x@127.0.0.1:1/x"}, nil, "seed needs --demo", ""},
 		{"bad log level", []string{"migrate", "--log-level", "loud"}, nil, `--log-level "loud"`, ""},
+		{"bad log format", []string{"serve", "--log-format", "xml"}, nil, `--log-format "xml": want json or text`, ""},
+		// A wildcard origin would let any web site call Jaring with its visitors' tokens.
+		{"cors wildcard", []string{"serve", "--cors-origins", "*"}, nil, "--cors-origins: origin \"*\": a wildcard", ""},
+		{"cors wildcard subdomain", []string{"serve", "--cors-origins", "https://a.example, https://*.example"}, nil, "a wildcard", ""},
+		{"cors origin with a path", []string{"serve", "--cors-origins", "https://a.example/app"}, nil, "is not an origin", ""},
 		{"version", []string{"version"}, nil, "", fmt.Sprintf("schema version %d", known)},
 	}
 	for _, tt := range tests {

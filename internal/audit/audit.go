@@ -19,6 +19,9 @@ type Event struct {
 	Fields     []string        // "Type.field" seen in clear, sorted, unique
 	Variables  json.RawMessage // the operation's variables, secrets removed; may be nil
 	Purpose    string          // the X-Purpose the caller gave
-	PrevHash   []byte          // the hash of the event before it; nil for the first
-	Hash       []byte          // over every field above, PrevHash included
+	// RequestID is the X-Request-ID of the HTTP request that did it, the
+	// same that its log lines carry; "" for what the command line did.
+	RequestID string
+	PrevHash  []byte // the hash of the event before it; nil for the first
+	Hash      []byte // over every field above, PrevHash included
 }

@@ -19,8 +19,17 @@ import (
 
 // hashDomain starts every encoding that ComputeHash hashes, so that the hash
 // of an event cannot be mistaken for the hash of anything else, and so that a
-// later encoding can be told apart from this one.
-const hashDomain = "jaring audit event v1"
+// later encoding can be told apart from an earlier one.
+//
+// Version 1 is every field but RequestID; version 2, for an event with a
+// RequestID, is version 1's fields and then the RequestID. An event without
+// one is hashed as version 1, so the chains written before request IDs
+// existed (migration 014) still verify, and an event's RequestID can be
+// neither removed nor added unnoticed: either changes its version.
+const (
+	hashDomain   = "jaring audit event v1"
+	hashDomainV2 = "jaring audit event v2"
+)
 
 // ComputeHash returns the SHA-256 of every field of e except Hash, PrevHash
 // included: the value Hash must hold.
@@ -32,10 +41,15 @@ const hashDomain = "jaring audit event v1"
 // Variables count in their canonical form (see Normalize), so that the same
 // variables hash alike after jsonb has reordered their keys and respaced
 // them; nil, empty and `null` are all "no variables". The lists are hashed in
-// the order given: call Normalize first.
+// the order given: call Normalize first. The RequestID is hashed when there is
+// one (see hashDomain).
 func (e *Event) ComputeHash() []byte {
 	h := sha256.New()
-	putString(h, hashDomain)
+	if e.RequestID == "" {
+		putString(h, hashDomain)
+	} else {
+		putString(h, hashDomainV2)
+	}
 	putInt(h, e.ID)
 	putInt(h, e.At.UnixMicro())
 	putString(h, e.Actor)
@@ -47,6 +61,9 @@ func (e *Event) ComputeHash() []byte {
 	putStrings(h, e.Fields)
 	putBytes(h, canonicalJSON(e.Variables))
 	putString(h, e.Purpose)
+	if e.RequestID != "" {
+		putString(h, e.RequestID)
+	}
 	// nil and empty differ in the database (NULL and ''), so they differ here.
 	if e.PrevHash == nil {
 		h.Write([]byte{0})
@@ -190,8 +207,9 @@ func canonicalNumber(s string) string {
 
 // Validate checks that e can be stored: it names an actor and an operation,
 // its Persons are NIKs and its Households KKs (16 digits), its Variables are
-// JSON, and its text is UTF-8 without NUL characters, which PostgreSQL
-// refuses. Returns EINVALID naming the field at fault.
+// JSON, its RequestID, if any, is one jaring.ValidRequestID takes, and its
+// text is UTF-8 without NUL characters, which PostgreSQL refuses. Returns
+// EINVALID naming the field at fault.
 func (e *Event) Validate() error {
 	if e.Actor == "" {
 		return jaring.Invalid("actor", "an audit event names who acted")
@@ -208,6 +226,9 @@ func (e *Event) Validate() error {
 		if !sixteenDigits(kk) {
 			return jaring.Invalid("households", "%q is not a KK of 16 digits", kk)
 		}
+	}
+	if e.RequestID != "" && !jaring.ValidRequestID(e.RequestID) {
+		return jaring.Invalid("requestID", "%q is not a request ID of 1 to %d letters, digits, '.', '_' and '-'", e.RequestID, jaring.MaxRequestIDLen)
 	}
 	texts := []struct {
 		field string

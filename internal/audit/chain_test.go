@@ -56,6 +56,7 @@ func TestComputeHashCoversEveryField(t *testing.T) {
 		"Fields":     func(e *audit.Event) { e.Fields = append(e.Fields, "Person.motherName") },
 		"Variables":  func(e *audit.Event) { e.Variables = json.RawMessage(`{"kk":"1904010506150001","first":21}`) },
 		"Purpose":    func(e *audit.Event) { e.Purpose = "penelitian" },
+		"RequestID":  func(e *audit.Event) { e.RequestID = "req-1" },
 		"PrevHash":   func(e *audit.Event) { e.PrevHash = bytes.Repeat([]byte{0xac}, 32) },
 	}
 	typ := reflect.TypeFor[audit.Event]()
@@ -80,6 +81,32 @@ func TestComputeHashCoversEveryField(t *testing.T) {
 	e.Hash = base
 	if !bytes.Equal(e.ComputeHash(), base) {
 		t.Error("the hash depends on the Hash field")
+	}
+}
+
+// The hashes of events written before request IDs existed do not change:
+// an event without one hashes as version 1 did (the value below was computed
+// before RequestID was added), so old chains still verify. One with a request
+// ID hashes otherwise, and its ID counts: it can be neither removed, nor
+// added, nor changed unnoticed.
+func TestComputeHashRequestID(t *testing.T) {
+	const v1 = "58b5c834d80118c6bf67b41d347a415389e95ed01bb04f1dd267ef643c38fa2c"
+	if got := fmt.Sprintf("%x", event().ComputeHash()); got != v1 {
+		t.Errorf("hash of an event without a request ID = %s, want the version 1 hash %s", got, v1)
+	}
+	with := event()
+	with.RequestID = "req-1"
+	other := event()
+	other.RequestID = "req-2"
+	if bytes.Equal(with.ComputeHash(), event().ComputeHash()) || bytes.Equal(with.ComputeHash(), other.ComputeHash()) {
+		t.Error("the request ID does not count in the hash")
+	}
+	// Moving the end of the purpose into the request ID is another event.
+	a, b := event(), event()
+	a.Purpose, a.RequestID = "ab", "c"
+	b.Purpose, b.RequestID = "a", "bc"
+	if bytes.Equal(a.ComputeHash(), b.ComputeHash()) {
+		t.Error("purpose and request ID are not told apart")
 	}
 }
 
@@ -236,6 +263,10 @@ func TestValidate(t *testing.T) {
 		{"NUL in variables", func(e *audit.Event) { e.Variables = json.RawMessage(`{"a":"\u0000"}`) }, "variables"},
 		// The six characters \u0000 are text, not a NUL.
 		{"an escaped backslash-u", func(e *audit.Event) { e.Variables = json.RawMessage(`{"a":"\\u0000"}`) }, ""},
+		// The request ID is echoed in logs and headers: the server's rule holds in the log too.
+		{"a request ID", func(e *audit.Event) { e.RequestID = "01J9Z-abc.def_1" }, ""},
+		{"a request ID with a space", func(e *audit.Event) { e.RequestID = "a b" }, "requestID"},
+		{"a request ID too long", func(e *audit.Event) { e.RequestID = strings.Repeat("a", 65) }, "requestID"},
 	}
 	for _, tt := range tests {
 		e := event()

@@ -272,6 +272,64 @@ func TestJWKSURLUnknownKidFlood(t *testing.T) {
 	}
 }
 
+// The provider rotates its key while a flood of tokens with made-up kids
+// arrives: the first token of the new key verifies after one refetch,
+// shared by every verification racing it, and the flood costs the provider
+// that one request, then none until the interval has passed.
+func TestJWKSURLRotationUnderFlood(t *testing.T) {
+	k := getKeys(t)
+	srv := newJWKSServer(t, rsaJWK("a", &k.rsa1.PublicKey))
+	clock := newTestClock()
+	const interval = 30 * time.Second
+	v, _ := urlVerifier(t, srv, clock, VerifierConfig{MinRefetchInterval: interval})
+	_, forger, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokB := sign(t, jwt.SigningMethodRS256, k.rsa2, "b", longClaims())
+	forged := make([]string, 300)
+	for i := range forged {
+		forged[i] = sign(t, jwt.SigningMethodEdDSA, forger, fmt.Sprintf("made-up-%d", i), longClaims())
+	}
+	flood := func(rotated int) (okB, okForged int) {
+		var wg sync.WaitGroup
+		var nB, nForged atomic.Int64
+		start := make(chan struct{})
+		for i := range 300 {
+			wg.Go(func() {
+				<-start
+				if i < rotated {
+					if _, err := v.VerifyToken(tokB); err == nil {
+						nB.Add(1)
+					}
+					return
+				}
+				if _, err := v.VerifyToken(forged[i]); err == nil {
+					nForged.Add(1)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		return int(nB.Load()), int(nForged.Load())
+	}
+
+	// The provider rotates from a to b once the first fetch is an
+	// interval old; 50 holders of b race 250 made-up kids.
+	srv.serve(rsaJWK("b", &k.rsa2.PublicKey))
+	clock.Advance(interval)
+	if okB, okForged := flood(50); okB != 50 || okForged != 0 {
+		t.Fatalf("%d of 50 tokens of the rotated key verified, %d forged ones; want 50 and 0", okB, okForged)
+	}
+	assertFetches(t, srv, 2) // the first fetch, and one refetch for all 300
+	// Right after, a second flood costs nothing, and b still verifies.
+	clock.Advance(interval - time.Second)
+	if okB, okForged := flood(1); okB != 1 || okForged != 0 {
+		t.Fatalf("second flood: %d of 1 token of b verified, %d forged", okB, okForged)
+	}
+	assertFetches(t, srv, 2)
+}
+
 func TestJWKSURLRotationConcurrent(t *testing.T) {
 	// Verifications of the new key that race the refetch must all succeed,
 	// whether they started it, joined it or came after it.

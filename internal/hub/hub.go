@@ -42,13 +42,18 @@ type Config struct {
 	LoaderWait    time.Duration
 	Now           func() time.Time
 
-	Server server.Config // the HTTP server's settings; Log and Auth are set by New
+	// Server is the HTTP server's settings; Log and Auth are set by New,
+	// and Metrics when it is nil.
+	Server server.Config
 }
 
 // Hub is a built hub.
 type Hub struct {
 	Resolver *graph.Resolver
 	Audit    *postgres.AuditLog
+	// Metrics counts the requests, the database pool and the audit log's
+	// writer; Server serves it at /metrics.
+	Metrics *server.Metrics
 	// GraphQL is the /graphql handler without authentication: it expects
 	// the principal in the request's context (authz.NewContext). Server
 	// serves it behind authentication.
@@ -61,11 +66,19 @@ func New(cfg Config) *Hub {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	// Every line logged during a request names it.
+	cfg.Log = slog.New(server.LogHandler(cfg.Log.Handler()))
 	auditDB := cfg.AuditDB
 	if auditDB == nil {
 		auditDB = cfg.DB
 	}
-	log := postgres.NewAuditLog(auditDB, postgres.AuditOptions{})
+	metrics := cfg.Server.Metrics
+	if metrics == nil {
+		metrics = server.NewMetrics()
+	}
+	log := postgres.NewAuditLog(auditDB, postgres.AuditOptions{OnBatch: metrics.ObserveAuditBatch})
+	metrics.WatchPool(cfg.DB.Pool)
+	metrics.WatchAuditQueue(log.Queued)
 	registries := &registry.Service{Store: postgres.NewRegistryStore(cfg.DB)}
 	orgs := postgres.NewOrganisationStore(cfg.DB)
 	r := &graph.Resolver{
@@ -79,7 +92,7 @@ func New(cfg Config) *Hub {
 		Organisations: orgs,
 		Verival:       &verival.Service{Store: postgres.NewVerivalStore(cfg.DB, log), Now: cfg.Now},
 	}
-	h := &Hub{Resolver: r, Audit: log}
+	h := &Hub{Resolver: r, Audit: log, Metrics: metrics}
 	h.GraphQL = graph.NewHandler(r, graph.HandlerConfig{
 		Log: cfg.Log, Policy: cfg.Policy, Audit: log, Limits: cfg.Limits, Timeout: cfg.Timeout,
 		Introspection: cfg.Introspection, Persisted: cfg.Persisted, PersistedOnly: cfg.PersistedOnly,
@@ -89,6 +102,7 @@ func New(cfg Config) *Hub {
 		sc := cfg.Server
 		sc.Log = cfg.Log
 		sc.Auth = &authz.Authenticator{Verifier: cfg.Verifier, Orgs: orgs}
+		sc.Metrics = metrics
 		h.Server = server.New(sc, cfg.DB, h.GraphQL)
 	}
 	return h

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -36,6 +37,10 @@ type AuditOptions struct {
 	// means it takes only the events already waiting. It stops waiting
 	// sooner once as many have joined as joined the batch before.
 	MaxWait time.Duration
+	// OnBatch, if set, is told the number of events of each group commit
+	// after it ends, whether it committed or not; the server's metrics
+	// count them. It runs on the writer, so it must be quick.
+	OnBatch func(events int)
 }
 
 // AuditLog appends audit events to the hash chain in audit_event and reads
@@ -51,7 +56,8 @@ type AuditLog struct {
 	opts AuditOptions
 
 	reqs      chan *auditRequest
-	lastBatch int // the size of the last batch; only the writer uses it
+	queued    atomic.Int64 // events handed to the writer and not yet answered
+	lastBatch int          // the size of the last batch; only the writer uses it
 	start     sync.Once
 	done      chan struct{} // closed when the writer has stopped
 	mu        sync.RWMutex  // guards closed against senders
@@ -91,7 +97,8 @@ var errAuditLogClosed = errors.New("append audit event: the audit log is closed"
 // at most MaxWait after the first, and appends them in one transaction.
 //
 // Write normalises a copy of ev (see audit.Event.Normalize), sets its At to
-// now if it is zero, and on success copies it back, with the ID, PrevHash and
+// now if it is zero and its RequestID to ctx's (jaring.RequestID) if it has
+// none, and on success copies it back, with the ID, PrevHash and
 // Hash it was given. Returns EINVALID if the event cannot be stored.
 //
 // If ctx ends first, Write returns ctx.Err() and leaves ev as it was, but the
@@ -105,7 +112,7 @@ func (l *AuditLog) Write(ctx context.Context, ev *audit.Event) error {
 		return err
 	}
 	e := cloneEvent(ev)
-	if err := prepareEvent(e); err != nil {
+	if err := prepareEvent(ctx, e); err != nil {
 		return err
 	}
 	req := &auditRequest{ev: e, done: make(chan error, 1)}
@@ -118,10 +125,12 @@ func (l *AuditLog) Write(ctx context.Context, ev *audit.Event) error {
 	l.senders.Add(1)
 	l.mu.RUnlock()
 	l.start.Do(l.startWriter)
+	l.queued.Add(1)
 	select {
 	case l.reqs <- req:
 		l.senders.Done()
 	case <-ctx.Done():
+		l.queued.Add(-1)
 		l.senders.Done()
 		return ctx.Err()
 	}
@@ -152,6 +161,10 @@ func (l *AuditLog) Close() {
 		<-l.done
 	})
 }
+
+// Queued returns the number of events handed to Write that are not yet
+// written: waiting for the writer, or in the group commit under way.
+func (l *AuditLog) Queued() int { return int(l.queued.Load()) }
 
 func (l *AuditLog) startWriter() { go l.run() }
 
@@ -214,6 +227,12 @@ func (l *AuditLog) collect(batch []*auditRequest) []*auditRequest {
 // outcome. If the database refuses the batch's data, each event is tried on
 // its own, so that one bad event fails only its own Write.
 func (l *AuditLog) flush(batch []*auditRequest) {
+	defer func() {
+		l.queued.Add(-int64(len(batch)))
+		if l.opts.OnBatch != nil {
+			l.opts.OnBatch(len(batch))
+		}
+	}()
 	evs := make([]*audit.Event, len(batch))
 	for i, r := range batch {
 		evs[i] = r.ev
@@ -258,11 +277,11 @@ func (l *AuditLog) appendBatch(evs []*audit.Event) error {
 	chain(evs, lastID, lastHash)
 	tail := &pgx.Batch{}
 	values := make([]string, len(evs))
-	args := make([]any, 0, len(evs)*13)
+	args := make([]any, 0, len(evs)*auditColumnCount)
 	for i, e := range evs {
-		ph := make([]string, 13)
+		ph := make([]string, auditColumnCount)
 		for j := range ph {
-			ph[j] = fmt.Sprintf("$%d", i*13+j+1)
+			ph[j] = fmt.Sprintf("$%d", i*auditColumnCount+j+1)
 		}
 		values[i] = "(" + strings.Join(ph, ", ") + ")"
 		args = append(args, auditRow(e)...)
@@ -301,7 +320,8 @@ func chain(evs []*audit.Event, lastID int64, lastHash []byte) {
 
 // AppendTx appends ev to the chain inside tx, so that a change and its record
 // commit together or not at all. Like Write, it normalises a copy of ev, sets
-// its At to now if it is zero, and on success copies it back with its ID,
+// its At to now if it is zero and its RequestID to ctx's if it has none, and
+// on success copies it back with its ID,
 // PrevHash and Hash (the slices of ev itself are never sorted in place, so
 // they may be shared); if tx then rolls back, no event was appended and
 // those values name nothing. Returns EINVALID if the event cannot be stored.
@@ -313,7 +333,7 @@ func chain(evs []*audit.Event, lastID int64, lastHash []byte) {
 // (never forking the chain).
 func (l *AuditLog) AppendTx(ctx context.Context, tx pgx.Tx, ev *audit.Event) error {
 	e := cloneEvent(ev)
-	if err := prepareEvent(e); err != nil {
+	if err := prepareEvent(ctx, e); err != nil {
 		return err
 	}
 	if err := appendEvents(ctx, tx, []*audit.Event{e}); err != nil {
@@ -323,10 +343,15 @@ func (l *AuditLog) AppendTx(ctx context.Context, tx pgx.Tx, ev *audit.Event) err
 	return nil
 }
 
-// prepareEvent puts ev in its stored form and checks it.
-func prepareEvent(ev *audit.Event) error {
+// prepareEvent puts ev in its stored form and checks it. An event made
+// during a request without naming it takes the request's ID from ctx, so
+// that every event of a request carries it, whichever service made it.
+func prepareEvent(ctx context.Context, ev *audit.Event) error {
 	if ev.At.IsZero() {
 		ev.At = time.Now()
+	}
+	if ev.RequestID == "" {
+		ev.RequestID = jaring.RequestID(ctx)
 	}
 	ev.Normalize()
 	return ev.Validate()
@@ -342,7 +367,10 @@ func cloneEvent(ev *audit.Event) *audit.Event {
 	return &e
 }
 
-const auditColumns = `id, at, actor, org, roles, operation, persons, households, fields, variables, purpose, prev_hash, hash`
+const auditColumns = `id, at, actor, org, roles, operation, persons, households, fields, variables, purpose, request_id, prev_hash, hash`
+
+// auditColumnCount is the number of auditColumns.
+const auditColumnCount = 14
 
 // appendEvents appends evs, in order, to the chain inside tx.
 //
@@ -372,7 +400,7 @@ func appendEvents(ctx context.Context, tx pgx.Tx, evs []*audit.Event) error {
 	var err error
 	chain(evs, lastID, lastHash)
 	if len(evs) == 1 {
-		_, err = tx.Exec(ctx, `INSERT INTO audit_event (`+auditColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		_, err = tx.Exec(ctx, `INSERT INTO audit_event (`+auditColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 			auditRow(evs[0])...)
 		return err
 	}
@@ -387,7 +415,7 @@ func auditRow(e *audit.Event) []any {
 		vars = string(e.Variables)
 	}
 	return []any{e.ID, e.At, e.Actor, e.Org, nonNil(e.Roles), e.Operation, nonNil(e.Persons), nonNil(e.Households),
-		nonNil(e.Fields), vars, e.Purpose, e.PrevHash, e.Hash}
+		nonNil(e.Fields), vars, e.Purpose, e.RequestID, e.PrevHash, e.Hash}
 }
 
 // nonNil makes a nil list an empty array: the columns are NOT NULL.
@@ -402,7 +430,7 @@ func scanAuditEvent(row pgx.CollectableRow) (*audit.Event, error) {
 	var e audit.Event
 	var vars []byte
 	err := row.Scan(&e.ID, &e.At, &e.Actor, &e.Org, &e.Roles, &e.Operation, &e.Persons, &e.Households, &e.Fields,
-		&vars, &e.Purpose, &e.PrevHash, &e.Hash)
+		&vars, &e.Purpose, &e.RequestID, &e.PrevHash, &e.Hash)
 	if vars != nil {
 		e.Variables = vars
 	}
@@ -482,7 +510,7 @@ func (l *AuditLog) Trail(ctx context.Context, scope jaring.Scope, nik string, pa
 			WHERE EXISTS (SELECT 1 FROM household h WHERE h.kk = u.x AND ` + inScope(scope, &a, households) + `) ORDER BY u.n)`
 	}
 	rows, _ := l.db.Pool.Query(ctx, `SELECT e.id, e.at, e.actor, e.org, e.roles, e.operation, `+personsShown+`, `+householdsShown+`,
-			e.fields, e.variables, e.purpose, e.prev_hash, e.hash
+			e.fields, e.variables, e.purpose, e.request_id, e.prev_hash, e.hash
 		FROM audit_event e WHERE e.persons @> ARRAY[$1::text] AND e.id < $2 ORDER BY e.id DESC LIMIT $3`, a...)
 	evs, err := pgx.CollectRows(rows, scanAuditEvent)
 	if err != nil {

@@ -55,6 +55,20 @@ func (c *lockCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.Tr
 
 func (c *lockCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
+// The group commit takes the lock in a batch (a pipeline), which pgx traces
+// as a batch, not as a query.
+func (c *lockCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	return ctx
+}
+
+func (c *lockCounter) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
+	if strings.Contains(d.SQL, "pg_advisory_xact_lock") {
+		c.n.Add(1)
+	}
+}
+
+func (c *lockCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
+
 // verifyIntact fails t unless the chain verifies with want events.
 func verifyIntact(t *testing.T, log *postgres.AuditLog, want int64) {
 	t.Helper()
@@ -139,7 +153,17 @@ func TestAuditLogGroupCommit(t *testing.T) {
 	ctx := context.Background()
 	var locks lockCounter
 	db := pgtest.Open(t, pgtest.URL(t), postgres.WithTracer(&locks))
-	log := postgres.NewAuditLog(db, postgres.AuditOptions{})
+	// The metrics' view of the group commits: every event in one batch.
+	var batches, batched atomic.Int64
+	var maxQueued atomic.Int64
+	var log *postgres.AuditLog
+	log = postgres.NewAuditLog(db, postgres.AuditOptions{OnBatch: func(n int) {
+		batches.Add(1)
+		batched.Add(int64(n))
+		if q := int64(log.Queued()); q > maxQueued.Load() {
+			maxQueued.Store(q)
+		}
+	}})
 	defer log.Close()
 
 	const writers, each = 64, 20
@@ -198,6 +222,74 @@ func TestAuditLogGroupCommit(t *testing.T) {
 	t.Logf("%d events in %d transactions (%.1f a transaction)", events, txs, float64(events)/float64(txs))
 	if txs >= events/4 {
 		t.Errorf("%d events took %d transactions; group commit should need fewer than %d", events, txs, events/4)
+	}
+	// OnBatch saw each group commit and each event once; nothing is queued
+	// once every Write has returned, and something was while they ran.
+	if batches.Load() != txs || batched.Load() != events {
+		t.Errorf("OnBatch saw %d batches of %d events in all, want %d batches of %d", batches.Load(), batched.Load(), txs, events)
+	}
+	if q := log.Queued(); q != 0 || maxQueued.Load() == 0 {
+		t.Errorf("Queued = %d after the writes (want 0), at most %d during them (want more than 0)", q, maxQueued.Load())
+	}
+}
+
+// Every event of a request names the request: Write and AppendTx take the
+// request ID of their context when the event has none, it is stored, read
+// back, and covered by the hash; a chain of events with and without one
+// verifies.
+func TestAuditLogRequestID(t *testing.T) {
+	ctx := context.Background()
+	db := fixtureDB(t)
+	log := postgres.NewAuditLog(db, postgres.AuditOptions{})
+	defer log.Close()
+	inRequest := jaring.WithRequestID(ctx, "req-7f3a.b_c")
+
+	cli := auditEvent(nikHead) // the command line: no request
+	if err := log.Write(ctx, cli); err != nil {
+		t.Fatal(err)
+	}
+	read := auditEvent(nikHead)
+	if err := log.Write(inRequest, read); err != nil {
+		t.Fatal(err)
+	}
+	named := auditEvent(nikHead)
+	named.RequestID = "its-own"
+	if err := log.Write(inRequest, named); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	change := auditEvent(nikHead)
+	change.Operation = "mutation recordBenefits"
+	if err := log.AppendTx(inRequest, tx, change); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := map[int64]string{1: "", 2: "req-7f3a.b_c", 3: "its-own", 4: "req-7f3a.b_c"}
+	for _, ev := range []*audit.Event{cli, read, named, change} {
+		if ev.RequestID != want[ev.ID] {
+			t.Errorf("event %d was given request ID %q, want %q", ev.ID, ev.RequestID, want[ev.ID])
+		}
+	}
+	got, _, err := log.Trail(ctx, jaring.Unrestricted(), nikHead, jaring.PageRequest{First: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range got {
+		if g.RequestID != want[g.ID] {
+			t.Errorf("event %d read back with request ID %q, want %q", g.ID, g.RequestID, want[g.ID])
+		}
+	}
+	verifyIntact(t, log, 4)
+	// A request ID the server would not have taken is refused.
+	bad := auditEvent(nikHead)
+	bad.RequestID = "two words"
+	if err := log.Write(ctx, bad); jaring.ErrorField(err) != "requestID" {
+		t.Errorf("Write of a bad request ID = %v, want INVALID_INPUT at requestID", err)
 	}
 }
 

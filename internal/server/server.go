@@ -1,7 +1,8 @@
 // Package server wires Jaring's HTTP endpoints: /graphql, GraphiQL at /,
-// /healthz (the process is up), /readyz (the database answers), with
-// authentication, request limits, logging and a graceful shutdown in which
-// in-flight requests finish.
+// /healthz (the process is up), /readyz (the database answers), /metrics,
+// with CORS, authentication, request limits, request IDs, logging and a
+// graceful shutdown in which in-flight requests finish; and, on an admin
+// address of its own, the Go profiler (docs/operations.md).
 package server
 
 import (
@@ -59,12 +60,20 @@ type Config struct {
 	GraphiQL *graphiql.Config
 	// Auth authenticates every /graphql request. Required.
 	Auth Authenticator
+	// Metrics, when set, is served at /metrics, here and on the admin
+	// address, and counts the GraphQL requests.
+	Metrics *Metrics
+	// CORSOrigins are the exact origins whose web pages may call /graphql
+	// (CheckOrigins); none: CORS is off and browsers call from the same
+	// origin only.
+	CORSOrigins []string
 }
 
 // Server serves Jaring over HTTP.
 type Server struct {
-	cfg  Config
-	http *http.Server
+	cfg   Config
+	http  *http.Server
+	admin *http.Server
 }
 
 // New returns a Server that answers GraphQL with gql and checks readiness
@@ -92,8 +101,17 @@ func New(cfg Config, db Pinger, gql http.Handler) *Server {
 		panic("server: Config.Auth is required")
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", methods(limitBody(cfg.MaxBodyBytes, cfg.MaxUploadBytes,
-		authenticate(cfg.Auth, cfg.Log, limitConcurrency(cfg.MaxConcurrent, cfg.QueueTimeout, gql)))))
+	// CORS first, so that a preflight is answered before anything else
+	// runs; then the metrics, so that every request that is not a
+	// preflight is counted, refused or not.
+	mux.Handle("/graphql", withCORS(cfg.CORSOrigins, observe(cfg.Metrics, methods(limitBody(cfg.MaxBodyBytes, cfg.MaxUploadBytes,
+		authenticate(cfg.Auth, cfg.Log, limitConcurrency(cfg.MaxConcurrent, cfg.QueueTimeout, gql)))))))
+	if cfg.Metrics != nil {
+		// No personal data and no secrets are in the metrics, as none are
+		// in /healthz: they are served beside the API, for the scraper that
+		// reaches the API, and on the admin address.
+		mux.Handle("GET /metrics", cfg.Metrics.Handler())
+	}
 	if cfg.GraphiQL != nil {
 		ui := graphiql.Handler(*cfg.GraphiQL)
 		mux.Handle("GET /{$}", ui)
@@ -106,18 +124,26 @@ func New(cfg Config, db Pinger, gql http.Handler) *Server {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := db.Ping(ctx); err != nil {
-			cfg.Log.Warn("not ready: database does not answer", "err", err)
+			cfg.Log.WarnContext(ctx, "not ready: database does not answer", "err", err)
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "the database does not answer"})
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
+	cfg.Log = slog.New(LogHandler(cfg.Log.Handler()))
 	return &Server{
 		cfg: cfg,
 		http: &http.Server{
-			Handler:           logRequests(cfg.Log, mux),
+			Handler:           track(cfg.Log, mux),
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       60 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			ErrorLog:          slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn),
+		},
+		// No ReadTimeout: a CPU profile or a trace takes as long as asked.
+		admin: &http.Server{
+			Handler:           track(cfg.Log, adminHandler(cfg.Metrics)),
+			ReadHeaderTimeout: 10 * time.Second,
 			IdleTimeout:       120 * time.Second,
 			ErrorLog:          slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn),
 		},
@@ -127,20 +153,37 @@ func New(cfg Config, db Pinger, gql http.Handler) *Server {
 // Handler returns the server's routes, for tests that serve them otherwise.
 func (s *Server) Handler() http.Handler { return s.http.Handler }
 
+// AdminHandler returns the admin address's routes: /debug/pprof/, /metrics
+// and /healthz.
+func (s *Server) AdminHandler() http.Handler { return s.admin.Handler }
+
 // Serve answers requests on ln until ctx is done, then stops taking new
 // requests, lets in-flight ones finish (up to ShutdownTimeout) and returns.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	return s.serve(ctx, s.http, ln)
+}
+
+// ServeAdmin answers the admin routes (AdminHandler) on ln until ctx is
+// done, as Serve does. Give it a listener only operators reach: the
+// profiler shows the program's memory and may slow it down while it runs.
+func (s *Server) ServeAdmin(ctx context.Context, ln net.Listener) error {
+	return s.serve(ctx, s.admin, ln)
+}
+
+func (s *Server) serve(ctx context.Context, hs *http.Server, ln net.Listener) error {
 	errc := make(chan error, 1)
-	go func() { errc <- s.http.Serve(ln) }()
+	go func() { errc <- hs.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	s.cfg.Log.Info("shutting down: finishing requests in flight", "timeout", s.cfg.ShutdownTimeout)
+	if hs == s.http {
+		s.cfg.Log.Info("shutting down: finishing requests in flight", "timeout", s.cfg.ShutdownTimeout)
+	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 	defer cancel()
-	err := s.http.Shutdown(sctx)
+	err := hs.Shutdown(sctx)
 	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) && err == nil {
 		err = serr
 	}
@@ -153,9 +196,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 // Error writes err as the response: the status its code calls for, and a
 // GraphQL-shaped body, {"errors": [{"message", "extensions": {"code", …}}]},
 // made by the same presenter as the errors of a GraphQL response. It is the
-// one writer of every error the server answers itself.
-func Error(w http.ResponseWriter, err error) {
+// one writer of every error the server answers itself, and tells the
+// request's metrics and log line the code.
+func Error(w http.ResponseWriter, r *http.Request, err error) {
 	e := jaring.ErrorCode(err)
+	if o := graph.ObserverFrom(r.Context()); o != nil {
+		o.Error(e)
+	}
 	if e == jaring.EUNAUTHENTICATED {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="jaring"`)
 	}
@@ -199,15 +246,21 @@ func Status(err error) int {
 }
 
 // methods refuses, for /graphql, anything but GET, POST and OPTIONS, and
-// upgrades (subscriptions are not served).
+// upgrades (subscriptions are not served). OPTIONS is answered here, with
+// the methods served: a preflight the CORS layer did not take is one from
+// an origin it does not allow (or CORS is off), and it must reach neither
+// authentication nor GraphQL.
 func methods(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.Header.Get("Upgrade") != "":
-			Error(w, jaring.Invalid("Upgrade", "Jaring serves GraphQL over plain HTTP, without subscriptions"))
-		case r.Method != http.MethodGet && r.Method != http.MethodPost && r.Method != http.MethodOptions:
+			Error(w, r, jaring.Invalid("Upgrade", "Jaring serves GraphQL over plain HTTP, without subscriptions"))
+		case r.Method == http.MethodOptions:
 			w.Header().Set("Allow", "GET, POST, OPTIONS")
-			Error(w, jaring.Invalid("method", "%s is not served; send queries by GET or POST, mutations by POST", r.Method))
+			w.WriteHeader(http.StatusNoContent)
+		case r.Method != http.MethodGet && r.Method != http.MethodPost:
+			w.Header().Set("Allow", "GET, POST, OPTIONS")
+			Error(w, r, jaring.Invalid("method", "%s is not served; send queries by GET or POST, mutations by POST", r.Method))
 		default:
 			next.ServeHTTP(w, r)
 		}
@@ -220,21 +273,17 @@ func methods(next http.Handler) http.Handler {
 // anything is run or stored.
 func authenticate(auth Authenticator, log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodOptions {
-			next.ServeHTTP(w, r)
-			return
-		}
 		p, err := auth.Authenticate(r.Context(), r.Header.Get("Authorization"))
 		if err != nil {
 			if jaring.ErrorCode(err) == jaring.EINTERNAL {
 				log.ErrorContext(r.Context(), "authenticate", "err", err)
 			}
-			Error(w, err)
+			Error(w, r, err)
 			return
 		}
 		purpose, err := authz.CheckPurpose(r.Header.Get(authz.PurposeHeader))
 		if err != nil {
-			Error(w, err)
+			Error(w, r, err)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(authz.NewContext(r.Context(), p, purpose)))
@@ -256,7 +305,7 @@ func limitConcurrency(n int, wait time.Duration, next http.Handler) http.Handler
 			case slots <- struct{}{}:
 				t.Stop()
 			case <-t.C:
-				Error(w, &jaring.Error{Code: jaring.ELIMIT, Limit: "concurrency", RetryAfter: time.Second, Message: fmt.Sprintf(
+				Error(w, r, &jaring.Error{Code: jaring.ELIMIT, Limit: "concurrency", RetryAfter: time.Second, Message: fmt.Sprintf(
 					"The server is answering %d requests at once, as many as it takes; try again in a moment.", n)})
 				return
 			case <-r.Context().Done():
@@ -286,7 +335,7 @@ func limitBody(n, upload int64, next http.Handler) http.Handler {
 			n = upload
 		}
 		if r.ContentLength > n {
-			Error(w, jaring.Limited("body", "The request body has %d bytes, at most %d are taken; split the batch.", r.ContentLength, n))
+			Error(w, r, jaring.Limited("body", "The request body has %d bytes, at most %d are taken; split the batch.", r.ContentLength, n))
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, n)
@@ -305,19 +354,5 @@ func (w *statusWriter) WriteHeader(code int) {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// logRequests logs each request's method, path, status and duration.
-func logRequests(log *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, r)
-		level := slog.LevelInfo
-		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
-			level = slog.LevelDebug
-		}
-		log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start).Round(time.Microsecond))
-	})
-}
 
 func runtimeCPUs() int { return runtime.GOMAXPROCS(0) }
