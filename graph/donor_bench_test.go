@@ -125,7 +125,9 @@ func BenchmarkEligibilityBatch(b *testing.B) {
 		for _, n := range []int{100, donor.MaxBatch} {
 			vars := map[string]any{"p": d.program, "ids": d.niks(b, n)}
 			b.Run(fmt.Sprintf("households=%d/ids=%d", d.households, n), func(b *testing.B) {
-				var got struct{ Data struct{ EligibilityBatch []donor.Answer } }
+				var got struct {
+					Data struct{ EligibilityBatch []donor.Answer }
+				}
 				if err := json.Unmarshal(d.post(b, eligibilityBatchQuery, vars), &got); err != nil || len(got.Data.EligibilityBatch) != n {
 					b.Fatalf("%d answers for %d NIKs (%v)", len(got.Data.EligibilityBatch), n, err)
 				}
