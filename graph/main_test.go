@@ -71,8 +71,14 @@ func newEnv(t testing.TB) *env {
 // by change.
 func newEnvWith(t testing.TB, change func(*hub.Config)) *env {
 	t.Helper()
+	return newEnvOn(t, pgtest.DemoURL(t), change)
+}
+
+// newEnvOn serves the test database at url (its owner's URL), with the
+// hub's configuration changed by change.
+func newEnvOn(t testing.TB, url string, change func(*hub.Config)) *env {
+	t.Helper()
 	c := &statementCounter{}
-	url := pgtest.DemoURL(t)
 	app := pgtest.AppURL(t, url)
 	db := pgtest.Open(t, app, postgres.WithTracer(c))
 	policy, err := authz.NewHolder("", graph.CheckPolicy)

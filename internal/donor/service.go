@@ -41,7 +41,8 @@ type Store interface {
 	Facts(ctx context.Context, ids []string, period jaring.Period) ([]Facts, error)
 	// Reach calls each with the facts of every household that criteria c
 	// may take (in its regions, of a register status it takes), its held
-	// benefits those overlapping period.
+	// benefits those overlapping period of the kinds c.NotReceiving names
+	// (the only ones the criteria ask about).
 	Reach(ctx context.Context, c Criteria, period jaring.Period, each func(Facts) error) error
 }
 
