@@ -37,8 +37,26 @@ func TestEntitiesAnswerAsTheQueriesDo(t *testing.T) {
 		{"health office viewer", e.as(t, "DINKES", "", authz.RoleViewer)},
 		{"donor CSR-A", e.as(t, "CSR-A", "", authz.RoleDonor)},
 	}
+	// Children, whose fields follow a rule of their own: one of a
+	// household referred to CSR-A, one of Koba.
+	child := func(where string) string {
+		return e.scalar(t, `SELECT p.nik FROM person p JOIN household h ON h.id = p.household_id WHERE p.birth_date > DATE '2012-01-01' AND `+where+` ORDER BY p.id LIMIT 1`)
+	}
+	children := []string{
+		child(`EXISTS (SELECT 1 FROM referral r JOIN organisation o ON o.id = r.to_id WHERE r.household_id = h.id AND o.code = 'CSR-A')`),
+		child(`h.region_code LIKE '19.04.01.%'`),
+	}
 	for _, c := range callers {
 		t.Run(c.label, func(t *testing.T) {
+			for _, nik := range children {
+				direct := e.ask(t, c.p, "federasi", `query($nik: String!) { person(nik: $nik) { `+person+` birthDate } }`, map[string]any{"nik": nik})
+				byKey := e.ask(t, c.p, "federasi", `query($nik: String!) { _entities(representations: [{__typename: "Person", nik: $nik}]) { ... on Person { `+person+` birthDate } } }`,
+					map[string]any{"nik": nik})
+				entities, _ := byKey.Data["_entities"].([]any)
+				if len(entities) != 1 || mustJSON(entities[0]) != mustJSON(direct.Data["person"]) || byKey.codes() != direct.codes() {
+					t.Errorf("child %s by key: %s %v; person(nik) gives %s %v", nik, mustJSON(byKey.Data), byKey.codes(), mustJSON(direct.Data), direct.codes())
+				}
+			}
 			for _, kk := range []string{koba, pangkal} {
 				direct := e.ask(t, c.p, "federasi", `query($kk: String!) { household(kk: $kk) { `+household+` } }`, map[string]any{"kk": kk})
 				byKey := e.ask(t, c.p, "federasi", `query($kk: String!) { _entities(representations: [{__typename: "Household", kk: $kk}]) { ... on Household { `+household+` } } }`,

@@ -224,3 +224,58 @@ func TestUploadShapes(t *testing.T) {
 		})
 	}
 }
+
+// A data issue that names a child's NIK shows it as the child rule says, as
+// a person's NIK would be shown: the NIK's birth date tells a child.
+func TestDataIssueOfAChild(t *testing.T) {
+	e := newEnv(t)
+	// Born 15 March 2015, a girl (day + 40) filed as a boy: NIK_SEX_MISMATCH.
+	const nik = "1904015503150009"
+	row := strings.Join([]string{"", "KEPULAUAN BANGKA BELITUNG", "KAB. BANGKA TENGAH", "KOBA", "NIBUNG", "Jl. Uji No. 2", "", "001", "001",
+		"1904010302260009", nik, "ANAK UJI", "2015-03-15", "", "LAKI-LAKI", "", "ANAK"}, "|")
+	if rep := e.importAs(t, e.commandLine(t, "SILAKSO"), verival.RegisterImport, "anak.txt", registerHeader+"\n"+row+"\n"); rep.Quarantined != 1 {
+		t.Fatalf("report: %s", rep)
+	}
+	policy := e.policy.Policy()
+	distinguished := 0
+	for _, c := range []struct{ org, region string }{{"SILAKSO", ""}, {"DINSOS", ""}, {"INSPEKTORAT", ""}} {
+		for _, col := range authz.DemoColumns {
+			if authz.DemoOrgKinds[c.org] != col.Principal.OrgKind {
+				continue
+			}
+			p := e.as(t, c.org, c.region, col.Principal.Roles...)
+			d := policy.Decide(p)
+			if !d.MayRun("Query.dataIssues") {
+				continue
+			}
+			child, adult := d.See("DataIssue.nik", authz.Subject{Child: true}), d.See("DataIssue.nik", authz.Subject{})
+			if child != adult {
+				distinguished++
+			}
+			r := e.ask(t, p, "verifikasi data anak", `{ dataIssues(first: 50) { edges { node { file nik } } } }`, nil)
+			var got any = "absent"
+			for _, edge := range r.Data["dataIssues"].(map[string]any)["edges"].([]any) {
+				if n := edge.(map[string]any)["node"].(map[string]any); n["file"] == "anak.txt" {
+					got = n["nik"]
+				}
+			}
+			switch child {
+			case authz.Withheld:
+				if got != nil || !strings.Contains(r.codes(), string(jaring.EFORBIDDEN)) {
+					t.Errorf("%s: a child's NIK in a data issue = %v (%s), want withheld", col.Label, got, r.codes())
+				}
+			case authz.Masked:
+				if s, _ := got.(string); s == nik || !strings.Contains(s, "*") {
+					t.Errorf("%s: a child's NIK in a data issue = %v, want masked", col.Label, got)
+				}
+			case authz.Clear:
+				if got != nik {
+					t.Errorf("%s: a child's NIK in a data issue = %v, want %s", col.Label, got, nik)
+				}
+			}
+		}
+	}
+	if distinguished == 0 {
+		t.Fatal("no role sees a child's NIK otherwise than an adult's: the test shows nothing")
+	}
+}
