@@ -26,6 +26,15 @@ test-e2e: build
 	cd e2e/federation && npm ci --ignore-scripts --no-audit --no-fund
 	cd e2e/federation && JARING_BIN=$(abspath $(DATA_DIR)/bin/jaring) node --test
 
+# The changes of graph/schema.graphql since commit BASE, by GraphQL Inspector
+# (pinned in e2e/schema/package-lock.json); fails on a breaking change unless
+# the HEAD commit's message says BREAKING CHANGE. Before committing, compare
+# with the last commit: make schema-diff BASE=HEAD.
+BASE ?= HEAD~1
+schema-diff:
+	cd e2e/schema && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	e2e/schema/diff.sh $(BASE)
+
 # gqlgen's code, the permissions matrix and the printed schema
 # (graph/schema.graphql, the contract integrators build on) are committed;
 # this reproduces them exactly.
