@@ -40,11 +40,16 @@ export async function startJaring(bin, args = []) {
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (s) => { stderr += s; });
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  // Should the test process end without stop() (killed, or a crash), Jaring
+  // is still told to stop, and stops its cluster itself.
+  const orphaned = () => child.kill('SIGTERM');
+  process.once('exit', orphaned);
   let stopped = false;
 
   async function stop() {
     if (stopped) return;
     stopped = true;
+    process.removeListener('exit', orphaned);
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), stopTimeout);
