@@ -5,7 +5,7 @@ GO ?= go
 # A private cluster and the built binary live here (git-ignored).
 DATA_DIR ?= .jaring
 
-.PHONY: run build test test-short generate check-generate lint bench migrate clean assets check-assets
+.PHONY: run build test test-short test-e2e schema-diff generate check-generate lint bench migrate clean assets check-assets
 
 run: build
 	exec $(DATA_DIR)/bin/jaring dev --data-dir $(DATA_DIR)
@@ -17,6 +17,23 @@ build:
 # throwaway PostgreSQL cluster.
 test:
 	$(GO) test -race -count=1 ./...
+
+# Jaring as a federation subgraph, end to end: the built binary's `jaring dev`
+# composed from graph/schema.graphql with a second subgraph (Node) behind
+# Apollo Gateway, the npm packages pinned in e2e/federation/package-lock.json.
+# Install scripts stay off: none of those packages needs one.
+test-e2e: build
+	cd e2e/federation && npm ci --ignore-scripts --no-audit --no-fund
+	cd e2e/federation && JARING_BIN=$(abspath $(DATA_DIR)/bin/jaring) node --test
+
+# The changes of graph/schema.graphql since commit BASE, by GraphQL Inspector
+# (pinned in e2e/schema/package-lock.json); fails on a breaking change unless
+# the HEAD commit's message says BREAKING CHANGE. Before committing, compare
+# with the last commit: make schema-diff BASE=HEAD.
+BASE ?= HEAD~1
+schema-diff:
+	cd e2e/schema && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	e2e/schema/diff.sh $(BASE)
 
 # gqlgen's code, the permissions matrix and the printed schema
 # (graph/schema.graphql, the contract integrators build on) are committed;
