@@ -1,16 +1,21 @@
 package graph
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/jaring-id/jaring/internal/authz"
 )
@@ -90,6 +95,7 @@ func NewHandler(r *Resolver, cfg HandlerConfig) http.Handler {
 	srv.AroundRootFields(checkOperation)
 	srv.AroundFields(applyFieldPolicy)
 	srv.AroundResponses(recordReveals(cfg.Audit, cfg.Log))
+	srv.AroundResponses(sortErrors)
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		principal, purpose := authz.FromContext(req.Context())
 		if principal == nil {
@@ -117,4 +123,41 @@ func (l Limits) withDefaults() Limits {
 		l.MaxAliases = DefaultLimits.MaxAliases
 	}
 	return l
+}
+
+// sortErrors lists a response's errors in the order of their paths, fields
+// resolved side by side add theirs in whatever order they finish: the same
+// request answers the same bytes.
+func sortErrors(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp != nil && len(resp.Errors) > 1 {
+		slices.SortStableFunc(resp.Errors, func(a, b *gqlerror.Error) int { return comparePaths(a.Path, b.Path) })
+	}
+	return resp
+}
+
+// comparePaths orders paths element by element, indexes as numbers; a
+// path before its own children.
+func comparePaths(a, b ast.Path) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if c := comparePathElements(a[i], b[i]); c != 0 {
+			return c
+		}
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+func comparePathElements(a, b ast.PathElement) int {
+	ai, aIndex := a.(ast.PathIndex)
+	bi, bIndex := b.(ast.PathIndex)
+	switch {
+	case aIndex && bIndex:
+		return cmp.Compare(ai, bi)
+	case aIndex != bIndex:
+		if aIndex {
+			return 1
+		}
+		return -1
+	}
+	return cmp.Compare(fmt.Sprint(a), fmt.Sprint(b))
 }
