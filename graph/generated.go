@@ -341,6 +341,17 @@ type ComplexityRoot struct {
 		Message func(childComplexity int) int
 	}
 
+	Me struct {
+		Capabilities func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		Operations   func(childComplexity int) int
+		Organisation func(childComplexity int) int
+		Purpose      func(childComplexity int) int
+		Region       func(childComplexity int) int
+		Roles        func(childComplexity int) int
+		Types        func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AddProgramExclusion    func(childComplexity int, programA string, programB string, reason string) int
 		CloseDonorProgram      func(childComplexity int, program int64) int
@@ -438,6 +449,7 @@ type ComplexityRoot struct {
 		Household          func(childComplexity int, kk string) int
 		Households         func(childComplexity int, filter *model.HouseholdFilter, first *int, after *string) int
 		Kinds              func(childComplexity int) int
+		Me                 func(childComplexity int) int
 		Overrides          func(childComplexity int, first *int, after *string) int
 		Person             func(childComplexity int, nik string) int
 		ProgramReach       func(childComplexity int, program int64) int
@@ -533,6 +545,12 @@ type ComplexityRoot struct {
 		Sex        func(childComplexity int) int
 	}
 
+	RowDependence struct {
+		Field func(childComplexity int) int
+		Level func(childComplexity int) int
+		Rule  func(childComplexity int) int
+	}
+
 	RowIssue struct {
 		Field   func(childComplexity int) int
 		Message func(childComplexity int) int
@@ -542,6 +560,15 @@ type ComplexityRoot struct {
 	Rule struct {
 		Description func(childComplexity int) int
 		Kind        func(childComplexity int) int
+	}
+
+	TypeAccess struct {
+		Clear        func(childComplexity int) int
+		DependsOnRow func(childComplexity int) int
+		Masked       func(childComplexity int) int
+		NeedsPurpose func(childComplexity int) int
+		Type         func(childComplexity int) int
+		Withheld     func(childComplexity int) int
 	}
 
 	_Service struct {
@@ -696,6 +723,7 @@ type QueryResolver interface {
 	Person(ctx context.Context, nik string) (*registry.Person, error)
 	Households(ctx context.Context, filter *model.HouseholdFilter, first *int, after *string) (*model.HouseholdConnection, error)
 	DataIssues(ctx context.Context, filter *model.DataIssueFilter, first *int, after *string) (*model.DataIssueConnection, error)
+	Me(ctx context.Context) (*model.Me, error)
 	ReferralInbox(ctx context.Context, status *referral.ReferralStatus, first *int, after *string) (*model.ReferralConnection, error)
 	CheckAid(ctx context.Context, kk string, nik *string, kind string, program *string, period model.PeriodInput) ([]*benefit.Clash, error)
 	Overrides(ctx context.Context, first *int, after *string) (*model.BenefitConnection, error)
@@ -1875,6 +1903,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ItemError.Message(childComplexity), true
 
+	case "Me.capabilities":
+		if e.ComplexityRoot.Me.Capabilities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.Capabilities(childComplexity), true
+	case "Me.kind":
+		if e.ComplexityRoot.Me.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.Kind(childComplexity), true
+	case "Me.operations":
+		if e.ComplexityRoot.Me.Operations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.Operations(childComplexity), true
+	case "Me.organisation":
+		if e.ComplexityRoot.Me.Organisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.Organisation(childComplexity), true
+	case "Me.purpose":
+		if e.ComplexityRoot.Me.Purpose == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.Purpose(childComplexity), true
+	case "Me.region":
+		if e.ComplexityRoot.Me.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.Region(childComplexity), true
+	case "Me.roles":
+		if e.ComplexityRoot.Me.Roles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.Roles(childComplexity), true
+	case "Me.types":
+		if e.ComplexityRoot.Me.Types == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.Types(childComplexity), true
+
 	case "Mutation.addProgramExclusion":
 		if e.ComplexityRoot.Mutation.AddProgramExclusion == nil {
 			break
@@ -2429,6 +2506,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Kinds(childComplexity), true
+	case "Query.me":
+		if e.ComplexityRoot.Query.Me == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Me(childComplexity), true
 	case "Query.overrides":
 		if e.ComplexityRoot.Query.Overrides == nil {
 			break
@@ -2853,6 +2936,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RegisterCorrections.Sex(childComplexity), true
 
+	case "RowDependence.field":
+		if e.ComplexityRoot.RowDependence.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RowDependence.Field(childComplexity), true
+	case "RowDependence.level":
+		if e.ComplexityRoot.RowDependence.Level == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RowDependence.Level(childComplexity), true
+	case "RowDependence.rule":
+		if e.ComplexityRoot.RowDependence.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RowDependence.Rule(childComplexity), true
+
 	case "RowIssue.field":
 		if e.ComplexityRoot.RowIssue.Field == nil {
 			break
@@ -2884,6 +2986,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Rule.Kind(childComplexity), true
+
+	case "TypeAccess.clear":
+		if e.ComplexityRoot.TypeAccess.Clear == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TypeAccess.Clear(childComplexity), true
+	case "TypeAccess.dependsOnRow":
+		if e.ComplexityRoot.TypeAccess.DependsOnRow == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TypeAccess.DependsOnRow(childComplexity), true
+	case "TypeAccess.masked":
+		if e.ComplexityRoot.TypeAccess.Masked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TypeAccess.Masked(childComplexity), true
+	case "TypeAccess.needsPurpose":
+		if e.ComplexityRoot.TypeAccess.NeedsPurpose == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TypeAccess.NeedsPurpose(childComplexity), true
+	case "TypeAccess.type":
+		if e.ComplexityRoot.TypeAccess.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TypeAccess.Type(childComplexity), true
+	case "TypeAccess.withheld":
+		if e.ComplexityRoot.TypeAccess.Withheld == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TypeAccess.Withheld(childComplexity), true
 
 	case "_Service.sdl":
 		if e.ComplexityRoot._Service.SDL == nil {
@@ -2990,7 +3129,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/audit.graphqls" "schema/benefit.graphqls" "schema/donor.graphqls" "schema/household.graphqls" "schema/imports.graphqls" "schema/referral.graphqls" "schema/rules.graphqls" "schema/schema.graphqls" "schema/verival.graphqls"
+//go:embed "schema/audit.graphqls" "schema/benefit.graphqls" "schema/donor.graphqls" "schema/household.graphqls" "schema/imports.graphqls" "schema/me.graphqls" "schema/referral.graphqls" "schema/rules.graphqls" "schema/schema.graphqls" "schema/verival.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3007,6 +3146,7 @@ var sources = []*ast.Source{
 	{Name: "schema/donor.graphqls", Input: sourceData("schema/donor.graphqls"), BuiltIn: false},
 	{Name: "schema/household.graphqls", Input: sourceData("schema/household.graphqls"), BuiltIn: false},
 	{Name: "schema/imports.graphqls", Input: sourceData("schema/imports.graphqls"), BuiltIn: false},
+	{Name: "schema/me.graphqls", Input: sourceData("schema/me.graphqls"), BuiltIn: false},
 	{Name: "schema/referral.graphqls", Input: sourceData("schema/referral.graphqls"), BuiltIn: false},
 	{Name: "schema/rules.graphqls", Input: sourceData("schema/rules.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
@@ -3627,6 +3767,28 @@ func (ec *executionContext) childFields_ItemError(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type ItemError", field.Name)
 }
 
+func (ec *executionContext) childFields_Me(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organisation":
+		return ec.fieldContext_Me_organisation(ctx, field)
+	case "kind":
+		return ec.fieldContext_Me_kind(ctx, field)
+	case "roles":
+		return ec.fieldContext_Me_roles(ctx, field)
+	case "region":
+		return ec.fieldContext_Me_region(ctx, field)
+	case "purpose":
+		return ec.fieldContext_Me_purpose(ctx, field)
+	case "operations":
+		return ec.fieldContext_Me_operations(ctx, field)
+	case "capabilities":
+		return ec.fieldContext_Me_capabilities(ctx, field)
+	case "types":
+		return ec.fieldContext_Me_types(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Me", field.Name)
+}
+
 func (ec *executionContext) childFields_Organisation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "code":
@@ -3925,6 +4087,18 @@ func (ec *executionContext) childFields_RegisterCorrections(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type RegisterCorrections", field.Name)
 }
 
+func (ec *executionContext) childFields_RowDependence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_RowDependence_field(ctx, field)
+	case "rule":
+		return ec.fieldContext_RowDependence_rule(ctx, field)
+	case "level":
+		return ec.fieldContext_RowDependence_level(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RowDependence", field.Name)
+}
+
 func (ec *executionContext) childFields_RowIssue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "reason":
@@ -3945,6 +4119,24 @@ func (ec *executionContext) childFields_Rule(ctx context.Context, field graphql.
 		return ec.fieldContext_Rule_description(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Rule", field.Name)
+}
+
+func (ec *executionContext) childFields_TypeAccess(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_TypeAccess_type(ctx, field)
+	case "clear":
+		return ec.fieldContext_TypeAccess_clear(ctx, field)
+	case "masked":
+		return ec.fieldContext_TypeAccess_masked(ctx, field)
+	case "withheld":
+		return ec.fieldContext_TypeAccess_withheld(ctx, field)
+	case "needsPurpose":
+		return ec.fieldContext_TypeAccess_needsPurpose(ctx, field)
+	case "dependsOnRow":
+		return ec.fieldContext_TypeAccess_dependsOnRow(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TypeAccess", field.Name)
 }
 
 func (ec *executionContext) childFields__Service(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9748,6 +9940,217 @@ func (ec *executionContext) fieldContext_ItemError_field(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("ItemError", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Me_organisation(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Me_organisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organisation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *jaring.Organisation) graphql.Marshaler {
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋjaringᚐOrganisation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Me_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Me",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organisation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Me_kind(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Me_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v jaring.OrgKind) graphql.Marshaler {
+			return ec.marshalNOrgKind2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋjaringᚐOrgKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Me_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Me", field, false, false, errors.New("field of type OrgKind does not have child fields"))
+}
+
+func (ec *executionContext) _Me_roles(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Me_roles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Roles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Me_roles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Me", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Me_region(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Me_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *region.Region) graphql.Marshaler {
+			return ec.marshalORegion2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋregionᚐRegion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Me_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Me",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Me_purpose(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Me_purpose(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Purpose, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Me_purpose(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Me", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Me_operations(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Me_operations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Operations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Me_operations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Me", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Me_capabilities(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Me_capabilities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Capabilities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Me_capabilities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Me", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Me_types(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Me_types(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Types, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TypeAccess) graphql.Marshaler {
+			return ec.marshalNTypeAccess2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐTypeAccessᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Me_types(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Me",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TypeAccess(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_recordBenefits(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12033,6 +12436,38 @@ func (ec *executionContext) fieldContext_Query_dataIssues(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_me(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Me(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Me) graphql.Marshaler {
+			return ec.marshalNMe2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐMe(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Me(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_referralInbox(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13859,6 +14294,75 @@ func (ec *executionContext) fieldContext_RegisterCorrections_motherName(_ contex
 	return graphql.NewScalarFieldContext("RegisterCorrections", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _RowDependence_field(ctx context.Context, field graphql.CollectedField, obj *model.RowDependence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RowDependence_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RowDependence_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RowDependence", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RowDependence_rule(ctx context.Context, field graphql.CollectedField, obj *model.RowDependence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RowDependence_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RowRule) graphql.Marshaler {
+			return ec.marshalNRowRule2githubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐRowRule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RowDependence_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RowDependence", field, false, false, errors.New("field of type RowRule does not have child fields"))
+}
+
+func (ec *executionContext) _RowDependence_level(ctx context.Context, field graphql.CollectedField, obj *model.RowDependence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RowDependence_level(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Level, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.FieldLevel) graphql.Marshaler {
+			return ec.marshalNFieldLevel2githubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐFieldLevel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RowDependence_level(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RowDependence", field, false, false, errors.New("field of type FieldLevel does not have child fields"))
+}
+
 func (ec *executionContext) _RowIssue_reason(ctx context.Context, field graphql.CollectedField, obj *verival.Issue) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13972,6 +14476,153 @@ func (ec *executionContext) _Rule_description(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Rule_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Rule", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TypeAccess_type(ctx context.Context, field graphql.CollectedField, obj *model.TypeAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TypeAccess_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TypeAccess_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TypeAccess", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TypeAccess_clear(ctx context.Context, field graphql.CollectedField, obj *model.TypeAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TypeAccess_clear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Clear, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TypeAccess_clear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TypeAccess", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TypeAccess_masked(ctx context.Context, field graphql.CollectedField, obj *model.TypeAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TypeAccess_masked(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Masked, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TypeAccess_masked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TypeAccess", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TypeAccess_withheld(ctx context.Context, field graphql.CollectedField, obj *model.TypeAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TypeAccess_withheld(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Withheld, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TypeAccess_withheld(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TypeAccess", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TypeAccess_needsPurpose(ctx context.Context, field graphql.CollectedField, obj *model.TypeAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TypeAccess_needsPurpose(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NeedsPurpose, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TypeAccess_needsPurpose(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TypeAccess", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TypeAccess_dependsOnRow(ctx context.Context, field graphql.CollectedField, obj *model.TypeAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TypeAccess_dependsOnRow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DependsOnRow, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RowDependence) graphql.Marshaler {
+			return ec.marshalNRowDependence2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐRowDependenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TypeAccess_dependsOnRow(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TypeAccess",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RowDependence(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) __Service_sdl(ctx context.Context, field graphql.CollectedField, obj *fedruntime.Service) (ret graphql.Marshaler) {
@@ -19365,6 +20016,79 @@ func (ec *executionContext) _ItemError(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var meImplementors = []string{"Me"}
+
+func (ec *executionContext) _Me(ctx context.Context, sel ast.SelectionSet, obj *model.Me) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, meImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Me")
+		case "organisation":
+			out.Values[i] = ec._Me_organisation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._Me_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "roles":
+			out.Values[i] = ec._Me_roles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "region":
+			out.Values[i] = ec._Me_region(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "purpose":
+			out.Values[i] = ec._Me_purpose(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "operations":
+			out.Values[i] = ec._Me_operations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "capabilities":
+			out.Values[i] = ec._Me_capabilities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "types":
+			out.Values[i] = ec._Me_types(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -20641,6 +21365,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "me":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_me(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "referralInbox":
 			field := field
 
@@ -21881,6 +22627,54 @@ func (ec *executionContext) _RegisterCorrections(ctx context.Context, sel ast.Se
 	return out
 }
 
+var rowDependenceImplementors = []string{"RowDependence"}
+
+func (ec *executionContext) _RowDependence(ctx context.Context, sel ast.SelectionSet, obj *model.RowDependence) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rowDependenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RowDependence")
+		case "field":
+			out.Values[i] = ec._RowDependence_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rule":
+			out.Values[i] = ec._RowDependence_rule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "level":
+			out.Values[i] = ec._RowDependence_level(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var rowIssueImplementors = []string{"RowIssue"}
 
 func (ec *executionContext) _RowIssue(ctx context.Context, sel ast.SelectionSet, obj *verival.Issue) graphql.Marshaler {
@@ -21981,6 +22775,69 @@ func (ec *executionContext) _Rule(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "description":
 			out.Values[i] = ec._Rule_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var typeAccessImplementors = []string{"TypeAccess"}
+
+func (ec *executionContext) _TypeAccess(ctx context.Context, sel ast.SelectionSet, obj *model.TypeAccess) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, typeAccessImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TypeAccess")
+		case "type":
+			out.Values[i] = ec._TypeAccess_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clear":
+			out.Values[i] = ec._TypeAccess_clear(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "masked":
+			out.Values[i] = ec._TypeAccess_masked(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "withheld":
+			out.Values[i] = ec._TypeAccess_withheld(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "needsPurpose":
+			out.Values[i] = ec._TypeAccess_needsPurpose(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dependsOnRow":
+			out.Values[i] = ec._TypeAccess_dependsOnRow(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -23175,6 +24032,16 @@ func (ec *executionContext) marshalNErrorCode2githubᚗcomᚋjaringᚑidᚋjarin
 	return res
 }
 
+func (ec *executionContext) unmarshalNFieldLevel2githubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐFieldLevel(ctx context.Context, v any) (model.FieldLevel, error) {
+	var res model.FieldLevel
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFieldLevel2githubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐFieldLevel(ctx context.Context, sel ast.SelectionSet, v model.FieldLevel) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNFieldSet2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -23364,6 +24231,16 @@ func (ec *executionContext) marshalNInt2ᚕᚖint(ctx context.Context, sel ast.S
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNMe2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐMe(ctx context.Context, sel ast.SelectionSet, v *model.Me) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Me(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNOrgKind2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋjaringᚐOrgKind(ctx context.Context, v any) (jaring.OrgKind, error) {
@@ -23907,6 +24784,32 @@ func (ec *executionContext) marshalNReviewOutcome2githubᚗcomᚋjaringᚑidᚋj
 	return res
 }
 
+func (ec *executionContext) marshalNRowDependence2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐRowDependenceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RowDependence) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRowDependence2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐRowDependence(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRowDependence2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐRowDependence(ctx context.Context, sel ast.SelectionSet, v *model.RowDependence) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._RowDependence(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNRowIssue2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐIssue(ctx context.Context, sel ast.SelectionSet, v verival.Issue) graphql.Marshaler {
 	return ec._RowIssue(ctx, sel, &v)
 }
@@ -23925,6 +24828,16 @@ func (ec *executionContext) marshalNRowIssue2ᚕgithubᚗcomᚋjaringᚑidᚋjar
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNRowRule2githubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐRowRule(ctx context.Context, v any) (model.RowRule, error) {
+	var res model.RowRule
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRowRule2githubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐRowRule(ctx context.Context, sel ast.SelectionSet, v model.RowRule) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNRule2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋbenefitᚐRule(ctx context.Context, sel ast.SelectionSet, v benefit.Rule) graphql.Marshaler {
@@ -24024,6 +24937,32 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNTypeAccess2ᚕᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐTypeAccessᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TypeAccess) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTypeAccess2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐTypeAccess(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTypeAccess2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋgraphᚋmodelᚐTypeAccess(ctx context.Context, sel ast.SelectionSet, v *model.TypeAccess) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._TypeAccess(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (graphql.Upload, error) {

@@ -240,6 +240,8 @@ func TestFieldPolicyWalk(t *testing.T) {
 		// Register changes (verival), arranged by verivalData.
 		"registerChanges":  sel("RegisterChangeConnection", 4),
 		"benefitsToReview": sel("BenefitReviewConnection", 4),
+		// What the caller may run and see: checked below against what the walk saw.
+		"me": sel("Me", 3),
 	}
 	csrA := e.scalar(t, `SELECT program_id::text FROM donor_program d JOIN organisation o ON o.id = d.donor_id WHERE o.code = 'CSR-A'`)
 	type query struct{ root, text string }
@@ -282,6 +284,7 @@ func TestFieldPolicyWalk(t *testing.T) {
 			// Register changes (verival), arranged by verivalData.
 			"registerChanges":  `registerChanges(first: 5)`,
 			"benefitsToReview": `benefitsToReview(first: 5)`,
+			"me":               `me`,
 		}
 		for root, head := range heads {
 			text := "{ " + head + " { " + render(selections[root]) + " } }"
@@ -382,10 +385,17 @@ func TestFieldPolicyWalk(t *testing.T) {
 				}
 				walk(selections[q.root], resp.Data[q.root], "."+q.root, errs, &got)
 			}
+			// What me says the role sees: each field the walk reads must
+			// come back as me says, so that me cannot drift from what is
+			// enforced (the walk reads adults' rows: me's level for them).
+			told := askMe(t, e, p, "walk").sights()
 			counts := map[authz.Level]int{}
 			for _, s := range got {
 				covered[s.field] = true
 				want := d.See(s.field, authz.Subject{})
+				if m := told[s.field]; m == nil || m.level != want {
+					t.Errorf("%s: me does not list it %s, as the walk saw it", s.field, want)
+				}
 				counts[want]++
 				switch want {
 				case authz.Withheld:

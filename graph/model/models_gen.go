@@ -3,6 +3,10 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"github.com/jaring-id/jaring/internal/audit"
@@ -186,6 +190,31 @@ type ItemError struct {
 	Field *string `json:"field,omitempty"`
 }
 
+// The caller, as its token and the policy in force make it.
+type Me struct {
+	// The organisation the token names.
+	Organisation *jaring.Organisation `json:"organisation"`
+	// The organisation's kind, which decides with the roles what the caller may do.
+	Kind jaring.OrgKind `json:"kind"`
+	// operator, verifier, approver, supervisor, viewer, auditor, donor, admin.
+	Roles []string `json:"roles"`
+	// The region the token limits the caller to (its `region` claim); null when it
+	// names none, and the caller works its organisation's whole region.
+	Region *region.Region `json:"region,omitempty"`
+	// Whether this request declared a purpose (X-Purpose). Without one, every
+	// field of a type's needsPurpose comes back null with INVALID_INPUT naming the
+	// header.
+	Purpose bool `json:"purpose"`
+	// The root fields the caller may run, as Query.household or
+	// Mutation.recordBenefits; any other is FORBIDDEN at its field.
+	Operations []string `json:"operations"`
+	// What the caller may do beyond running an operation: Action.overrideDoubleAid,
+	// approving aid despite a clash with a written reason.
+	Capabilities []string `json:"capabilities"`
+	// How the caller sees the fields of every type of the schema, by type name.
+	Types []*TypeAccess `json:"types"`
+}
+
 type Mutation struct {
 }
 
@@ -244,4 +273,148 @@ type RegisterChangeFilter struct {
 	// A village's code, or a district's (19.04.01) for all its villages.
 	Village *string               `json:"village,omitempty"`
 	Status  *verival.ChangeStatus `json:"status,omitempty"`
+}
+
+// A field seen otherwise in the rows a rule picks out.
+type RowDependence struct {
+	Field string  `json:"field"`
+	Rule  RowRule `json:"rule"`
+	// How the field is seen in those rows. In a list of persons
+	// (AuditEvent.persons) the rule applies to each one it names: WITHHELD leaves
+	// a child's NIK out of the list, MASKED masks it.
+	Level FieldLevel `json:"level"`
+}
+
+// How the caller sees the fields of one type, as field names. Each field is in
+// exactly one of clear, masked and withheld: as it is seen in an adult's row (or
+// a row that is about no one). Which rows the caller sees at all is a matter of
+// its scope (docs/access.md), not of this list.
+type TypeAccess struct {
+	Type string `json:"type"`
+	// Shown as it is.
+	Clear []string `json:"clear"`
+	// Shown with most of it hidden: a NIK as 1904********0012, a name as initials.
+	Masked []string `json:"masked"`
+	// Null, with a FORBIDDEN error at the field's path.
+	Withheld []string `json:"withheld"`
+	// The fields of clear that are personal or specific data: each needs X-Purpose
+	// (without it, null with INVALID_INPUT naming the header), and each reading
+	// is recorded in the audit log.
+	NeedsPurpose []string `json:"needsPurpose"`
+	// The fields seen otherwise in some rows, and how.
+	DependsOnRow []*RowDependence `json:"dependsOnRow"`
+}
+
+type FieldLevel string
+
+const (
+	FieldLevelClear    FieldLevel = "CLEAR"
+	FieldLevelMasked   FieldLevel = "MASKED"
+	FieldLevelWithheld FieldLevel = "WITHHELD"
+)
+
+var AllFieldLevel = []FieldLevel{
+	FieldLevelClear,
+	FieldLevelMasked,
+	FieldLevelWithheld,
+}
+
+func (e FieldLevel) IsValid() bool {
+	switch e {
+	case FieldLevelClear, FieldLevelMasked, FieldLevelWithheld:
+		return true
+	}
+	return false
+}
+
+func (e FieldLevel) String() string {
+	return string(e)
+}
+
+func (e *FieldLevel) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FieldLevel(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FieldLevel", str)
+	}
+	return nil
+}
+
+func (e FieldLevel) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FieldLevel) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FieldLevel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type RowRule string
+
+const (
+	// The row's person is a child, under 18 on the day of the request (for a NIK,
+	// by the birth date it encodes; a NIK that does not parse counts as a
+	// child's): a child's personal data is specific personal data (UU PDP art. 4)
+	// and is seen at most as the caller sees specific data.
+	RowRuleChild RowRule = "CHILD"
+)
+
+var AllRowRule = []RowRule{
+	RowRuleChild,
+}
+
+func (e RowRule) IsValid() bool {
+	switch e {
+	case RowRuleChild:
+		return true
+	}
+	return false
+}
+
+func (e RowRule) String() string {
+	return string(e)
+}
+
+func (e *RowRule) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RowRule(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RowRule", str)
+	}
+	return nil
+}
+
+func (e RowRule) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RowRule) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RowRule) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

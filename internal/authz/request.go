@@ -65,7 +65,7 @@ func (r *Request) See(field string, s Subject) Sight {
 	switch {
 	case level == Withheld:
 		return Sight{Level: Withheld, Err: forbidden(field)}
-	case level == Clear && r.Decisions.Class(field) != Public:
+	case r.Decisions.NeedsPurpose(field, level):
 		if r.Purpose == "" {
 			return Sight{Level: Withheld, Err: purposeNeeded("reading " + field + " in clear")}
 		}
@@ -93,7 +93,7 @@ func (r *Request) ReadClear(field string) error {
 	if r.Decisions.See(field, Subject{Child: true}) != Clear {
 		return jaring.Errorf(jaring.EFORBIDDEN, "Your role may not read %s in clear, so it may not filter on it either.", field)
 	}
-	if r.Decisions.Class(field) != Public && r.Purpose == "" {
+	if r.Decisions.NeedsPurpose(field, Clear) && r.Purpose == "" {
 		return purposeNeeded("filtering on " + field)
 	}
 	return nil

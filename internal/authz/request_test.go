@@ -156,3 +156,64 @@ func TestCheckPurpose(t *testing.T) {
 		}
 	}
 }
+
+// Access tells, before any row is read, what See will answer for a row: the
+// adult's level, whether it needs a purpose, and where a child's row differs.
+func TestAccess(t *testing.T) {
+	p, err := LoadPolicy("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		operator = principal(jaring.OrgFrontOffice, "", RoleOperator)
+		approver = principal(jaring.OrgAgency, "", RoleApprover)
+		viewer   = principal(jaring.OrgAgency, "", RoleViewer)
+		donor    = principal(jaring.OrgDonor, "", RoleDonor)
+		auditor  = principal(jaring.OrgAuditor, "", RoleAuditor)
+	)
+	tests := []struct {
+		name  string
+		pr    *Principal
+		field string
+		want  FieldAccess
+	}{
+		// Clear for an adult, with a purpose; a child's NIK is specific data, which an operator may not see.
+		{"operator, NIK", operator, "Person.nik", FieldAccess{Level: Clear, NeedsPurpose: true, ChildRule: true, ChildLevel: Withheld}},
+		{"viewer, NIK", viewer, "Person.nik", FieldAccess{Level: Masked, ChildRule: true, ChildLevel: Withheld}},
+		// An auditor sees specific data in clear: a child's row changes nothing.
+		{"auditor, NIK", auditor, "Person.nik", FieldAccess{Level: Clear, NeedsPurpose: true, ChildLevel: Clear}},
+		// Specific data is seen as specific data, a child's or not.
+		{"approver, disability", approver, "Person.disabled", FieldAccess{Level: Clear, NeedsPurpose: true, ChildLevel: Clear}},
+		// A household's fields are its family's: no child rule.
+		{"donor, KK", donor, "Household.kk", FieldAccess{Level: Masked, ChildLevel: Masked}},
+		{"operator, desil", operator, "Household.desil", FieldAccess{Level: Withheld, ChildLevel: Withheld}},
+		// Public data needs no purpose.
+		{"donor, benefit kind", donor, "Benefit.kind", FieldAccess{Level: Clear, ChildLevel: Clear}},
+		// A list of NIKs: each child's is left out for an operator.
+		{"operator, persons of an event", operator, "AuditEvent.persons", FieldAccess{Level: Clear, NeedsPurpose: true, ChildRule: true, ChildLevel: Withheld}},
+		{"operator, an applicant's NIK", operator, "Application.applicantNik", FieldAccess{Level: Clear, NeedsPurpose: true, ChildRule: true, ChildLevel: Withheld}},
+	}
+	for _, tt := range tests {
+		tt.want.Field = tt.field
+		d := p.Decide(tt.pr)
+		got := d.Access(tt.field)
+		if got != tt.want {
+			t.Errorf("%s: Access(%s) = %+v, want %+v", tt.name, tt.field, got, tt.want)
+		}
+		// The request the response is held to answers the same.
+		for _, s := range []Subject{{}, {Child: true}} {
+			want := got.Level
+			if s.Child {
+				want = got.ChildLevel
+			}
+			with := request(t, tt.pr, "x").See(tt.field, s)
+			without := request(t, tt.pr, "").See(tt.field, s)
+			if with.Level != want {
+				t.Errorf("%s: See(%s, %+v) with a purpose = %s, Access says %s", tt.name, tt.field, s, with.Level, want)
+			}
+			if needs := want == Clear && got.NeedsPurpose; (without.Level == Withheld && jaring.ErrorCode(without.Err) == jaring.EINVALID) != needs {
+				t.Errorf("%s: See(%s, %+v) without a purpose = %+v, Access says needs a purpose: %v", tt.name, tt.field, s, without, got.NeedsPurpose)
+			}
+		}
+	}
+}
