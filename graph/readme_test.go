@@ -27,7 +27,7 @@ import (
 //	<!-- example as="DINSOS approver" purpose="…" shows="Azhar Idris|BPNT" -->
 //
 // one per caller it is run as: as names a demo organisation and role (and a
-// region prefix), purpose the X-Purpose sent; errors lists the error codes
+// region prefix), purpose the X-Purpose sent ("none": none); errors lists the error codes
 // the text says come back (none when absent); shows and hides are texts the
 // answer's data must and must not contain, separated by |; vars are the
 // variables, as JSON; fill="<placeholder>=QUERY@path" (and fill2, fill3)
@@ -145,8 +145,11 @@ func (ex example) run(t *testing.T, e *env) {
 	}
 	p := e.as(t, who[0], region, authz.Role(who[1]))
 	purpose := ex.attrs["purpose"]
-	if purpose == "" {
+	switch purpose {
+	case "":
 		purpose = "contoh dokumentasi"
+	case "none":
+		purpose = "" // the example is run without X-Purpose
 	}
 	text := ex.text
 	for _, key := range []string{"fill", "fill2", "fill3"} {
