@@ -32,16 +32,19 @@ func (r *donorProgramResolver) Donor(ctx context.Context, obj *donor.Program) (*
 
 // CreateDonorProgram is the resolver for the createDonorProgram field.
 func (r *mutationResolver) CreateDonorProgram(ctx context.Context, input model.DonorProgramInput) (*donor.Program, error) {
+	defer r.Refs.reset() // the programs' names and codes, as the ledger shows them
 	return r.Donors.Create(ctx, actorFrom(ctx), input.Domain())
 }
 
 // UpdateDonorProgram is the resolver for the updateDonorProgram field.
 func (r *mutationResolver) UpdateDonorProgram(ctx context.Context, program int64, input model.DonorProgramInput) (*donor.Program, error) {
+	defer r.Refs.reset() // the programs' names and codes, as the ledger shows them
 	return r.Donors.Update(ctx, actorFrom(ctx), program, input.Domain())
 }
 
 // CloseDonorProgram is the resolver for the closeDonorProgram field.
 func (r *mutationResolver) CloseDonorProgram(ctx context.Context, program int64) (*donor.Program, error) {
+	defer r.Refs.reset() // the programs' names and codes, as the ledger shows them
 	return r.Donors.Close(ctx, actorFrom(ctx), program)
 }
 

@@ -44,6 +44,7 @@ type Loaders struct {
 	deliberation   *dataloader.Loader[int64, *verival.Deliberation]
 
 	benefits *benefit.Service
+	refs     *RefCache
 
 	kindsOnce sync.Once
 	kinds     []*benefit.Kind
@@ -60,24 +61,37 @@ func NewLoaders(r *Resolver, actor jaring.Actor, wait time.Duration) *Loaders {
 	if wait == 0 {
 		wait = DefaultLoaderWait
 	}
-	return &Loaders{
+	l := &Loaders{
 		household:      newOne(as(actor, r.Registry.HouseholdsByIDs), func(h *registry.Household) int64 { return h.ID }, wait),
 		person:         newOne(as(actor, r.Registry.PersonsByIDs), func(p *registry.Person) int64 { return p.ID }, wait),
-		members:        newMany(as(actor, r.Registry.Members), func(p *registry.Person) int64 { return p.HouseholdID }, wait),
 		benefit:        newOne(as(actor, r.Benefits.ByIDs), func(b *benefit.Benefit) int64 { return b.ID }, wait),
 		benefitsOfHH:   newMany(as(actor, r.Benefits.ByHouseholds), func(b *benefit.Benefit) int64 { return b.HouseholdID }, wait),
 		benefitsOfPers: newMany(as(actor, r.Benefits.ByPersons), func(b *benefit.Benefit) int64 { return *b.PersonID }, wait),
-		program:        newOne(r.Benefits.ProgramsByIDs, func(p *benefit.Program) int64 { return p.ID }, wait),
-		organisation:   newOne(r.Organisations.FindOrganisationsByIDs, func(o *jaring.Organisation) int64 { return o.ID }, wait),
+		program: newOne(byIDs(r.Refs, func(c *RefCache) map[int64]*benefit.Program { return c.programs }, r.Benefits.ProgramsByIDs,
+			func(p *benefit.Program) int64 { return p.ID }), func(p *benefit.Program) int64 { return p.ID }, wait),
+		organisation: newOne(byIDs(r.Refs, func(c *RefCache) map[int64]*jaring.Organisation { return c.orgs }, r.Organisations.FindOrganisationsByIDs,
+			func(o *jaring.Organisation) int64 { return o.ID }), func(o *jaring.Organisation) int64 { return o.ID }, wait),
 		application:    newOne(as(actor, r.Referrals.ApplicationsByIDs), func(a *referral.Application) int64 { return a.ID }, wait),
 		appsOfHH:       newMany(as(actor, r.Referrals.ApplicationsByHouseholds), func(a *referral.Application) int64 { return a.HouseholdID }, wait),
 		referralsOfHH:  newMany(as(actor, r.Referrals.ReferralsByHouseholds), func(x *referral.Referral) int64 { return x.HouseholdID }, wait),
 		referralsOfApp: newMany(as(actor, r.Referrals.ReferralsByApplications), func(x *referral.Referral) int64 { return x.ApplicationID }, wait),
 		benefits:       r.Benefits,
+		refs:           r.Refs,
 		registerChange: newOne(as(actor, r.Verival.ChangesByIDs), func(c *verival.Change) int64 { return c.ID }, wait),
 		changesOfDelib: newMany(as(actor, r.Verival.ChangesByDeliberations), func(c *verival.Change) int64 { return *c.DeliberationID }, wait),
 		deliberation:   newOne(as(actor, r.Verival.DeliberationsByIDs), func(d *verival.Deliberation) int64 { return d.ID }, wait),
 	}
+	// A household's members are persons the request has at hand: asked for
+	// by ID later (the audit names them), they are not read again.
+	members := as(actor, r.Registry.Members)
+	l.members = newMany(func(ctx context.Context, ids []int64) ([]*registry.Person, error) {
+		ps, err := members(ctx, ids)
+		for _, p := range ps {
+			l.person.Prime(ctx, p.ID, p)
+		}
+		return ps, err
+	}, func(p *registry.Person) int64 { return p.HouseholdID }, wait)
+	return l
 }
 
 // as binds a lookup to the actor it is made for.
@@ -87,7 +101,7 @@ func as[V any](actor jaring.Actor, find func(context.Context, jaring.Actor, []in
 
 // loadKinds reads the kinds of aid, once a request.
 func (l *Loaders) loadKinds(ctx context.Context) ([]*benefit.Kind, error) {
-	l.kindsOnce.Do(func() { l.kinds, l.kindsErr = l.benefits.Kinds(ctx) })
+	l.kindsOnce.Do(func() { l.kinds, l.kindsErr = l.refs.kindsFor(ctx, l.benefits.Kinds) })
 	return l.kinds, l.kindsErr
 }
 

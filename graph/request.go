@@ -157,7 +157,7 @@ func (r *request) subject(field string, row any) authz.Subject {
 			return r.nikSubject(v.ApplicantNIK)
 		}
 	case *verival.DataIssue:
-		if field == "DataIssue.nik" {
+		if field == "DataIssue.nik" && v.NIK != "" { // no NIK: nothing to withhold
 			return r.nikSubject(v.NIK)
 		}
 	}

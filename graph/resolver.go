@@ -30,4 +30,8 @@ type Resolver struct {
 	Quarantine    *verival.Quarantine
 	Organisations jaring.OrganisationStore // organisations are public: a plain lookup
 	Verival       *verival.Service         // register changes, deliberations, benefit reviews
+
+	// Refs keeps programs, organisations and kinds for display across
+	// requests; nil reads them for every request.
+	Refs *RefCache
 }

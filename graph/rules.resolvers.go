@@ -29,6 +29,7 @@ func (r *householdResolver) Conflicts(ctx context.Context, obj *registry.Househo
 
 // SetKindExclusive is the resolver for the setKindExclusive field.
 func (r *mutationResolver) SetKindExclusive(ctx context.Context, kind string, exclusive bool) (*benefit.Kind, error) {
+	defer r.Refs.reset() // the kinds, as every answer shows them
 	return r.Benefits.SetKindExclusive(ctx, kind, exclusive)
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/jaring-id/jaring/internal/authz"
 	"github.com/jaring-id/jaring/internal/hub"
 	"github.com/jaring-id/jaring/internal/jaring"
+	"github.com/jaring-id/jaring/internal/registry"
 )
 
 // introspected is the schema as introspection tells it.
@@ -119,10 +120,11 @@ func render(ns []*node) string {
 // seen is what a walk found: for each field, each value and whether an
 // error stood at its path.
 type seen struct {
-	field string
-	path  string
-	value any
-	err   string // the error code at the path, "" for none
+	field  string
+	path   string
+	value  any
+	err    string         // the error code at the path, "" for none
+	parent map[string]any // the object the field is of
 }
 
 func walk(ns []*node, v any, path string, errs map[string]string, out *[]seen) {
@@ -138,7 +140,7 @@ func walk(ns []*node, v any, path string, errs map[string]string, out *[]seen) {
 			if !asked {
 				continue
 			}
-			*out = append(*out, seen{field: n.field, path: p, value: x, err: errs[p]})
+			*out = append(*out, seen{field: n.field, path: p, value: x, err: errs[p], parent: v})
 			if x != nil && len(n.children) > 0 {
 				walk(n.children, x, p, errs, out)
 			}
@@ -392,7 +394,7 @@ func TestFieldPolicyWalk(t *testing.T) {
 			counts := map[authz.Level]int{}
 			for _, s := range got {
 				covered[s.field] = true
-				want := d.See(s.field, authz.Subject{})
+				want := d.See(s.field, walkSubject(t, e, s))
 				if m := told[s.field]; m == nil || m.level != want {
 					t.Errorf("%s: me does not list it %s, as the walk saw it", s.field, want)
 				}
@@ -441,4 +443,26 @@ func maskedList(v any) bool {
 		}
 	}
 	return true
+}
+
+// walkSubject is whom the field at s is about, where a rule depends on it:
+// a data issue's NIK is a child's when the NIK says so, or does not parse
+// (the guarded reading). The walk's households are of adults only.
+func walkSubject(t *testing.T, e *env, s seen) authz.Subject {
+	if s.field != "DataIssue.nik" {
+		return authz.Subject{}
+	}
+	id, _ := s.parent["id"].(string)
+	if id == "" {
+		t.Fatalf("%s: the walk asks DataIssue.nik without the issue's id", s.path)
+	}
+	nik := e.scalar(t, `SELECT coalesce(nik, '') FROM data_issue WHERE id = `+id)
+	if nik == "" {
+		return authz.Subject{}
+	}
+	n, err := registry.ParseNIK(nik)
+	if err != nil {
+		return authz.Subject{Child: true}
+	}
+	return authz.SubjectBorn(n.BirthDate, fixedNow())
 }

@@ -91,6 +91,7 @@ func New(cfg Config) *Hub {
 		Quarantine:    &verival.Quarantine{Store: postgres.NewQuarantineStore(cfg.DB, log)},
 		Organisations: orgs,
 		Verival:       &verival.Service{Store: postgres.NewVerivalStore(cfg.DB, log), Now: cfg.Now},
+		Refs:          graph.NewRefCache(),
 	}
 	h := &Hub{Resolver: r, Audit: log, Metrics: metrics}
 	h.GraphQL = graph.NewHandler(r, graph.HandlerConfig{
