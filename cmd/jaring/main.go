@@ -176,11 +176,7 @@ func (m *Main) commandHelp(w io.Writer, c command) {
 		if i > 0 {
 			lead = "       "
 		}
-		if strings.HasPrefix(u, "--") {
-			fmt.Fprintf(w, "%sjaring %s\n", lead, u)
-		} else {
-			fmt.Fprintf(w, "%sjaring %s\n", lead, strings.TrimPrefix(u, "jaring "))
-		}
+		fmt.Fprintf(w, "%sjaring %s\n", lead, strings.TrimPrefix(u, "jaring "))
 	}
 	if c.details != "" {
 		fmt.Fprintln(w, c.details)
