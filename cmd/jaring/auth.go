@@ -13,6 +13,7 @@ import (
 
 	"github.com/jaring-id/jaring/graph"
 	"github.com/jaring-id/jaring/internal/authz"
+	"github.com/jaring-id/jaring/internal/demo"
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/postgres"
 )
@@ -75,6 +76,9 @@ func (m *Main) printDemoTokens(cfg *config, addr string) error {
 	return nil
 }
 
+// token mints a token, refusing what the server would refuse: the claims
+// as the verifier checks them (authz.Mint), the organisation as
+// authentication checks it (authz.CheckOrganisation), in the same words.
 func (m *Main) token(ctx context.Context, args []string) error {
 	cfg, _, err := m.parse("token", args)
 	if err != nil {
@@ -83,13 +87,17 @@ func (m *Main) token(ctx context.Context, args []string) error {
 	if cfg.org == "" || cfg.roles == "" {
 		return usageError{errors.New("token needs --org and --role, for example: jaring token --org DINSOS --role approver")}
 	}
+	org, err := m.tokenOrganisation(ctx, cfg)
+	if err != nil {
+		return err
+	}
 	kind := jaring.OrgKind(strings.ToUpper(cfg.orgKind))
-	if cfg.orgKind == "" {
-		k, ok := authz.DemoOrgKinds[cfg.org]
-		if !ok {
-			return usageError{fmt.Errorf("--org-kind is needed for %s, which is no demo organisation", cfg.org)}
-		}
-		kind = k
+	switch {
+	case cfg.orgKind != "":
+	case org == nil && cfg.databaseURL == "":
+		return usageError{fmt.Errorf("--org-kind is needed for %s, which is no demo organisation (or give --database-url to read the organisation from the database)", cfg.org)}
+	case org != nil:
+		kind = org.Kind
 	}
 	var roles []authz.Role
 	for _, r := range strings.Split(cfg.roles, ",") {
@@ -107,8 +115,42 @@ func (m *Main) token(ctx context.Context, args []string) error {
 	if err != nil {
 		return usageError{errors.New(jaring.ErrorMessage(err))}
 	}
+	if org == nil && cfg.databaseURL == "" {
+		// Neither a demo organisation nor a database: the server
+		// alone knows the organisation's kind and region.
+		org = &jaring.Organisation{Code: cfg.org, Kind: kind}
+		fmt.Fprintf(m.Stderr, "jaring token: %s is no demo organisation and no --database-url was given: the server checks that it exists, is a %s, and that the token's region lies within its own\n",
+			cfg.org, strings.ToLower(string(kind)))
+	}
+	if err := authz.CheckOrganisation(cfg.org, kind, cfg.region, org); err != nil {
+		return usageError{errors.New(jaring.ErrorMessage(err))}
+	}
 	fmt.Fprintln(m.Stdout, tok)
 	return nil
+}
+
+// tokenOrganisation is the organisation --org names, as the server will
+// find it: read from --database-url when one is given, else one of the
+// demo regency's; nil when there is none.
+func (m *Main) tokenOrganisation(ctx context.Context, cfg *config) (*jaring.Organisation, error) {
+	if cfg.databaseURL == "" {
+		for _, o := range demo.Organisations() {
+			if o.Code == cfg.org {
+				return &jaring.Organisation{Code: o.Code, Name: o.Name, Kind: o.Kind, RegionCode: o.RegionCode}, nil
+			}
+		}
+		return nil, nil
+	}
+	db, err := openMigrated(ctx, cfg, cfg.databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	org, err := postgres.NewOrganisationStore(db).FindOrganisationByCode(ctx, cfg.org)
+	if jaring.ErrorCode(err) == jaring.ENOTFOUND {
+		return nil, nil
+	}
+	return org, err
 }
 
 func (m *Main) policy(ctx context.Context, args []string) error {
@@ -145,8 +187,8 @@ func (m *Main) audit(ctx context.Context, args []string) error {
 	if len(args) == 0 || args[0] != "verify" {
 		return usageError{errors.New("audit needs a subcommand: jaring audit verify")}
 	}
-	return m.withDatabase(ctx, "audit", args[1:], func(_ *config, _ *slog.Logger, url string) error {
-		db, err := openMigrated(ctx, url)
+	return m.withDatabase(ctx, "audit", args[1:], func(cfg *config, _ *slog.Logger, url string) error {
+		db, err := openMigrated(ctx, cfg, url)
 		if err != nil {
 			return err
 		}

@@ -50,13 +50,6 @@ var exportedFields = []string{
 // in the audit log in the transaction that reads them.
 func (m *Main) export(ctx context.Context, args []string) (err error) {
 	if len(args) == 0 || args[0] != "register-changes" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Fprintln(m.Stdout, "Usage: "+exportUsage)
-			fs := m.flagsFor("export", &config{})
-			fs.SetOutput(m.Stdout)
-			fs.PrintDefaults()
-			return flag.ErrHelp
-		}
 		return usageError{errors.New("export needs a subcommand: " + exportUsage)}
 	}
 	cfg, file, err := m.parseExport(args[1:])
@@ -97,7 +90,7 @@ func (m *Main) export(ctx context.Context, args []string) (err error) {
 		return err
 	}
 	defer func() { err = errors.Join(err, d.close()) }()
-	db, err := openMigrated(ctx, d.url)
+	db, err := openMigrated(ctx, cfg, d.url)
 	if err != nil {
 		return err
 	}
@@ -143,15 +136,11 @@ func (m *Main) export(ctx context.Context, args []string) (err error) {
 func (m *Main) parseExport(args []string) (*config, string, error) {
 	cfg := &config{}
 	fs := m.flagsFor("export", cfg)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: "+exportUsage)
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, "", err
 		}
-		return nil, "", usageError{err}
+		return nil, "", usageError{fs.flagError(err)}
 	}
 	if len(fs.errs) > 0 {
 		return nil, "", usageError{errors.New(strings.Join(fs.errs, "; "))}

@@ -9,9 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"time"
-
-	"github.com/schollz/progressbar/v3"
 
 	"github.com/jaring-id/jaring/internal/jaring"
 	"github.com/jaring-id/jaring/internal/postgres"
@@ -21,12 +18,7 @@ import (
 // importFiles is `jaring import register FILE` and `jaring import
 // benefits --org CODE FILE` (docs/imports.md).
 func (m *Main) importFiles(ctx context.Context, args []string) error {
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-		m.importHelp(m.Stdout)
-		return flag.ErrHelp
-	}
 	if len(args) == 0 || (args[0] != "register" && args[0] != "benefits") {
-		m.importHelp(m.Stderr)
 		return usageError{errors.New("import needs what to import: jaring import register FILE, or jaring import benefits --org CODE FILE")}
 	}
 	kind := args[0]
@@ -52,21 +44,8 @@ func (m *Main) importFiles(ctx context.Context, args []string) error {
 	return m.runImport(ctx, cfg, log, d.url, kind, file)
 }
 
-func (m *Main) importHelp(w io.Writer) {
-	fmt.Fprintln(w, "Usage: jaring import register [flags] FILE")
-	fmt.Fprintln(w, "       jaring import benefits --org CODE [flags] FILE")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Imports a register export (pipe-delimited) or a benefits file (CSV), as docs/imports.md describes.")
-	fmt.Fprintln(w, "FILE - reads standard input. Rows that cannot be taken are kept as data issues; the exit status is 0")
-	fmt.Fprintln(w, "when the file was read to its end, whatever was held back, and 1 when the import failed (and wrote nothing).")
-	fmt.Fprintln(w)
-	fs := m.flagsFor("import", &config{})
-	fs.SetOutput(w)
-	fs.PrintDefaults()
-}
-
 func (m *Main) runImport(ctx context.Context, cfg *config, log *slog.Logger, url, kind, file string) error {
-	db, err := openMigrated(ctx, url)
+	db, err := openMigrated(ctx, cfg, url)
 	if err != nil {
 		return err
 	}
@@ -84,7 +63,7 @@ func (m *Main) runImport(ctx context.Context, cfg *config, log *slog.Logger, url
 	auditLog := postgres.NewAuditLog(db, postgres.AuditOptions{})
 	defer auditLog.Close()
 	importer := &verival.Importer{Store: postgres.NewImportStore(db, auditLog)}
-	progress := newProgress(m.Stderr, displayName(file), size, cfg.quiet)
+	progress := newProgress(m.Stderr, displayName(file), size, true, cfg.quiet)
 	opts := verival.ImportOptions{File: displayName(file), DryRun: cfg.dryRun, Progress: progress}
 	log.Debug("import", "kind", kind, "file", file, "org", actor.Org, "dry-run", cfg.dryRun)
 	var rep *verival.Report
@@ -180,77 +159,4 @@ func writeReport(path string, rep *verival.Report) error {
 		return fmt.Errorf("--report: %w", err)
 	}
 	return nil
-}
-
-// progress shows how an import goes: a bar on a terminal, a plain line now
-// and then otherwise, nothing with --quiet.
-type progress struct {
-	w       io.Writer
-	name    string
-	size    int64
-	bar     *progressbar.ProgressBar
-	quiet   bool
-	last    time.Time
-	started time.Time
-}
-
-func newProgress(w io.Writer, name string, size int64, quiet bool) *progress {
-	p := &progress{w: w, name: name, size: size, quiet: quiet, started: time.Now()}
-	if quiet || !isTerminal(w) {
-		return p
-	}
-	p.bar = progressbar.NewOptions64(size,
-		progressbar.OptionSetWriter(w),
-		progressbar.OptionSetDescription(name+": reading"),
-		progressbar.OptionShowBytes(true),
-		progressbar.OptionSetWidth(30),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionShowCount(),
-		progressbar.OptionClearOnFinish(),
-		progressbar.OptionSetPredictTime(true))
-	return p
-}
-
-// Read is told the rows and bytes read so far.
-func (p *progress) Read(rows int, bytes int64) {
-	switch {
-	case p.quiet:
-	case p.bar != nil:
-		_ = p.bar.Set64(bytes)
-		p.bar.Describe(fmt.Sprintf("%s: %d rows read", p.name, rows))
-	case time.Since(p.last) >= 5*time.Second:
-		p.last = time.Now()
-		if p.size > 0 {
-			fmt.Fprintf(p.w, "%s: %d rows read (%d%%)\n", p.name, rows, bytes*100/p.size)
-		} else {
-			fmt.Fprintf(p.w, "%s: %d rows read\n", p.name, rows)
-		}
-	}
-}
-
-// Phase is told the step of the merge that starts.
-func (p *progress) Phase(name string) {
-	switch {
-	case p.quiet || name == "reading":
-	case p.bar != nil:
-		p.bar.Describe(p.name + ": " + name)
-	default:
-		fmt.Fprintf(p.w, "%s: %s (%s)\n", p.name, name, time.Since(p.started).Round(100*time.Millisecond))
-	}
-}
-
-func (p *progress) done() {
-	if p.bar != nil {
-		_ = p.bar.Finish()
-	}
-}
-
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -15,9 +15,12 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/jaring-id/jaring/graph"
 	"github.com/jaring-id/jaring/internal/authz"
@@ -71,36 +74,77 @@ type Main struct {
 
 type command struct {
 	name, summary string
+	usage         []string // how it is called, each line after "jaring "
+	details       string   // what else its help says, "" for nothing
+	subcommands   []string // the subcommands it needs, if any
 	run           func(m *Main, ctx context.Context, args []string) error
 }
 
 var commands = []command{
-	{"dev", "run the hub on a private PostgreSQL with demo data (what `make run` does)", (*Main).dev},
-	{"serve", "run the hub on an existing database (DATABASE_URL or --data-dir)", (*Main).serve},
-	{"migrate", "bring a database's schema up to date", (*Main).migrate},
-	{"seed", "fill an empty database with the demo regency (--demo)", (*Main).seed},
-	{"import", "import register FILE, or import benefits --org CODE FILE: take a register export or a benefits file in (docs/imports.md)", (*Main).importFiles},
-	{"token", "mint a token for the configured secret: --org DINSOS --role approver", (*Main).token},
-	{"policy", "policy matrix: write what the policy grants to docs/permissions.md", (*Main).policy},
-	{"audit", "audit verify: check the audit log's hash chain and name the first broken event", (*Main).audit},
-	{"export", "export register-changes --from YYYY-MM-DD --to YYYY-MM-DD FILE: the approved register changes as CSV for the national register", (*Main).export},
-	{"schema", "print the GraphQL schema (SDL) Jaring serves as a federation subgraph, as graph/schema.graphql holds it", (*Main).schema},
-	{"version", "print the schema version this build knows", (*Main).version},
+	{"dev", "run the hub on a private PostgreSQL with demo data (what `make run` does)",
+		[]string{"dev [flags]"}, "Starts (or reuses) the private cluster in --data-dir, or uses DATABASE_URL; migrates, seeds the demo regency into an empty database, prints a token for each demo role and serves.", nil, (*Main).dev},
+	{"serve", "run the hub on an existing, migrated database (DATABASE_URL or --data-dir)",
+		[]string{"serve [flags]"}, "Refuses a database whose schema is not the one this build knows: `jaring migrate` brings it up to date.", nil, (*Main).serve},
+	{"migrate", "bring a database's schema up to date",
+		[]string{"migrate [flags]"}, "Refuses a database migrated by a newer Jaring. Run it as the database's owner; it gives the application's login jaring_app its password.", nil, (*Main).migrate},
+	{"seed", "fill an empty, migrated database with the demo regency",
+		[]string{"seed --demo [flags]"}, "", nil, (*Main).seed},
+	{"import", "take a register export or a benefits file in (docs/imports.md)",
+		[]string{"import register [flags] FILE", "import benefits --org CODE [flags] FILE"},
+		"Imports a register export (pipe-delimited) or a benefits file (CSV); FILE - reads standard input. Rows that cannot be taken are kept as data issues; the exit status is 0 when the file was read to its end, whatever was held back, and 1 when the import failed (and wrote nothing).",
+		[]string{"register", "benefits"}, (*Main).importFiles},
+	{"token", "mint a token for the configured secret",
+		[]string{"token --org CODE --role ROLE[,ROLE] [--region CODE] [flags]"},
+		"Refuses a token the server would refuse, in the server's words. It knows the demo organisations; with --database-url (or DATABASE_URL) it reads the organisation from the database, as the server does. Without either, it cannot know another organisation's region, and says so: the server checks that.",
+		nil, (*Main).token},
+	{"policy", "write what the policy grants to docs/permissions.md",
+		[]string{"policy matrix [flags]"}, "", []string{"matrix"}, (*Main).policy},
+	{"audit", "check the audit log's hash chain and name the first broken event",
+		[]string{"audit verify [flags]"}, "", []string{"verify"}, (*Main).audit},
+	{"export", "write the approved register changes as CSV for the national register",
+		[]string{exportUsage}, "Records the export in the audit log (docs/verival.md).", []string{"register-changes"}, (*Main).export},
+	{"schema", "print the GraphQL schema (SDL) Jaring serves as a federation subgraph, as graph/schema.graphql holds it",
+		[]string{"schema [flags]"}, "", nil, (*Main).schema},
+	{"version", "print this build's version, its VCS revision and the schema version it knows",
+		[]string{"version", "--version"}, "", nil, (*Main).version},
 }
 
-// Run runs the command that args name.
+// isHelp reports whether arg asks for help.
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
+}
+
+// Run runs the command that args name. A command asked for help (--help or
+// -h, after the command or its subcommand) prints it and returns
+// flag.ErrHelp.
 func (m *Main) Run(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	switch {
+	case len(args) == 0:
 		m.help()
-		if len(args) == 0 {
-			return usageError{errors.New("no command given")}
-		}
+		return usageError{errors.New("no command given")}
+	case args[0] == "--version" || args[0] == "-version":
+		return m.version(ctx, args[1:])
+	case len(args) == 2 && args[0] == "help":
+		args = []string{args[1], "--help"}
+	case isHelp(args[0]):
+		m.help()
 		return flag.ErrHelp
 	}
 	for _, c := range commands {
-		if c.name == args[0] {
-			return c.run(m, ctx, args[1:])
+		if c.name != args[0] {
+			continue
 		}
+		rest := args[1:]
+		var err error
+		if len(c.subcommands) > 0 && len(rest) > 0 && isHelp(rest[0]) {
+			err = flag.ErrHelp
+		} else {
+			err = c.run(m, ctx, rest)
+		}
+		if errors.Is(err, flag.ErrHelp) {
+			m.commandHelp(m.Stdout, c)
+		}
+		return err
 	}
 	return usageError{fmt.Errorf("unknown command %q; `jaring --help` lists the commands", args[0])}
 }
@@ -110,16 +154,35 @@ func (m *Main) help() {
 	w := m.Stdout
 	fmt.Fprintln(w, "Jaring: one GraphQL graph for a regency's social-welfare services.")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Usage: jaring COMMAND [flags]")
+	fmt.Fprintln(w, "Usage: jaring COMMAND [flags]   (jaring COMMAND --help says more of one; jaring --version)")
 	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "jaring %s: %s\n", c.name, c.summary)
-		fs := m.flagsFor(c.name, &config{})
-		fs.SetOutput(w)
-		fs.PrintDefaults()
-		fmt.Fprintln(w)
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
+	for _, c := range commands {
+		fmt.Fprintln(w)
+		m.commandHelp(w, c)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Every flag may also be set by the environment variable named after it; a flag given on the command line wins.")
+}
+
+// commandHelp prints what c does, how it is called and its flags.
+func (m *Main) commandHelp(w io.Writer, c command) {
+	fmt.Fprintf(w, "jaring %s: %s\n", c.name, c.summary)
+	for i, u := range c.usage {
+		lead := "Usage: "
+		if i > 0 {
+			lead = "       "
+		}
+		fmt.Fprintf(w, "%sjaring %s\n", lead, strings.TrimPrefix(u, "jaring "))
+	}
+	if c.details != "" {
+		fmt.Fprintln(w, c.details)
+	}
+	fs := m.flagsFor(c.name, &config{})
+	fs.printFlags(w)
 }
 
 // config is every setting of every command.
@@ -167,7 +230,7 @@ type config struct {
 
 // flagsFor declares the flags of command name into cfg.
 func (m *Main) flagsFor(name string, cfg *config) *flags {
-	fs := newFlags(name, m.Getenv, m.Stderr)
+	fs := newFlags(name, m.Getenv)
 	db := func(defaultDir string) {
 		fs.String(&cfg.databaseURL, "database-url", "DATABASE_URL", "", "PostgreSQL URL, postgres://user:password@host:5432/db; when empty, a private cluster in --data-dir is used")
 		fs.String(&cfg.dataDir, "data-dir", "JARING_DATA_DIR", defaultDir, "folder of the private PostgreSQL cluster (started for the command if it is not running)")
@@ -213,6 +276,7 @@ func (m *Main) flagsFor(name string, cfg *config) *flags {
 		db(".jaring")
 		appLogin()
 		demoFlags()
+		fs.Bool(&cfg.quiet, "quiet", "JARING_QUIET", false, "show no progress while migrating and seeding, only their closing lines")
 		auth()
 	case "serve":
 		serve(false)
@@ -222,10 +286,11 @@ func (m *Main) flagsFor(name string, cfg *config) *flags {
 		fs.Bool(&cfg.allowOwner, "allow-owner", "JARING_ALLOW_OWNER", false, "serve even as a superuser or the audit log's owner, who could edit the log (not for production)")
 	case "token":
 		fs.String(&cfg.dataDir, "data-dir", "JARING_DATA_DIR", ".jaring", "folder whose jwt-secret signs the token (JARING_JWT_SECRET wins)")
-		fs.String(&cfg.org, "org", "JARING_TOKEN_ORG", "", "organisation code, such as DINSOS, CSR-A or DESA")
-		fs.String(&cfg.orgKind, "org-kind", "JARING_TOKEN_ORG_KIND", "", "front_office, agency, donor, village, auditor or integrator (known for the demo organisations)")
-		fs.String(&cfg.roles, "role", "JARING_TOKEN_ROLE", "", "role, or roles separated by commas: operator, verifier, approver, supervisor, viewer, auditor, donor, admin")
-		fs.String(&cfg.region, "region", "JARING_TOKEN_REGION", "", "region-code prefix the token is limited to (required for DESA), such as 19.04.01")
+		fs.String(&cfg.databaseURL, "database-url", "DATABASE_URL", "", "PostgreSQL URL of the database the token is for: the organisation is read from it and the token checked as the server will (default: only the demo organisations are known)")
+		fs.String(&cfg.org, "org", "JARING_TOKEN_ORG", "", "organisation code, such as DINSOS, CSR-A or DESA (required)")
+		fs.String(&cfg.orgKind, "org-kind", "JARING_TOKEN_ORG_KIND", "", "front_office, agency, donor, village, auditor or integrator (known for the demo organisations, and read from --database-url)")
+		fs.String(&cfg.roles, "role", "JARING_TOKEN_ROLE", "", "role, or roles separated by commas: operator, verifier, approver, supervisor, viewer, auditor, donor, admin (required)")
+		fs.String(&cfg.region, "region", "JARING_TOKEN_REGION", "", "region-code prefix the token is limited to, within the organisation's region (required for a village, such as DESA), such as 19.04.01")
 		fs.String(&cfg.subject, "sub", "JARING_TOKEN_SUB", "", "the person's login (default: the organisation and role)")
 		fs.Duration(&cfg.ttl, "ttl", "JARING_TOKEN_TTL", 8*time.Hour, "how long the token is valid")
 	case "policy":
@@ -241,6 +306,7 @@ func (m *Main) flagsFor(name string, cfg *config) *flags {
 	case "migrate":
 		db("")
 		appLogin()
+		fs.Bool(&cfg.quiet, "quiet", "JARING_QUIET", false, "show no progress, only the closing line")
 	case "import":
 		db("")
 		fs.String(&cfg.org, "org", "JARING_IMPORT_ORG", "", "code of the organisation that imports: the payer of a benefits file (required for benefits); for the register, the front office by default")
@@ -251,6 +317,7 @@ func (m *Main) flagsFor(name string, cfg *config) *flags {
 		db("")
 		fs.Bool(&cfg.demo, "demo", "JARING_SEED_DEMO", false, "seed the demo regency, Kabupaten Bangka Tengah (the only seed there is)")
 		demoFlags()
+		fs.Bool(&cfg.quiet, "quiet", "JARING_QUIET", false, "show no progress, only the closing line")
 	}
 	if name != "version" && name != "token" && name != "policy" && name != "schema" {
 		fs.String(&cfg.logLevel, "log-level", "JARING_LOG_LEVEL", "info", "debug, info, warn or error")
@@ -330,7 +397,11 @@ func (m *Main) openDatabase(ctx context.Context, cfg *config) (*database, error)
 	if err := os.MkdirAll(cfg.dataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	c, err := pgdev.Open(ctx, pgdev.Options{Dir: filepath.Join(cfg.dataDir, "postgres"), Log: m.Stdout})
+	say := m.Stdout
+	if cfg.quiet {
+		say = io.Discard
+	}
+	c, err := pgdev.Open(ctx, pgdev.Options{Dir: filepath.Join(cfg.dataDir, "postgres"), Log: say})
 	if err != nil {
 		return nil, fmt.Errorf("private PostgreSQL in %s: %w", cfg.dataDir, err)
 	}
@@ -349,8 +420,36 @@ func (m *Main) version(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stdout, "jaring (schema version %d)\n", v)
+	fmt.Fprintf(m.Stdout, "jaring %s, schema version %d\n", buildVersion(), v)
 	return nil
+}
+
+// buildVersion is the module version this binary was built as, with the
+// VCS revision it was built from when the build recorded one.
+func buildVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown version)"
+	}
+	v := info.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = ", modified"
+			}
+		}
+	}
+	if rev != "" {
+		v += fmt.Sprintf(", revision %s%s", rev, modified)
+	}
+	return v
 }
 
 // withDatabase parses the flags of command name, finds the database they
@@ -434,47 +533,97 @@ func (m *Main) setAppPassword(ctx context.Context, cfg *config, url string) (str
 }
 
 // openMigrated connects to url; the schema must be the one this build
-// knows.
-func openMigrated(ctx context.Context, url string) (*postgres.DB, error) {
+// knows. When it is not, the error says which command to run: `jaring
+// migrate` with the flags that named the database, or a newer jaring.
+func openMigrated(ctx context.Context, cfg *config, url string) (*postgres.DB, error) {
 	db, err := postgres.Open(ctx, url)
 	if err != nil {
+		var pgErr *pgconn.PgError
+		var ce *postgres.ConnectError
+		if errors.As(err, &ce) && strings.HasPrefix(ce.Target, postgres.AppRole+"@") && errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "28") {
+			// The application's login is made by the migrations, and
+			// PostgreSQL does not say whether a login exists.
+			return nil, fmt.Errorf("%w. If the database was never migrated, it has no login %s yet: %s; else give the password jaring migrate gave it (--app-password)",
+				err, postgres.AppRole, migrateHint(cfg))
+		}
 		return nil, err
 	}
 	if err := db.CheckSchema(ctx); err != nil {
 		db.Close()
-		return nil, err
+		var se *postgres.SchemaError
+		switch {
+		case !errors.As(err, &se):
+			return nil, err
+		case se.Current > se.Known:
+			return nil, fmt.Errorf("the database's schema is at version %d, newer than the %d this jaring knows: a newer Jaring migrated it, and this binary is too old for it; run that version (or a newer one)", se.Current, se.Known)
+		case se.Current == 0:
+			return nil, fmt.Errorf("the database has no Jaring schema yet (this jaring needs version %d): %s", se.Known, migrateHint(cfg))
+		default:
+			return nil, fmt.Errorf("the database's schema is at version %d, older than the %d this jaring needs: %s", se.Current, se.Known, migrateHint(cfg))
+		}
 	}
 	return db, nil
 }
 
+// migrateHint says how to migrate the database cfg names: the private
+// cluster's folder, or the URL of the database's owner (the application's
+// login may not migrate).
+func migrateHint(cfg *config) string {
+	if cfg.databaseURL != "" {
+		return "run `jaring migrate` first, with DATABASE_URL (or --database-url) set to the URL of the database's owner"
+	}
+	return fmt.Sprintf("run `jaring migrate --data-dir %s` first", cfg.dataDir)
+}
+
 func (m *Main) migrate(ctx context.Context, args []string) error {
 	return m.withDatabase(ctx, "migrate", args, func(cfg *config, _ *slog.Logger, url string) error {
-		if err := postgres.Migrate(ctx, url, m.logf); err != nil {
+		if err := m.migrateDB(ctx, cfg, url); err != nil {
 			return err
 		}
-		v, _ := postgres.KnownVersion()
-		fmt.Fprintf(m.Stdout, "schema is at version %d\n", v)
 		appURL, err := m.setAppPassword(ctx, cfg, url)
 		if err != nil {
 			return err
 		}
 		if appURL == "" {
-			fmt.Fprintf(m.Stdout, "the application's login %s has no password from this run: give one with --app-password (or JARING_APP_PASSWORD), then serve with DATABASE_URL=postgres://%s:<password>@<host>/<database>\n",
+			fmt.Fprintf(m.Stderr, "jaring migrate: the application's login %s has no password from this run: give one with --app-password (or JARING_APP_PASSWORD), then serve with DATABASE_URL=postgres://%s:<password>@<host>/<database>\n",
 				postgres.AppRole, postgres.AppRole)
-		} else {
+		} else if !cfg.quiet {
 			fmt.Fprintf(m.Stdout, "the application's login %s has its password; jaring serve connects as it\n", postgres.AppRole)
 		}
 		return nil
 	})
 }
 
-func (m *Main) logf(format string, args ...any) {
-	fmt.Fprintf(m.Stdout, format+"\n", args...)
+// migrateDB migrates the database at url, showing its progress, and closes
+// with a line of what it did.
+func (m *Main) migrateDB(ctx context.Context, cfg *config, url string) error {
+	start := time.Now()
+	var p *progress
+	r, err := postgres.MigrateReporting(ctx, url, func(n, total int, name string) {
+		if p == nil {
+			p = newProgress(m.Stderr, "migrating", int64(total), false, cfg.quiet)
+		}
+		p.step(int64(n-1), name)
+	})
+	if p != nil {
+		p.done()
+	}
+	if err != nil {
+		return err
+	}
+	if r.From == r.To {
+		fmt.Fprintf(m.Stdout, "the schema is at version %d already: no migrations to apply; %d region codes added or renamed, in %s\n",
+			r.To, r.Regions, time.Since(start).Round(time.Millisecond))
+		return nil
+	}
+	fmt.Fprintf(m.Stdout, "migrated the schema from version %d to %d: %d migrations applied, %d region codes added or renamed, in %s\n",
+		r.From, r.To, r.To-r.From, r.Regions, time.Since(start).Round(time.Millisecond))
+	return nil
 }
 
 func (m *Main) seed(ctx context.Context, args []string) error {
 	return m.withDatabase(ctx, "seed", args, func(cfg *config, _ *slog.Logger, url string) error {
-		db, err := openMigrated(ctx, url)
+		db, err := openMigrated(ctx, cfg, url)
 		if err != nil {
 			return err
 		}
@@ -496,10 +645,24 @@ func (m *Main) seedDemo(ctx context.Context, db *postgres.DB, cfg *config) error
 		return usageError{fmt.Errorf("--demo-households %d: want 1 to 1000000", opts.Households)}
 	}
 	start := time.Now()
-	fmt.Fprintf(m.Stdout, "seeding the demo regency, Kabupaten Bangka Tengah (seed %d, %d households, as of %s)…\n",
-		opts.Seed, opts.Households, opts.AsOf.Format(jaring.DateLayout))
+	if !cfg.quiet {
+		fmt.Fprintf(m.Stdout, "seeding the demo regency, Kabupaten Bangka Tengah (seed %d, %d households, as of %s)…\n",
+			opts.Seed, opts.Households, opts.AsOf.Format(jaring.DateLayout))
+	}
+	p := newProgress(m.Stderr, "seeding", -1, false, cfg.quiet)
+	p.step(-1, "generating the regency")
 	data := demo.Generate(opts)
-	if err := demo.Load(ctx, db.Pool, data); err != nil {
+	err := demo.LoadReporting(ctx, db.Pool, data, func(table string, done, total int) {
+		if p.size < 0 {
+			p.done()
+			p = newProgress(m.Stderr, "seeding", int64(total), false, cfg.quiet)
+		}
+		p.step(int64(done), "writing "+table)
+	})
+	p.done()
+	if jaring.ErrorCode(err) == jaring.ECONFLICT {
+		return errors.New(jaring.ErrorMessage(err))
+	} else if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
 	fmt.Fprintf(m.Stdout, "seeded %d households, %d persons, %d benefits, %d applications, %d referrals in %s\n",
@@ -518,7 +681,14 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		url := d.url
 		if d.private || cfg.appPassword != "" {
 			// The private cluster's URL is its owner's: serve as the
-			// application's login, with the password kept beside it.
+			// application's login, with the password kept beside it,
+			// once the owner has seen that the schema (and with it
+			// the login) is there.
+			owner, err := openMigrated(ctx, cfg, url)
+			if err != nil {
+				return err
+			}
+			owner.Close()
 			pw, err := m.appPassword(cfg)
 			if err != nil {
 				return err
@@ -527,7 +697,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 				return err
 			}
 		}
-		db, err := openMigrated(ctx, url)
+		db, err := openMigrated(ctx, cfg, url)
 		if err != nil {
 			return err
 		}
@@ -545,7 +715,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 // login.
 func (m *Main) dev(ctx context.Context, args []string) error {
 	return m.withDatabase(ctx, "dev", args, func(cfg *config, log *slog.Logger, url string) error {
-		if err := postgres.Migrate(ctx, url, m.logf); err != nil {
+		if err := m.migrateDB(ctx, cfg, url); err != nil {
 			return err
 		}
 		appURL, err := m.setAppPassword(ctx, cfg, url)
@@ -555,7 +725,7 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 		if appURL == "" {
 			return usageError{errors.New("dev needs --data-dir or --app-password, to log in as the application's login")}
 		}
-		owner, err := openMigrated(ctx, url)
+		owner, err := openMigrated(ctx, cfg, url)
 		if err != nil {
 			return err
 		}
@@ -569,7 +739,7 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		db, err := openMigrated(ctx, appURL)
+		db, err := openMigrated(ctx, cfg, appURL)
 		if err != nil {
 			return err
 		}

@@ -308,7 +308,7 @@ func TestUsage(t *testing.T) {
 		{"help lists addr", []string{"--help"}, nil, "", "JARING_ADDR"},
 		{"no command", nil, nil, "no command given", "Usage"},
 		{"unknown command", []string{"frobnicate"}, nil, `unknown command "frobnicate"`, ""},
-		{"bad flag", []string{"serve", "--port", "1"}, nil, "flag provided but not defined: -port", ""},
+		{"bad flag", []string{"serve", "--port", "1"}, nil, "flag provided but not defined: --port; see jaring serve --help", ""},
 		{"bad variable", []string{"serve"}, map[string]string{"JARING_SHUTDOWN_TIMEOUT": "soon"}, `JARING_SHUTDOWN_TIMEOUT="soon" is not a duration`, ""},
 		{"stray argument", []string{"migrate", "now"}, nil, "migrate takes no arguments", ""},
 		// Commands that need a database say how to give one.

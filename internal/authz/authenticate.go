@@ -37,20 +37,37 @@ func (a *Authenticator) Authenticate(ctx context.Context, authorization string) 
 	}
 	org, err := a.org(ctx, p.Org)
 	if jaring.ErrorCode(err) == jaring.ENOTFOUND {
-		return nil, jaring.Errorf(jaring.EUNAUTHENTICATED, "The token names organisation %s, which Jaring does not know.", p.Org)
+		org, err = nil, nil
 	} else if err != nil {
 		return nil, err
 	}
-	switch {
-	case org.Kind != p.OrgKind:
-		return nil, jaring.Errorf(jaring.EUNAUTHENTICATED, "The token says %s is a %s, but it is a %s.", p.Org, kindClaim(p.OrgKind), kindClaim(org.Kind))
-	case p.OrgKind == jaring.OrgVillage && p.Region == "":
-		return nil, jaring.Errorf(jaring.EUNAUTHENTICATED, "A village operator's token must carry the region it serves (claim region, such as 19.04.01.2003).")
-	case p.Region != "" && org.RegionCode != "" && !within(p.Region, org.RegionCode):
-		return nil, jaring.Errorf(jaring.EUNAUTHENTICATED, "The token's region %s lies outside %s's region %s.", p.Region, org.Code, org.RegionCode)
+	if err := CheckOrganisation(p.Org, p.OrgKind, p.Region, org); err != nil {
+		return nil, err
 	}
 	p.OrgID, p.OrgRegion = org.ID, org.RegionCode
 	return p, nil
+}
+
+// CheckOrganisation checks what a token says of its organisation (its
+// code, kind and region) against org, the organisation Jaring holds under
+// that code, nil if none: the organisation must exist and be of that kind,
+// a village operator's token must carry a region, and the region must lie
+// within the organisation's own (one without a region serves everywhere).
+// It returns an EUNAUTHENTICATED *jaring.Error saying why the token is
+// refused, or nil. Authenticate refuses a token with it, and jaring token
+// checks with it the token it is about to mint, so that both say the same.
+func CheckOrganisation(code string, kind jaring.OrgKind, region string, org *jaring.Organisation) error {
+	switch {
+	case org == nil:
+		return jaring.Errorf(jaring.EUNAUTHENTICATED, "The token names organisation %s, which Jaring does not know.", code)
+	case org.Kind != kind:
+		return jaring.Errorf(jaring.EUNAUTHENTICATED, "The token says %s is a %s, but it is a %s.", code, kindClaim(kind), kindClaim(org.Kind))
+	case kind == jaring.OrgVillage && region == "":
+		return jaring.Errorf(jaring.EUNAUTHENTICATED, "A village operator's token must carry the region it serves (claim region, such as 19.04.01.2003).")
+	case region != "" && org.RegionCode != "" && !within(region, org.RegionCode):
+		return jaring.Errorf(jaring.EUNAUTHENTICATED, "The token's region %s lies outside %s's region %s.", region, org.Code, org.RegionCode)
+	}
+	return nil
 }
 
 // within reports whether region code lies in (or is) prefix.

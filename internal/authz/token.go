@@ -378,7 +378,7 @@ func Mint(secret []byte, c Claims, now time.Time) (string, error) {
 		return "", jaring.Errorf(jaring.EINVALID, "The token's lifetime (TTL) is %s; it must be positive.", c.TTL)
 	}
 	if !c.OrgKind.Valid() {
-		return "", jaring.Errorf(jaring.EINVALID, "The token's organisation kind %s is not a kind of organisation; use one of %s.", quote(string(c.OrgKind)), orgKindList())
+		return "", jaring.Errorf(jaring.EINVALID, "%s", unknownKind(kindClaim(c.OrgKind)))
 	}
 	roles := make([]string, len(c.Roles))
 	for i, r := range c.Roles {
@@ -424,7 +424,7 @@ func checkClaims(sub, org, orgKind string, roles []string, reg string) (jaring.O
 	}
 	kind, ok := kindFromClaim(orgKind)
 	if !ok {
-		return "", nil, fmt.Sprintf("The token's org_kind %s is not a kind of organisation; use one of %s.", quote(orgKind), orgKindList())
+		return "", nil, unknownKind(orgKind)
 	}
 	if len(roles) == 0 {
 		return "", nil, fmt.Sprintf("The token has no roles (roles claim); mint a token with at least one of %s.", roleList())
@@ -450,6 +450,11 @@ func checkClaims(sub, org, orgKind string, roles []string, reg string) (jaring.O
 		return "", nil, fmt.Sprintf("The token's region %s is not a region code; use a code like 19, 19.04 or 19.04.01.", quote(reg))
 	}
 	return kind, out, ""
+}
+
+// unknownKind is the reason a token whose org_kind claim is s is refused.
+func unknownKind(s string) string {
+	return fmt.Sprintf("The token's org_kind %s is not a kind of organisation; use one of %s.", quote(s), orgKindList())
 }
 
 // validOrgCode reports whether s can be an organisation code: short, with

@@ -9,6 +9,10 @@ import (
 // ---------------------------------------------------------------------------
 // Organisations and programs.
 
+// Organisations returns the demo regency's organisations, as Generate
+// writes them: what jaring token knows of them without a database.
+func Organisations() []Organisation { return organisations() }
+
 func organisations() []Organisation {
 	return []Organisation{
 		{"SILAKSO", "SiLakso — Dinas Sosial dan PMD Kabupaten Bangka Tengah", jaring.OrgFrontOffice, regency},

@@ -17,6 +17,13 @@ import (
 // generator against the same rules the services apply. Returns ECONFLICT if
 // the database already holds households.
 func Load(ctx context.Context, pool *pgxpool.Pool, d *Data) error {
+	return LoadReporting(ctx, pool, d, nil)
+}
+
+// LoadReporting is Load, telling progress (if not nil) of each table as
+// it starts to write it: its name, the rows written before it and the rows
+// there are in all.
+func LoadReporting(ctx context.Context, pool *pgxpool.Pool, d *Data, progress func(table string, done, total int)) error {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -48,7 +55,15 @@ func Load(ctx context.Context, pool *pgxpool.Pool, d *Data) error {
 		{"applications", len(d.Applications), loadApplications},
 		{"referrals", len(d.Referrals), loadReferrals},
 	}
+	total, done := 0, 0
 	for _, s := range steps {
+		total += s.rows
+	}
+	for _, s := range steps {
+		if progress != nil {
+			progress(s.what, done, total)
+		}
+		done += s.rows
 		n, err := s.load(ctx, tx, d)
 		if err != nil {
 			return fmt.Errorf("load demo %s: %w", s.what, err)

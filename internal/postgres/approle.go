@@ -25,9 +25,9 @@ func SetAppPassword(ctx context.Context, ownerURL, password string) error {
 	if len(password) < 16 {
 		return fmt.Errorf("the password of %s must have at least 16 characters", AppRole)
 	}
-	conn, err := pgx.Connect(ctx, ownerURL)
+	conn, err := connect(ctx, ownerURL)
 	if err != nil {
-		return fmt.Errorf("connect to database: %w", err)
+		return err
 	}
 	defer conn.Close(ctx)
 	verifier, err := scramVerifier(password)

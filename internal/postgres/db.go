@@ -2,9 +2,13 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -45,11 +49,11 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("connect to database: %w", err)
+		return nil, connectError(cfg.ConnConfig, err)
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("connect to database %s: %w", redact(cfg.ConnConfig), err)
+		return nil, connectError(cfg.ConnConfig, err)
 	}
 	return &DB{Pool: pool}, nil
 }
@@ -62,4 +66,56 @@ func (db *DB) Ping(ctx context.Context) error { return db.Pool.Ping(ctx) }
 
 func redact(c *pgx.ConnConfig) string {
 	return fmt.Sprintf("%s@%s:%d/%s", c.User, c.Host, c.Port, c.Database)
+}
+
+// connect opens one connection to the database at url.
+func connect(ctx context.Context, url string) (*pgx.Conn, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database URL: %w", err)
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, connectError(cfg, err)
+	}
+	return conn, nil
+}
+
+// ConnectError says that the database could not be reached, or refused the
+// login. It unwraps to pgx's error (and so to a *pgconn.PgError, if the
+// server answered).
+type ConnectError struct {
+	Target string // user@host:port/database, without the password
+	err    error
+}
+
+// Error names the database and says each distinct reason once. With
+// sslmode=prefer, the default, pgx tries each address twice, with TLS and
+// without, and reports both failures, which are one and the same when the
+// server cannot be reached; said twice, the user reads two problems.
+func (e *ConnectError) Error() string {
+	msg := e.err.Error()
+	var ce *pgconn.ConnectError
+	if errors.As(e.err, &ce) {
+		msg = ce.Unwrap().Error()
+	}
+	var reasons []string
+	for line := range strings.SplitSeq(msg, "\n") {
+		line = strings.TrimSpace(line)
+		said := slices.IndexFunc(reasons, func(r string) bool { return strings.Contains(r, line) || strings.Contains(line, r) })
+		switch {
+		case line == "":
+		case said < 0:
+			reasons = append(reasons, line)
+		case len(line) > len(reasons[said]):
+			reasons[said] = line // the longer says more
+		}
+	}
+	return fmt.Sprintf("connect to database %s: %s", e.Target, strings.Join(reasons, "; "))
+}
+
+func (e *ConnectError) Unwrap() error { return e.err }
+
+func connectError(c *pgx.ConnConfig, err error) error {
+	return &ConnectError{Target: redact(c), err: err}
 }

@@ -33,40 +33,58 @@ func (e *SchemaError) Error() string {
 // Concurrent calls are safe: tern holds an advisory lock while it works.
 // logf, if not nil, is told of each migration applied.
 func Migrate(ctx context.Context, url string, logf func(format string, args ...any)) error {
-	conn, err := pgx.Connect(ctx, url)
+	var progress func(int, int, string)
+	if logf != nil {
+		progress = func(_, _ int, name string) { logf("migrating up: %s", name) }
+	}
+	r, err := MigrateReporting(ctx, url, progress)
+	if err == nil && logf != nil && r.Regions > 0 {
+		logf("region codes: %d added or renamed", r.Regions)
+	}
+	return err
+}
+
+// MigrateResult is what a migration did.
+type MigrateResult struct {
+	From, To int32 // the schema version before and after
+	Regions  int64 // region codes added or renamed
+}
+
+// MigrateReporting is Migrate, telling progress (if not nil) of each
+// migration as it starts: its place among those to apply, from 1, their
+// number and its name. It returns what it did.
+func MigrateReporting(ctx context.Context, url string, progress func(n, total int, name string)) (MigrateResult, error) {
+	conn, err := connect(ctx, url)
 	if err != nil {
-		return fmt.Errorf("connect to database: %w", err)
+		return MigrateResult{}, err
 	}
 	defer conn.Close(ctx)
 
 	m, err := newMigrator(ctx, conn)
 	if err != nil {
-		return err
+		return MigrateResult{}, err
 	}
 	current, err := m.GetCurrentVersion(ctx)
 	if err != nil {
-		return fmt.Errorf("read schema version: %w", err)
+		return MigrateResult{}, fmt.Errorf("read schema version: %w", err)
 	}
 	known := int32(len(m.Migrations))
 	if current > known {
-		return &SchemaError{Current: current, Known: known}
+		return MigrateResult{}, &SchemaError{Current: current, Known: known}
 	}
-	if logf != nil {
-		m.OnStart = func(seq int32, name, direction, _ string) {
-			logf("migrating %s: %s", direction, name)
+	if progress != nil {
+		m.OnStart = func(seq int32, name, _, _ string) {
+			progress(int(seq-current), int(known-current), name)
 		}
 	}
 	if err := m.Migrate(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
+		return MigrateResult{}, fmt.Errorf("migrate: %w", err)
 	}
 	n, err := syncRegions(ctx, conn)
 	if err != nil {
-		return fmt.Errorf("load region codes: %w", err)
+		return MigrateResult{}, fmt.Errorf("load region codes: %w", err)
 	}
-	if logf != nil && n > 0 {
-		logf("region codes: %d added or renamed", n)
-	}
-	return nil
+	return MigrateResult{From: current, To: known, Regions: n}, nil
 }
 
 // MigrateTo moves the database at url to schema version target, up or down:
@@ -74,9 +92,9 @@ func Migrate(ctx context.Context, url string, logf func(format string, args ...a
 // undoes itself. Going down drops what the versions above target made,
 // with its data. Region codes are refreshed when target is the newest.
 func MigrateTo(ctx context.Context, url string, target int32) error {
-	conn, err := pgx.Connect(ctx, url)
+	conn, err := connect(ctx, url)
 	if err != nil {
-		return fmt.Errorf("connect to database: %w", err)
+		return err
 	}
 	defer conn.Close(ctx)
 	m, err := newMigrator(ctx, conn)
