@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -181,5 +182,38 @@ func TestPolicyReloadOnSIGHUP(t *testing.T) {
 	waitFor("the one in force stays")
 	if got := kkOf(); !strings.Contains(got, `"kk":"19`) {
 		t.Errorf("after a broken policy a viewer sees %s, want the last good policy's answer", got)
+	}
+}
+
+// Every caller the README and the docs run an example as (graph's
+// TestDocumentedExamples runs them) gets a token from jaring dev: a reader
+// can follow every example with what make run printed.
+func TestDemoTokensCoverTheDocs(t *testing.T) {
+	printed := map[string]bool{}
+	for _, d := range demoTokens {
+		who := d.org + " " + string(d.role)
+		if d.region != "" {
+			who += " " + d.region
+		}
+		printed[who] = true
+	}
+	files, _ := filepath.Glob(filepath.Join("..", "..", "docs", "*.md"))
+	files = append(files, filepath.Join("..", "..", "README.md"))
+	as := regexp.MustCompile(`<!-- example as="([^"]+)"`)
+	found := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range as.FindAllStringSubmatch(string(b), -1) {
+			found++
+			if !printed[m[1]] {
+				t.Errorf("%s runs an example as %q, for whom jaring dev prints no token", filepath.Base(f), m[1])
+			}
+		}
+	}
+	if found < 20 {
+		t.Errorf("only %d examples found", found)
 	}
 }
