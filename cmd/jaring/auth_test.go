@@ -217,3 +217,22 @@ func TestDemoTokensCoverTheDocs(t *testing.T) {
 		t.Errorf("only %d examples found", found)
 	}
 }
+
+// GraphiQL opens with the README's first query, as written there.
+func TestGraphiQLOpensWithTheREADMEsFirstQuery(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "```graphql\n")
+	readme, _, _ := strings.Cut(rest, "```")
+	var page []string
+	for _, line := range strings.Split(firstQuery, "\n") {
+		if !strings.HasPrefix(line, "#") {
+			page = append(page, line)
+		}
+	}
+	if got := strings.Join(page, "\n"); !ok || got != readme {
+		t.Errorf("GraphiQL's first query:\n%s\nthe README's:\n%s", got, readme)
+	}
+}
