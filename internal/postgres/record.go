@@ -31,13 +31,21 @@ func (s *BenefitStore) RecordBenefits(ctx context.Context, actor jaring.Actor, i
 		if err := r.lockHouseholds(ctx, inputs); err != nil {
 			return err
 		}
+		if err := r.prefetch(ctx, inputs); err != nil {
+			return err
+		}
 		results = make([]benefit.Result, len(inputs))
+		r.batch = &batch{results: results}
 		for i, in := range inputs {
+			r.batch.current = i
 			res, err := r.record(ctx, in)
 			if err != nil {
 				return fmt.Errorf("record benefit %d of the batch: %w", i, err)
 			}
 			results[i] = res
+		}
+		if err := r.flush(ctx); err != nil {
+			return err
 		}
 		return auditChange(ctx, tx, s.audit, r.changed())
 	})
@@ -101,6 +109,41 @@ type recorder struct {
 	codes     map[codeKey]string          // program and organisation codes, for messages
 	payers    map[string]int64
 	touched   map[int64]bool // household IDs
+
+	// A batch's lookups, made for all its inputs at once (prefetch); nil
+	// outside a batch, where each input is looked up on its own.
+	households map[string]int64             // KK → ID, of the households in scope the batch names
+	persons    map[string]personRow         // NIK → the person, in scope
+	refs       map[refKey]*benefit.Benefit  // the payers' references already used, pending ones included
+	ledgers    map[int64][]*benefit.Benefit // household ID → the benefits held, pending ones included
+	batch      *batch                       // the inserts held back, written in one statement
+}
+
+// personRow is a person a batch names, and their household.
+type personRow struct {
+	id, householdID int64
+	kk              string
+}
+
+// refKey is a payer's reference.
+type refKey struct {
+	payerID int64
+	ref     string
+}
+
+// batch is what a batch has decided to write and not written yet: the
+// benefits accepted, each at the index of its input's result.
+type batch struct {
+	results []benefit.Result
+	current int // the index of the input being decided
+	pending []pendingBenefit
+}
+
+type pendingBenefit struct {
+	at       int              // the index of its result
+	in       benefit.Input    // what was sent
+	b        *benefit.Benefit // as decided; the ledger and refs point at it until written
+	override *benefit.Override
 }
 
 func newRecorder(ctx context.Context, tx pgx.Tx, actor jaring.Actor) (*recorder, error) {
@@ -202,9 +245,18 @@ func (r *recorder) recordProgram(ctx context.Context, in benefit.Input, prog *be
 		}
 		var pid int64
 		var kk string
-		a := args{in.NIK}
-		err := r.tx.QueryRow(ctx, `SELECT p.id, p.household_id, h.kk FROM person p JOIN household h ON h.id = p.household_id
+		var err error
+		if r.persons != nil {
+			p, ok := r.persons[in.NIK]
+			if !ok {
+				err = pgx.ErrNoRows
+			}
+			pid, householdID, kk = p.id, p.householdID, p.kk
+		} else {
+			a := args{in.NIK}
+			err = r.tx.QueryRow(ctx, `SELECT p.id, p.household_id, h.kk FROM person p JOIN household h ON h.id = p.household_id
 			WHERE p.nik = $1 AND `+inScope(r.actor.Scope, &a, persons), a...).Scan(&pid, &householdID, &kk)
+		}
 		if err != nil {
 			return refuseOrFail(in, jaring.WithField("nik", translate(err, "person with this NIK in the register that you may record for")))
 		}
@@ -216,8 +268,16 @@ func (r *recorder) recordProgram(ctx context.Context, in benefit.Input, prog *be
 		if in.NIK != "" {
 			return refuse(jaring.Invalid("nik", "program %s is aid to a whole household (kind %s): give the household's kk, not a nik", prog.Code, prog.KindCode), nil)
 		}
-		a := args{in.KK}
-		err := r.tx.QueryRow(ctx, `SELECT h.id FROM household h WHERE h.kk = $1 AND `+inScope(r.actor.Scope, &a, households), a...).Scan(&householdID)
+		var err error
+		if r.households != nil {
+			var ok bool
+			if householdID, ok = r.households[in.KK]; !ok {
+				err = pgx.ErrNoRows
+			}
+		} else {
+			a := args{in.KK}
+			err = r.tx.QueryRow(ctx, `SELECT h.id FROM household h WHERE h.kk = $1 AND `+inScope(r.actor.Scope, &a, households), a...).Scan(&householdID)
+		}
 		if err != nil {
 			return refuseOrFail(in, jaring.WithField("kk", translate(err, "household with this KK in the register that you may record for")))
 		}
@@ -242,15 +302,24 @@ func (r *recorder) recordProgram(ctx context.Context, in benefit.Input, prog *be
 	}
 
 	// The rules, against the household's ledger as it stands under the lock
-	// (this transaction's own writes included).
-	rows, _ := r.tx.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b
-		WHERE b.household_id = $1 AND b.status = ANY($2) ORDER BY b.id`, householdID, benefit.HeldStatuses)
-	held, err := pgx.CollectRows(rows, scanBenefit)
+	// (this transaction's own writes included, the batch's held back too).
+	held, err := r.held(ctx, householdID)
 	if err != nil {
 		return benefit.Result{}, err
 	}
-	clashes := r.catalogue.FindClashes(benefit.Proposal{HouseholdID: householdID, PersonID: personID,
-		KindCode: prog.KindCode, ProgramID: prog.ID, Period: in.Period}, held)
+	proposal := benefit.Proposal{HouseholdID: householdID, PersonID: personID, KindCode: prog.KindCode, ProgramID: prog.ID, Period: in.Period}
+	clashes := r.catalogue.FindClashes(proposal, held)
+	if r.batch != nil && slices.ContainsFunc(clashes, func(c benefit.Clash) bool { return c.Benefit.ID == 0 }) {
+		// A clash with a benefit of this batch, not written yet: write
+		// the batch so far, and name it by its ID.
+		if err := r.flush(ctx); err != nil {
+			return benefit.Result{}, err
+		}
+		if held, err = r.held(ctx, householdID); err != nil {
+			return benefit.Result{}, err
+		}
+		clashes = r.catalogue.FindClashes(proposal, held)
+	}
 	if len(clashes) > 0 && in.Override == nil {
 		msg, err := r.describe(ctx, clashes[0])
 		if err != nil {
@@ -263,9 +332,18 @@ func (r *recorder) recordProgram(ctx context.Context, in benefit.Input, prog *be
 		override = in.Override
 	}
 	if prog.OwnerID != nil {
+		// A donor's means are counted in the database: what the batch
+		// holds back is written first.
+		if err := r.flush(ctx); err != nil {
+			return benefit.Result{}, err
+		}
 		if err := r.withinMeans(ctx, prog, want); err != nil {
 			return refuseOrFail(in, err)
 		}
+	} else if r.batch != nil {
+		r.hold(in, want, override)
+		r.touched[householdID] = true
+		return benefit.Result{ExternalRef: in.ExternalRef, Status: benefit.Recorded, Benefit: want, Clashes: clashes}, nil
 	}
 	got, err := r.insert(ctx, want, override)
 	if err != nil {
@@ -279,6 +357,7 @@ func (r *recorder) recordProgram(ctx context.Context, in benefit.Input, prog *be
 		return repeated(in, want, before), nil
 	}
 	r.touched[householdID] = true
+	r.written(got)
 	return benefit.Result{ExternalRef: in.ExternalRef, Status: benefit.Recorded, Benefit: got, Clashes: clashes}, nil
 }
 
@@ -313,6 +392,18 @@ func (r *recorder) withinMeans(ctx context.Context, prog *benefit.Program, b *be
 
 // byRef returns the payer's benefit with the given reference, nil if none.
 func (r *recorder) byRef(ctx context.Context, payerID int64, ref string) (*benefit.Benefit, error) {
+	if r.refs != nil {
+		b, ok := r.refs[refKey{payerID, ref}]
+		if !ok || b.ID != 0 {
+			return b, nil
+		}
+		// A benefit of this batch not written yet: write it, to answer
+		// with what was recorded.
+		if err := r.flush(ctx); err != nil {
+			return nil, err
+		}
+		return r.refs[refKey{payerID, ref}], nil
+	}
 	rows, _ := r.tx.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b WHERE b.payer_id = $1 AND b.external_ref = $2`, payerID, ref)
 	bs, err := pgx.CollectRows(rows, scanBenefit)
 	if err != nil || len(bs) == 0 {
@@ -439,4 +530,249 @@ func (r *recorder) payer(ctx context.Context, code string) (int64, error) {
 	}
 	r.payers[code] = id
 	return id, nil
+}
+
+// prefetch looks up, for a whole batch at once, what recording each input
+// reads: its program and payer, its household or person (in the actor's
+// scope), the payers' references already used, and the ledger of every
+// household named. A batch of a thousand reads in six statements what it
+// read in four thousand.
+func (r *recorder) prefetch(ctx context.Context, inputs []benefit.Input) error {
+	var codes, payers, kks, niks []string
+	for _, in := range inputs {
+		codes, payers = append(codes, in.Program), append(payers, in.Payer)
+		if in.KK != "" {
+			kks = append(kks, in.KK)
+		}
+		if in.NIK != "" {
+			niks = append(niks, in.NIK)
+		}
+	}
+	rows, _ := r.tx.Query(ctx, `SELECT `+programColumns+`, k.scope FROM program p
+		JOIN benefit_kind k ON k.code = p.kind_code WHERE p.code = ANY($1)`, codes)
+	var p benefit.Program
+	var scope benefit.Scope
+	if _, err := pgx.ForEachRow(rows, []any{&p.ID, &p.Code, &p.Name, &p.KindCode, &p.Source, &p.OwnerID, &scope}, func() error {
+		prog := p
+		r.programs[p.Code], r.scopes[p.KindCode] = &prog, scope
+		return nil
+	}); err != nil {
+		return fmt.Errorf("read the programs: %w", err)
+	}
+	rows, _ = r.tx.Query(ctx, `SELECT id, code FROM organisation WHERE code = ANY($1)`, payers)
+	var id int64
+	var code string
+	if _, err := pgx.ForEachRow(rows, []any{&id, &code}, func() error { r.payers[code] = id; return nil }); err != nil {
+		return fmt.Errorf("read the payers: %w", err)
+	}
+
+	r.households, r.persons = map[string]int64{}, map[string]personRow{}
+	var ids []int64
+	a := args{kks}
+	rows, _ = r.tx.Query(ctx, `SELECT h.id, h.kk FROM household h WHERE h.kk = ANY($1) AND `+inScope(r.actor.Scope, &a, households), a...)
+	var kk string
+	if _, err := pgx.ForEachRow(rows, []any{&id, &kk}, func() error { r.households[kk] = id; ids = append(ids, id); return nil }); err != nil {
+		return fmt.Errorf("read the households: %w", err)
+	}
+	a = args{niks}
+	rows, _ = r.tx.Query(ctx, `SELECT p.id, p.household_id, h.kk, p.nik FROM person p JOIN household h ON h.id = p.household_id
+		WHERE p.nik = ANY($1) AND `+inScope(r.actor.Scope, &a, persons), a...)
+	var pr personRow
+	var nik string
+	if _, err := pgx.ForEachRow(rows, []any{&pr.id, &pr.householdID, &pr.kk, &nik}, func() error {
+		r.persons[nik] = pr
+		ids = append(ids, pr.householdID)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("read the persons: %w", err)
+	}
+
+	r.refs = map[refKey]*benefit.Benefit{}
+	var refPayers []int64
+	var refs []string
+	for _, in := range inputs {
+		if id, ok := r.payers[in.Payer]; ok {
+			refPayers, refs = append(refPayers, id), append(refs, in.ExternalRef)
+		}
+	}
+	rows, _ = r.tx.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b
+		JOIN unnest($1::bigint[], $2::text[]) AS x(payer_id, ref) ON b.payer_id = x.payer_id AND b.external_ref = x.ref`, refPayers, refs)
+	used, err := pgx.CollectRows(rows, scanBenefit)
+	if err != nil {
+		return fmt.Errorf("read the references used: %w", err)
+	}
+	for _, b := range used {
+		r.refs[refKey{b.PayerID, b.ExternalRef}] = b
+	}
+
+	r.ledgers = map[int64][]*benefit.Benefit{}
+	for _, id := range ids {
+		r.ledgers[id] = nil
+	}
+	rows, _ = r.tx.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b
+		WHERE b.household_id = ANY($1) AND b.status = ANY($2) ORDER BY b.household_id, b.id`, ids, benefit.HeldStatuses)
+	ledger, err := pgx.CollectRows(rows, scanBenefit)
+	if err != nil {
+		return fmt.Errorf("read the ledgers: %w", err)
+	}
+	for _, b := range ledger {
+		r.ledgers[b.HouseholdID] = append(r.ledgers[b.HouseholdID], b)
+	}
+	return nil
+}
+
+// held returns the benefits household holds, as the ledger stands under
+// the lock: this transaction's writes included, and the batch's held back.
+func (r *recorder) held(ctx context.Context, householdID int64) ([]*benefit.Benefit, error) {
+	if r.ledgers != nil {
+		if bs, ok := r.ledgers[householdID]; ok {
+			return slices.Clone(bs), nil
+		}
+	}
+	rows, _ := r.tx.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b
+		WHERE b.household_id = $1 AND b.status = ANY($2) ORDER BY b.id`, householdID, benefit.HeldStatuses)
+	bs, err := pgx.CollectRows(rows, scanBenefit)
+	if err != nil {
+		return nil, err
+	}
+	if r.ledgers != nil {
+		r.ledgers[householdID] = bs
+	}
+	return slices.Clone(bs), nil
+}
+
+// hold keeps b back, to be written with the rest of the batch; until then
+// it is in the ledger and the references, with ID 0.
+func (r *recorder) hold(in benefit.Input, b *benefit.Benefit, o *benefit.Override) {
+	if o != nil {
+		b.Override = &benefit.Override{Reason: o.Reason, By: o.By, OrgID: o.OrgID}
+	}
+	r.batch.pending = append(r.batch.pending, pendingBenefit{at: r.batch.current, in: in, b: b, override: o})
+	r.ledgers[b.HouseholdID] = append(r.ledgers[b.HouseholdID], b)
+	r.refs[refKey{b.PayerID, b.ExternalRef}] = b
+}
+
+// written notes a benefit written on its own in a batch's caches.
+func (r *recorder) written(b *benefit.Benefit) {
+	if r.ledgers == nil {
+		return
+	}
+	if _, ok := r.ledgers[b.HouseholdID]; ok {
+		r.ledgers[b.HouseholdID] = append(r.ledgers[b.HouseholdID], b)
+	}
+	r.refs[refKey{b.PayerID, b.ExternalRef}] = b
+}
+
+// flush writes the benefits the batch holds back, in one statement, and
+// fills each in where the batch's results, ledger and references point at
+// it. A benefit whose reference another transaction took meanwhile answers
+// as that one does. Should the statement fail, each is written on its own,
+// so that the one at fault is refused and the others are written.
+func (r *recorder) flush(ctx context.Context) error {
+	if r.batch == nil || len(r.batch.pending) == 0 {
+		return nil
+	}
+	pending := r.batch.pending
+	r.batch.pending = nil
+	n := len(pending)
+	var (
+		programs, payers, households   = make([]int64, n), make([]int64, n), make([]int64, n)
+		persons, orgs                  = make([]*int64, n), make([]*int64, n)
+		amounts                        = make([]int64, n)
+		starts, ends                   = make([]time.Time, n), make([]*time.Time, n)
+		kinds, sources, channels, refs = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		reasons, bys                   = make([]*string, n), make([]*string, n)
+	)
+	for i, p := range pending {
+		b := p.b
+		programs[i], payers[i], households[i], persons[i] = b.ProgramID, b.PayerID, b.HouseholdID, b.PersonID
+		amounts[i], starts[i], ends[i] = b.Amount, b.Period.Start, b.Period.End
+		kinds[i], sources[i], channels[i], refs[i] = b.KindCode, string(b.Source), string(b.Channel), b.ExternalRef
+		if o := p.override; o != nil {
+			reasons[i], bys[i], orgs[i] = &o.Reason, &o.By, &o.OrgID
+		}
+	}
+	sp, err := r.tx.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	rows, _ := sp.Query(ctx, `
+		INSERT INTO benefit AS b (program_id, kind_code, source, payer_id, household_id, region_code, person_id,
+			amount, period, status, channel, external_ref, exclusive, override_reason, override_by, override_org_id, override_at)
+		SELECT x.program_id, x.kind_code, x.source, x.payer_id, h.id, h.region_code, x.person_id,
+			x.amount, daterange(x.start_on, x.end_on, '[]'), 'ACTIVE', x.channel, x.external_ref,
+			k.exclusive, x.reason, x.by_login, x.org_id, CASE WHEN x.reason IS NULL THEN NULL ELSE now() END
+		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[],
+			$8::date[], $9::date[], $10::text[], $11::text[], $12::text[], $13::text[], $14::bigint[])
+			WITH ORDINALITY AS x(program_id, kind_code, source, payer_id, household_id, person_id, amount,
+				start_on, end_on, channel, external_ref, reason, by_login, org_id, ord)
+		JOIN household h ON h.id = x.household_id
+		JOIN benefit_kind k ON k.code = x.kind_code
+		ORDER BY x.ord
+		ON CONFLICT (payer_id, external_ref) DO NOTHING
+		RETURNING `+benefitColumns,
+		programs, kinds, sources, payers, households, persons, amounts, starts, ends, channels, refs, reasons, bys, orgs)
+	got, err := pgx.CollectRows(rows, scanBenefit)
+	if err != nil {
+		_ = sp.Rollback(ctx)
+		return r.writeEach(ctx, pending)
+	}
+	if err := sp.Commit(ctx); err != nil {
+		return err
+	}
+	byRef := make(map[refKey]*benefit.Benefit, len(got))
+	for _, b := range got {
+		byRef[refKey{b.PayerID, b.ExternalRef}] = b
+	}
+	for _, p := range pending {
+		key := refKey{p.b.PayerID, p.b.ExternalRef}
+		if b, ok := byRef[key]; ok {
+			*p.b = *b // the ledger, the references and the result point at it
+			continue
+		}
+		if err := r.takenMeanwhile(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeEach writes pending benefits one by one, each in a savepoint, after
+// the statement that wrote them together failed: the one at fault is
+// refused, with its error.
+func (r *recorder) writeEach(ctx context.Context, pending []pendingBenefit) error {
+	for _, p := range pending {
+		want := *p.b
+		got, err := r.insert(ctx, &want, p.override)
+		switch {
+		case err != nil:
+			res, err := refuseOrFail(p.in, err)
+			if err != nil {
+				return err
+			}
+			r.batch.results[p.at] = res
+			p.b.Status = benefit.Cancelled // held no more: out of the ledger's reckoning
+		case got == nil:
+			if err := r.takenMeanwhile(ctx, p); err != nil {
+				return err
+			}
+		default:
+			*p.b = *got
+		}
+	}
+	return nil
+}
+
+// takenMeanwhile answers a pending benefit whose reference another
+// transaction wrote first, as an input that repeats it.
+func (r *recorder) takenMeanwhile(ctx context.Context, p pendingBenefit) error {
+	rows, _ := r.tx.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b WHERE b.payer_id = $1 AND b.external_ref = $2`, p.b.PayerID, p.b.ExternalRef)
+	before, err := pgx.CollectExactlyOneRow(rows, scanBenefit)
+	if err != nil {
+		return fmt.Errorf("read the benefit recorded meanwhile: %w", err)
+	}
+	want := *p.b
+	r.batch.results[p.at] = repeated(p.in, &want, before)
+	*p.b = *before
+	return nil
 }

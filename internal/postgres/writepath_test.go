@@ -340,3 +340,64 @@ func TestWritePathsUseIndexes(t *testing.T) {
 		}
 	}
 }
+
+// A batch of recordBenefits is set-based: it sends as many statements for
+// five hundred benefits as for ten (each looked up with the others, written
+// in one INSERT), and its plans still use the indexes.
+func TestRecordBatchStatementsDoNotGrow(t *testing.T) {
+	ctx := context.Background()
+	url := writePathDB(t)
+	owner := pgtest.Open(t, url)
+	log := &statementLog{}
+	db := pgtest.Open(t, pgtest.AppURL(t, url), postgres.WithTracer(log))
+	auditLog := postgres.NewAuditLog(db, postgres.AuditOptions{})
+	t.Cleanup(auditLog.Close)
+	benefits := &benefit.Service{Store: postgres.NewBenefitStore(db, auditLog)}
+	var id int64
+	if err := owner.Pool.QueryRow(ctx, `SELECT id FROM organisation WHERE code = 'PERKIM'`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	perkim := jaring.Actor{Org: "PERKIM", OrgID: id, OrgKind: jaring.OrgAgency, Login: "perkim",
+		Scope: jaring.Scope{Households: jaring.RegionHouseholds, Region: "19.04", OrgID: id}}
+	batch := func(offset, n int) []statement {
+		t.Helper()
+		rows, _ := owner.Pool.Query(ctx, `SELECT kk FROM household ORDER BY id OFFSET $1 LIMIT $2`, offset, n)
+		kks, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ins []benefit.Input
+		for i, kk := range kks {
+			ins = append(ins, benefit.Input{KK: kk, Program: "RTLH", Amount: 1_000_000, Period: year(2102), Channel: benefit.ChannelInKind,
+				ExternalRef: fmt.Sprintf("BATCH-%d-%d", offset, i)})
+		}
+		log.take()
+		res, err := benefits.Record(audit.WithPending(ctx, audit.NewPending(audit.Event{Actor: "test", Org: "TEST", Operation: "mutation recordBenefits"})), perkim, ins)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range res {
+			if r.Status != benefit.Recorded || r.Benefit == nil || r.Benefit.ID == 0 {
+				t.Fatalf("item %d of %d: %+v", i, n, r)
+			}
+		}
+		var n2 int
+		if err := owner.Pool.QueryRow(ctx, `SELECT count(*) FROM benefit WHERE external_ref LIKE $1`, fmt.Sprintf("BATCH-%d-%%", offset)).Scan(&n2); err != nil || n2 != n {
+			t.Fatalf("%d benefits of the batch in the ledger, want %d (%v)", n2, n, err)
+		}
+		return log.take()
+	}
+	small, large := batch(100, 10), batch(1000, 500)
+	if len(large) != len(small) {
+		t.Errorf("a batch of 500 sent %d statements, one of 10 sent %d:\n%s", len(large), len(small), sqlOf(large))
+	}
+	t.Logf("statements a batch: %d", len(large))
+}
+
+func sqlOf(stmts []statement) string {
+	var b strings.Builder
+	for _, s := range stmts {
+		b.WriteString(strings.Join(strings.Fields(s.sql), " ")[:min(120, len(strings.Join(strings.Fields(s.sql), " ")))] + "\n")
+	}
+	return b.String()
+}

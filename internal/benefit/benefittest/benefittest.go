@@ -6,6 +6,7 @@ package benefittest
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -104,6 +105,48 @@ func StoreTest(t *testing.T, env func(t *testing.T) Env) {
 		status(t, rs[0], benefit.DoubleAid, "")
 		if len(rs[0].Clashes) != 1 || rs[0].Clashes[0].Rule.Kind != benefit.SameKind || !strings.Contains(jaring.ErrorMessage(rs[0].Err), "BPNT") {
 			t.Errorf("double aid = %+v", rs[0])
+		}
+	})
+	// Within one batch, each input is decided against the ledger with the
+	// batch's earlier inputs in it, as if sent one after the other.
+	t.Run("method=RecordBenefits/case=within_one_batch", func(t *testing.T) {
+		e := env(t)
+		dinsos := e.Actor("DINSOS")
+		changed := bpnt(registrytest.KKKoba2, "B3")
+		changed.Amount = 2
+		rasda := benefit.Input{KK: registrytest.KKKoba, Program: "RASDA", Amount: 1, Period: year(2026), ExternalRef: "B4"}
+		rs := record(t, e, dinsos,
+			bpnt(registrytest.KKKoba, "B1"),
+			bpnt(registrytest.KKKoba, "B1"), // the same, again
+			bpnt(registrytest.KKKoba2, "B3"),
+			changed, // another benefit under a reference the batch used
+			rasda,   // food aid again for the household of B1
+			bpnt(registrytest.KKPangkal, "B5"))
+		status(t, rs[0], benefit.Recorded, "")
+		status(t, rs[1], benefit.AlreadyRecorded, "")
+		status(t, rs[2], benefit.Recorded, "")
+		status(t, rs[3], benefit.RefConflict, "externalRef")
+		status(t, rs[4], benefit.DoubleAid, "")
+		status(t, rs[5], benefit.Recorded, "")
+		if rs[0].Benefit == nil || rs[0].Benefit.ID == 0 || rs[1].Benefit == nil || rs[1].Benefit.ID != rs[0].Benefit.ID {
+			t.Errorf("the repeat names %+v, the first %+v", rs[1].Benefit, rs[0].Benefit)
+		}
+		if len(rs[4].Clashes) != 1 || rs[4].Clashes[0].Benefit.ID != rs[0].Benefit.ID ||
+			!strings.Contains(jaring.ErrorMessage(rs[4].Err), fmt.Sprintf("benefit %d ", rs[0].Benefit.ID)) {
+			t.Errorf("the clash within the batch = %+v (%v), want benefit %d named", rs[4].Clashes, rs[4].Err, rs[0].Benefit.ID)
+		}
+		for _, i := range []int{0, 2, 5} {
+			if b := rs[i].Benefit; b == nil || b.ID == 0 || b.RecordedAt.IsZero() || b.ExternalRef != []string{"B1", "", "B3", "", "", "B5"}[i] {
+				t.Errorf("result %d names %+v, want the benefit as recorded", i, b)
+			}
+		}
+		// And the batch sent again records nothing twice.
+		again := record(t, e, dinsos, bpnt(registrytest.KKKoba, "B1"), bpnt(registrytest.KKKoba2, "B3"), bpnt(registrytest.KKPangkal, "B5"))
+		for i, r := range again {
+			status(t, r, benefit.AlreadyRecorded, "")
+			if want := []int{0, 2, 5}[i]; r.Benefit == nil || r.Benefit.ID != rs[want].Benefit.ID {
+				t.Errorf("again %d names %+v, want benefit %d", i, r.Benefit, rs[want].Benefit.ID)
+			}
 		}
 	})
 	t.Run("method=RecordBenefits/case=forbidden", func(t *testing.T) {
