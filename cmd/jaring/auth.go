@@ -179,10 +179,14 @@ func (m *Main) audit(ctx context.Context, args []string) error {
 func printHeads(w io.Writer, r audit.Report) {
 	fmt.Fprintf(w, "heads digest: %x (%d chains; keep it, and the heads below, outside the database)\n", r.Digest(), len(r.Heads))
 	for _, h := range r.Heads {
+		events := fmt.Sprintf("%d events", h.Events)
+		if h.Events == 1 {
+			events = "1 event"
+		}
 		if h.Shard == 0 {
-			fmt.Fprintf(w, "  legacy chain: %d events, newest id %d hash %x\n", h.Events, h.ID, h.Hash)
+			fmt.Fprintf(w, "  legacy chain: %s, newest id %d hash %x\n", events, h.ID, h.Hash)
 			continue
 		}
-		fmt.Fprintf(w, "  shard %d: %d events, newest seq %d id %d hash %x\n", h.Shard, h.Events, h.Seq, h.ID, h.Hash)
+		fmt.Fprintf(w, "  shard %d: %s, newest seq %d id %d hash %x\n", h.Shard, events, h.Seq, h.ID, h.Hash)
 	}
 }
