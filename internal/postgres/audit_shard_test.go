@@ -373,3 +373,60 @@ func TestAuditShardPerHousehold(t *testing.T) {
 		t.Errorf("heads not in shard order: %+v", r.Heads)
 	}
 }
+
+// Transactions that append several events about households of different
+// shards, in opposite orders, alongside group commits that span many shards,
+// neither deadlock nor fork a chain: a transaction's events all go to the
+// shard of its first (it holds one shard lock), and the group commit takes
+// its locks in ascending order.
+func TestAuditShardsNoDeadlock(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	db := pgtest.Open(t, pgtest.URL(t), postgres.WithMaxConns(24))
+	log := postgres.NewAuditLog(db, postgres.AuditOptions{})
+	defer log.Close()
+	kks := distinctShardKKs(8)
+
+	const workers, rounds = 8, 20
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var total int64
+	for w := range workers {
+		wg.Go(func() {
+			for i := range rounds {
+				first, second := kks[(w+i)%len(kks)], kks[(w+i+1)%len(kks)]
+				if w%2 == 1 {
+					first, second = second, first
+				}
+				a, b := householdEvent(first, 2*i), householdEvent(second, 2*i+1)
+				err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+					if err := log.AppendTx(ctx, tx, a); err != nil {
+						return err
+					}
+					return log.AppendTx(ctx, tx, b)
+				})
+				if err != nil {
+					t.Errorf("worker %d, round %d: %v", w, i, err)
+					return
+				}
+				if b.Shard != a.Shard || b.Seq != a.Seq+1 {
+					t.Errorf("worker %d: a transaction's second event went to shard %d, seq %d, after shard %d, seq %d", w, b.Shard, b.Seq, a.Shard, a.Seq)
+				}
+				read := householdEvent(kks[(w*3+i)%len(kks)], i)
+				read.Operation = "query household"
+				if err := log.Write(ctx, read); err != nil {
+					t.Errorf("worker %d, round %d: %v", w, i, err)
+					return
+				}
+				mu.Lock()
+				total += 3
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	verifyIntact(t, log, total)
+}
