@@ -252,8 +252,8 @@ func TestReadsAudited(t *testing.T) {
 	if trail := mustJSON(r.Data); !strings.Contains(trail, `"organisation":"DINSOS"`) || !strings.Contains(trail, "verifikasi SLK-1") {
 		t.Errorf("trail = %s", trail)
 	}
-	checked, broken, err := e.audit.Verify(t.Context())
-	if err != nil || broken != nil || checked != 2 { // the read, and the auditor's read of the trail
+	rep, err := e.audit.Verify(t.Context())
+	if checked, broken := rep.Checked, rep.Broken; err != nil || broken != nil || checked != 2 { // the read, and the auditor's read of the trail
 		t.Errorf("Verify = %d, %v, %v", checked, broken, err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jaring-id/jaring/graph"
+	"github.com/jaring-id/jaring/internal/audit"
 	"github.com/jaring-id/jaring/internal/authz"
 	"github.com/jaring-id/jaring/internal/demo"
 	"github.com/jaring-id/jaring/internal/jaring"
@@ -199,14 +201,37 @@ func (m *Main) audit(ctx context.Context, args []string) error {
 		log := postgres.NewAuditLog(db, postgres.AuditOptions{})
 		defer log.Close()
 		start := time.Now()
-		checked, broken, err := log.Verify(ctx)
+		r, err := log.Verify(ctx)
 		if err != nil {
 			return err
 		}
-		if broken != nil {
-			return fmt.Errorf("the audit log is broken at event %d: %s (%d events before it are intact)", broken.ID, broken.Reason, checked)
+		if b := r.Broken; b != nil {
+			where := "the legacy chain"
+			if b.Shard != 0 {
+				where = fmt.Sprintf("shard %d, seq %d", b.Shard, b.Seq)
+			}
+			return fmt.Errorf("the audit log is broken at event %d (%s): %s (%d events before it are intact)", b.ID, where, b.Reason, r.Checked)
 		}
-		fmt.Fprintf(m.Stdout, "the audit log is intact: %d events checked in %s\n", checked, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(m.Stdout, "the audit log is intact: %d events checked in %s\n", r.Checked, time.Since(start).Round(time.Millisecond))
+		printHeads(m.Stdout, r)
 		return nil
 	})
+}
+
+// printHeads writes the digest of r's heads and the heads themselves: what an
+// auditor keeps outside the database, to show later that no chain was cut
+// back (each head must still be there, with its hash).
+func printHeads(w io.Writer, r audit.Report) {
+	fmt.Fprintf(w, "heads digest: %x (%d chains; keep it, and the heads below, outside the database)\n", r.Digest(), len(r.Heads))
+	for _, h := range r.Heads {
+		events := fmt.Sprintf("%d events", h.Events)
+		if h.Events == 1 {
+			events = "1 event"
+		}
+		if h.Shard == 0 {
+			fmt.Fprintf(w, "  legacy chain: %s, newest id %d hash %x\n", events, h.ID, h.Hash)
+			continue
+		}
+		fmt.Fprintf(w, "  shard %d: %s, newest seq %d id %d hash %x\n", h.Shard, events, h.Seq, h.ID, h.Hash)
+	}
 }

@@ -88,6 +88,13 @@ func TestAuditVerifyCommand(t *testing.T) {
 	if err := m.Run(context.Background(), []string{"audit", "verify", "--data-dir", dir}); err != nil || !strings.Contains(out.String(), "intact: 2 events") {
 		t.Fatalf("audit verify = %v: %s", err, out.String())
 	}
+	// The heads to keep outside the database: a digest, and each shard's
+	// newest event (the two reads were of different households, so one or
+	// two shards).
+	if !regexp.MustCompile(`heads digest: [0-9a-f]{64} \([12] chains;`).MatchString(out.String()) ||
+		!regexp.MustCompile(`(?m)^  shard \d+: [12] events?, newest seq [12] id [12] hash [0-9a-f]{64}$`).MatchString(out.String()) {
+		t.Errorf("audit verify printed no heads:\n%s", out.String())
+	}
 
 	// A superuser switches the trigger off and edits event 2.
 	ctx := context.Background()
@@ -109,8 +116,8 @@ func TestAuditVerifyCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = m.Run(ctx, []string{"audit", "verify", "--data-dir", dir})
-	if err == nil || !strings.Contains(err.Error(), "broken at event 2") {
-		t.Errorf("audit verify after tampering = %v, want it broken at event 2", err)
+	if err == nil || !regexp.MustCompile(`broken at event 2 \(shard \d+, seq [12]\): its hash does not match`).MatchString(err.Error()) {
+		t.Errorf("audit verify after tampering = %v, want it broken at event 2, naming its shard and seq", err)
 	}
 }
 

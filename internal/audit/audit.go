@@ -8,7 +8,13 @@ import (
 // Event records one operation that revealed personal data in clear or
 // changed state (UU PDP art. 31: every processing activity is recorded).
 type Event struct {
-	ID         int64 // assigned when appended; the chain's order
+	ID int64 // assigned when appended; unique, increasing along each chain
+	// Shard is the chain the event belongs to: 0 for the legacy chain of the
+	// events written before migration 015, 1 to Shards for the others (see
+	// ShardOf). Seq is the event's place in its shard's chain, 1, 2, 3, …
+	// without gaps; 0 in the legacy chain, whose order is the IDs'.
+	Shard      int
+	Seq        int64
 	At         time.Time
 	Actor      string          // the token's subject
 	Org        string          // the actor's organisation code

@@ -26,9 +26,17 @@ import (
 // one is hashed as version 1, so the chains written before request IDs
 // existed (migration 014) still verify, and an event's RequestID can be
 // neither removed nor added unnoticed: either changes its version.
+//
+// Versions 1 and 2 hash only events of the legacy chain (Shard 0), whose
+// order is the IDs'. Version 3 hashes every event of shards 1 to Shards: its
+// Shard and Seq, then its ID and the fields of version 2, RequestID always
+// (empty or not). Which version an event is hashed under follows from its
+// Shard, so moving an event into or out of the legacy chain, or from one
+// shard to another, breaks its hash.
 const (
 	hashDomain   = "jaring audit event v1"
 	hashDomainV2 = "jaring audit event v2"
+	hashDomainV3 = "jaring audit event v3"
 )
 
 // ComputeHash returns the SHA-256 of every field of e except Hash, PrevHash
@@ -41,13 +49,19 @@ const (
 // Variables count in their canonical form (see Normalize), so that the same
 // variables hash alike after jsonb has reordered their keys and respaced
 // them; nil, empty and `null` are all "no variables". The lists are hashed in
-// the order given: call Normalize first. The RequestID is hashed when there is
-// one (see hashDomain).
+// the order given: call Normalize first. Shard, Seq and RequestID count as
+// hashDomain says; a legacy event's Seq does not count (Verify checks that it
+// is 0).
 func (e *Event) ComputeHash() []byte {
 	h := sha256.New()
-	if e.RequestID == "" {
+	switch {
+	case e.Shard != 0:
+		putString(h, hashDomainV3)
+		putInt(h, int64(e.Shard))
+		putInt(h, e.Seq)
+	case e.RequestID == "":
 		putString(h, hashDomain)
-	} else {
+	default:
 		putString(h, hashDomainV2)
 	}
 	putInt(h, e.ID)
@@ -61,7 +75,7 @@ func (e *Event) ComputeHash() []byte {
 	putStrings(h, e.Fields)
 	putBytes(h, canonicalJSON(e.Variables))
 	putString(h, e.Purpose)
-	if e.RequestID != "" {
+	if e.Shard != 0 || e.RequestID != "" {
 		putString(h, e.RequestID)
 	}
 	// nil and empty differ in the database (NULL and ''), so they differ here.
@@ -296,58 +310,168 @@ func sixteenDigits(s string) bool {
 // and why.
 type Broken struct {
 	ID     int64 // the event at fault; for a missing event, the one after the gap
+	Shard  int   // its shard
+	Seq    int64 // its place in its shard (0 in the legacy chain)
 	Reason string
 }
 
-func (b *Broken) String() string { return fmt.Sprintf("audit event %d: %s", b.ID, b.Reason) }
+func (b *Broken) String() string {
+	if b.Shard == 0 {
+		return fmt.Sprintf("audit event %d (legacy chain): %s", b.ID, b.Reason)
+	}
+	return fmt.Sprintf("audit event %d (shard %d, seq %d): %s", b.ID, b.Shard, b.Seq, b.Reason)
+}
 
-// Verify walks a chain of events in the order of their IDs, as next returns
-// them (nil, nil at the end), and checks that it starts at ID 1 without a
-// PrevHash, that no ID is skipped, that every event's PrevHash is the Hash of
-// the event before it and that every event's Hash is the hash of its
-// contents. It returns the number of events found intact and the first that
-// is not, or a nil *Broken if the whole chain holds. An error from next stops
-// the walk and is returned as it is.
+// Head is the newest event of one shard's chain, as Verify found it. Kept
+// where the database's administrators cannot write, it shows later whether
+// the chain was cut back: the event at Seq (ID, in the legacy chain) must
+// still be there with this Hash.
+type Head struct {
+	Shard  int
+	Events int64 // the number of events in the shard's chain
+	ID     int64
+	Seq    int64 // 0 in the legacy chain
+	Hash   []byte
+}
+
+// Report is what Verify found: the number of events found intact, the first
+// that is not (nil if the whole log holds) and the head of every shard that
+// holds events, in shard order (up to the break, if there is one).
+type Report struct {
+	Checked int64
+	Broken  *Broken
+	Heads   []Head
+}
+
+// headsDomain starts the encoding that Digest hashes.
+const headsDomain = "jaring audit heads v1"
+
+// Digest returns the SHA-256 of r's heads (each one's shard, number of
+// events, ID, seq and hash, in shard order): one value that stands for the
+// state of every chain at the moment of the report, short enough for the
+// minutes of a meeting or a signed letter to the Inspektorat, with the list
+// of heads beside it.
+func (r *Report) Digest() []byte {
+	h := sha256.New()
+	putString(h, headsDomain)
+	putInt(h, int64(len(r.Heads)))
+	for _, hd := range r.Heads {
+		putInt(h, int64(hd.Shard))
+		putInt(h, hd.Events)
+		putInt(h, hd.ID)
+		putInt(h, hd.Seq)
+		putBytes(h, hd.Hash)
+	}
+	return h.Sum(nil)
+}
+
+// Verify walks the audit log as next returns it (nil, nil at the end): the
+// legacy chain (Shard 0) in the order of its IDs, then each shard's chain,
+// shard after shard, in the order of its Seqs. It checks that
 //
-// Verify cannot see that the newest events were removed; see the package
-// documentation.
-func Verify(next func() (*Event, error)) (checked int64, broken *Broken, err error) {
-	var prevID int64
-	var prevHash []byte
+//   - the legacy chain starts at ID 1 without a PrevHash and skips no ID,
+//     and its events have no Seq;
+//   - every other shard is one of 1 to Shards, and its chain starts at Seq 1
+//     without a PrevHash, skips no Seq, and its IDs rise along it, above
+//     every ID of the legacy chain;
+//   - every event's PrevHash is the Hash of the event before it in its chain
+//     and every event's Hash is the hash of its contents.
+//
+// A missing event leaves a gap in the IDs or Seqs of its chain, an inserted
+// one breaks the hash of the event whose place it took (or the PrevHash of
+// the one after it), and an edited one breaks its own hash. It returns the
+// number of events found intact, the first that is not, and the heads of the
+// chains. An error from next stops the walk and is returned as it is.
+//
+// Verify cannot see that the newest events of a chain were removed; see the
+// package documentation and Head.
+func Verify(next func() (*Event, error)) (Report, error) {
+	var r Report
+	var prev *Event // the event before in the same chain; nil at a chain's start
+	var legacyLast int64
 	for {
 		e, err := next()
 		if err != nil {
-			return checked, nil, err
+			return r, err
 		}
 		if e == nil {
-			return checked, nil, nil
+			return r, nil
 		}
-		if b := check(e, prevID, prevHash); b != nil {
-			return checked, b, nil
+		if prev != nil && e.Shard != prev.Shard {
+			if prev.Shard == 0 {
+				legacyLast = prev.ID
+			}
+			prev = nil
 		}
-		checked++
-		prevID, prevHash = e.ID, e.Hash
+		if b := check(e, prev, legacyLast, r.Heads); b != nil {
+			r.Broken = b
+			return r, nil
+		}
+		r.Checked++
+		if prev == nil {
+			r.Heads = append(r.Heads, Head{Shard: e.Shard})
+		}
+		hd := &r.Heads[len(r.Heads)-1]
+		hd.Events++
+		hd.ID, hd.Seq, hd.Hash = e.ID, e.Seq, e.Hash
+		prev = e
 	}
 }
 
-// check checks e against the event before it (prevID 0 for none).
-func check(e *Event, prevID int64, prevHash []byte) *Broken {
+// check checks e against the event before it in its chain (nil for none),
+// legacyLast, the last ID of the legacy chain, and the heads of the chains
+// walked so far.
+func check(e, prev *Event, legacyLast int64, heads []Head) *Broken {
 	broken := func(format string, args ...any) *Broken {
-		return &Broken{ID: e.ID, Reason: fmt.Sprintf(format, args...)}
+		return &Broken{ID: e.ID, Shard: e.Shard, Seq: e.Seq, Reason: fmt.Sprintf(format, args...)}
+	}
+	if e.Shard == 0 {
+		var prevID int64
+		if prev != nil {
+			prevID = prev.ID
+		}
+		switch {
+		case len(heads) > 0 && prev == nil:
+			return broken("a legacy event after the chains of shards 1 to %d (shards out of order)", Shards)
+		case e.Seq != 0:
+			return broken("a legacy event with seq %d", e.Seq)
+		case prevID == 0 && e.ID != 1:
+			return broken("the chain starts at id %d, not 1 (an event is missing)", e.ID)
+		case e.ID <= prevID:
+			return broken("it follows event %d (ids out of order or repeated)", prevID)
+		case e.ID != prevID+1:
+			return broken("ids skip from %d to %d (an event is missing)", prevID, e.ID)
+		}
+		return checkHash(e, prev, broken)
 	}
 	switch {
-	case prevID == 0 && e.ID != 1:
-		return broken("the chain starts at id %d, not 1 (an event is missing)", e.ID)
-	case e.ID <= prevID:
-		return broken("it follows event %d (ids out of order or repeated)", prevID)
-	case e.ID != prevID+1:
-		return broken("ids skip from %d to %d (an event is missing)", prevID, e.ID)
+	case e.Shard < 0 || e.Shard > Shards:
+		return broken("shard %d is not one of 0 to %d", e.Shard, Shards)
+	case prev == nil && len(heads) > 0 && heads[len(heads)-1].Shard >= e.Shard:
+		return broken("shard %d follows shard %d (shards out of order)", e.Shard, heads[len(heads)-1].Shard)
+	case prev == nil && e.Seq != 1:
+		return broken("shard %d starts at seq %d, not 1 (an event is missing)", e.Shard, e.Seq)
+	case prev != nil && e.Seq <= prev.Seq:
+		return broken("it follows seq %d of shard %d (seqs out of order or repeated)", prev.Seq, e.Shard)
+	case prev != nil && e.Seq != prev.Seq+1:
+		return broken("seqs of shard %d skip from %d to %d (an event is missing)", e.Shard, prev.Seq, e.Seq)
+	case e.ID <= legacyLast:
+		return broken("its id is not above the legacy chain's last, %d", legacyLast)
+	case prev != nil && e.ID <= prev.ID:
+		return broken("its id is not above the id %d of the event before it in shard %d", prev.ID, e.Shard)
+	}
+	return checkHash(e, prev, broken)
+}
+
+// checkHash checks e's hash and its link to prev.
+func checkHash(e, prev *Event, broken func(string, ...any) *Broken) *Broken {
+	switch {
 	case !bytes.Equal(e.ComputeHash(), e.Hash):
 		return broken("its hash does not match its contents")
-	case prevID == 0 && e.PrevHash != nil:
+	case prev == nil && e.PrevHash != nil:
 		return broken("it is the first event but has a prev_hash")
-	case prevID != 0 && !bytes.Equal(e.PrevHash, prevHash):
-		return broken("its prev_hash does not match the hash of event %d", prevID)
+	case prev != nil && !bytes.Equal(e.PrevHash, prev.Hash):
+		return broken("its prev_hash does not match the hash of event %d", prev.ID)
 	}
 	return nil
 }

@@ -43,9 +43,13 @@ func event() *audit.Event {
 
 func TestComputeHashCoversEveryField(t *testing.T) {
 	// Each case changes one field; every field but Hash must have one, so
-	// that a field added to Event later cannot go unhashed unnoticed.
+	// that a field added to Event later cannot go unhashed unnoticed. The
+	// event is in a shard (version 3): in the legacy chain, Seq is 0 and
+	// Verify checks that it stays 0.
 	cases := map[string]func(e *audit.Event){
 		"ID":         func(e *audit.Event) { e.ID++ },
+		"Shard":      func(e *audit.Event) { e.Shard++ },
+		"Seq":        func(e *audit.Event) { e.Seq++ },
 		"At":         func(e *audit.Event) { e.At = e.At.Add(time.Microsecond) },
 		"Actor":      func(e *audit.Event) { e.Actor = "petugas-02" },
 		"Org":        func(e *audit.Event) { e.Org = "DINSOS" },
@@ -65,19 +69,28 @@ func TestComputeHashCoversEveryField(t *testing.T) {
 			t.Errorf("no case changes Event.%s: is it hashed?", name)
 		}
 	}
-	base := event().ComputeHash()
+	base := sharded().ComputeHash()
 	if len(base) != 32 {
 		t.Fatalf("hash has %d bytes, want 32 (SHA-256)", len(base))
 	}
 	for name, change := range cases {
-		e := event()
+		e := sharded()
 		change(e)
 		if bytes.Equal(e.ComputeHash(), base) {
 			t.Errorf("changing %s leaves the hash as it was", name)
 		}
+		// And in the legacy chain, every field but Seq counts too.
+		if name == "Seq" || name == "Shard" {
+			continue
+		}
+		e, legacy := event(), event().ComputeHash()
+		change(e)
+		if bytes.Equal(e.ComputeHash(), legacy) {
+			t.Errorf("changing %s of a legacy event leaves the hash as it was", name)
+		}
 	}
 	// Hash itself is not hashed: setting it changes nothing.
-	e := event()
+	e := sharded()
 	e.Hash = base
 	if !bytes.Equal(e.ComputeHash(), base) {
 		t.Error("the hash depends on the Hash field")
@@ -107,6 +120,76 @@ func TestComputeHashRequestID(t *testing.T) {
 	b.Purpose, b.RequestID = "a", "bc"
 	if bytes.Equal(a.ComputeHash(), b.ComputeHash()) {
 		t.Error("purpose and request ID are not told apart")
+	}
+}
+
+// sharded returns event() as the 3rd event of shard 12.
+func sharded() *audit.Event {
+	e := event()
+	e.Shard, e.Seq = 12, 3
+	return e
+}
+
+// Version 3 hashes every event of a shard, with or without a request ID;
+// moving an event between shards, or into or out of the legacy chain,
+// changes its hash, so a legacy hash is no good in a shard and the reverse.
+func TestComputeHashShard(t *testing.T) {
+	legacy := event()
+	withID := event()
+	withID.RequestID = "req-1"
+	hashes := map[string][]byte{"legacy v1": legacy.ComputeHash(), "legacy v2": withID.ComputeHash()}
+	for _, shard := range []int{1, 2, audit.Shards} {
+		for _, rid := range []string{"", "req-1"} {
+			e := event()
+			e.Shard, e.Seq, e.RequestID = shard, 7, rid
+			hashes[fmt.Sprintf("shard %d, request ID %q", shard, rid)] = e.ComputeHash()
+		}
+	}
+	seen := map[string]string{}
+	for name, h := range hashes {
+		if other, ok := seen[string(h)]; ok {
+			t.Errorf("%s and %s hash alike", name, other)
+		}
+		seen[string(h)] = name
+	}
+}
+
+// ShardOf is stable (part of the stored format: the values below must never
+// change), in 1 to Shards, and follows the first household, else the first
+// person, else the actor.
+func TestShardOf(t *testing.T) {
+	e := event()
+	if got := audit.ShardOf(e); got != 29 {
+		t.Errorf("ShardOf(an event about KK %s) = %d, want 29 as always", kkA, got)
+	}
+	other := event()
+	other.Operation, other.Persons, other.Actor = "mutation recordBenefits", nil, "someone else"
+	if audit.ShardOf(other) != audit.ShardOf(e) {
+		t.Error("two events about one household are in different shards")
+	}
+	noKK := event()
+	noKK.Households = nil
+	byNIK := &audit.Event{Actor: "x", Persons: []string{nikA}}
+	if audit.ShardOf(noKK) != audit.ShardOf(byNIK) {
+		t.Error("an event without households is not placed by its first NIK")
+	}
+	byActor := &audit.Event{Actor: "petugas-01"}
+	if audit.ShardOf(byActor) != audit.ShardOf(&audit.Event{Actor: "petugas-01", Operation: "export"}) {
+		t.Error("an event without persons is not placed by its actor")
+	}
+	counts := make([]int, audit.Shards+1)
+	for i := range 6400 {
+		s := audit.ShardOf(&audit.Event{Households: []string{fmt.Sprintf("19040105061%05d", i)}})
+		if s < 1 || s > audit.Shards {
+			t.Fatalf("ShardOf = %d, not one of 1 to %d", s, audit.Shards)
+		}
+		counts[s]++
+	}
+	// 6,400 households spread over every shard, none holding thrice its share.
+	for s, n := range counts[1:] {
+		if n == 0 || n > 300 {
+			t.Errorf("shard %d holds %d of 6400 households", s+1, n)
+		}
 	}
 }
 
@@ -365,7 +448,8 @@ func TestVerify(t *testing.T) {
 			5, 6, "prev_hash does not match the hash of event 5"},
 	}
 	for _, tt := range tests {
-		checked, broken, err := audit.Verify(from(tt.tamper(chain(50))))
+		r, err := audit.Verify(from(tt.tamper(chain(50))))
+		checked, broken := r.Checked, r.Broken
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
@@ -384,14 +468,149 @@ func TestVerify(t *testing.T) {
 	evs := chain(3)
 	boom := errors.New("connection reset")
 	n := 0
-	checked, broken, err := audit.Verify(func() (*audit.Event, error) {
+	r, err := audit.Verify(func() (*audit.Event, error) {
 		if n == 2 {
 			return nil, boom
 		}
 		n++
 		return evs[n-1], nil
 	})
-	if !errors.Is(err, boom) || broken != nil || checked != 2 {
-		t.Errorf("Verify with a failing reader = %d, %v, %v; want 2, nil, the error", checked, broken, err)
+	if !errors.Is(err, boom) || r.Broken != nil || r.Checked != 2 {
+		t.Errorf("Verify with a failing reader = %d, %v, %v; want 2, nil, the error", r.Checked, r.Broken, err)
+	}
+}
+
+// log returns a legacy chain of legacy events and then, after it, the chains
+// of the given shards, n events each, ids rising across them as a sequence
+// would give them: every other one, as if rolled-back appends used up the
+// others.
+func log(legacy int, shards []int, n int) []*audit.Event {
+	evs := chain(legacy)
+	id := int64(legacy) + 3
+	for _, s := range shards {
+		var prev []byte
+		for seq := range n {
+			e := event()
+			e.Shard, e.Seq, e.ID, e.PrevHash = s, int64(seq+1), id, prev
+			e.RequestID = []string{"", "req-9"}[seq%2]
+			e.Persons = []string{fmt.Sprintf("19040112038501%02d", seq)}
+			e.Hash = e.ComputeHash()
+			evs, prev, id = append(evs, e), e.Hash, id+2
+		}
+	}
+	return evs
+}
+
+// find returns the event of evs in shard at seq.
+func find(evs []*audit.Event, shard int, seq int64) int {
+	return slices.IndexFunc(evs, func(e *audit.Event) bool { return e.Shard == shard && e.Seq == seq })
+}
+
+func TestVerifyShards(t *testing.T) {
+	// 10 legacy events, then shards 3, 7 and 64 with 5 events each; the
+	// event named is given by shard and seq (seq 0: the legacy id).
+	tests := []struct {
+		name       string
+		tamper     func(evs []*audit.Event) []*audit.Event
+		shard      int
+		seq        int64 // 0 for an intact log
+		reason     string
+		checkedMin int64
+	}{
+		{"intact", func(evs []*audit.Event) []*audit.Event { return evs }, 0, 0, "", 25},
+		{"edited", func(evs []*audit.Event) []*audit.Event { evs[find(evs, 7, 3)].Purpose = "lain"; return evs },
+			7, 3, "its hash does not match its contents", 17},
+		{"removed", func(evs []*audit.Event) []*audit.Event { i := find(evs, 7, 3); return slices.Delete(evs, i, i+1) },
+			7, 4, "seqs of shard 7 skip from 2 to 4 (an event is missing)", 17},
+		{"the first of a shard removed", func(evs []*audit.Event) []*audit.Event {
+			i := find(evs, 7, 1)
+			return slices.Delete(evs, i, i+1)
+		}, 7, 2, "shard 7 starts at seq 2, not 1", 15},
+		// An event slipped in at seq 3, with the right hash and prev_hash,
+		// the later ones renumbered: the old seq 3 no longer hashes.
+		{"inserted", func(evs []*audit.Event) []*audit.Event {
+			i := find(evs, 7, 3)
+			forged := *evs[i]
+			forged.Purpose, forged.ID = "palsu", forged.ID-1
+			forged.Hash = forged.ComputeHash()
+			for _, e := range evs[i : i+3] {
+				e.Seq++
+			}
+			return slices.Insert(evs, i, &forged)
+		}, 7, 4, "its hash does not match its contents", 18},
+		// Moved to another shard: its hash covers its shard.
+		{"moved", func(evs []*audit.Event) []*audit.Event {
+			e := evs[find(evs, 64, 5)]
+			e.Shard = 63
+			slices.SortStableFunc(evs, func(a, b *audit.Event) int { return a.Shard - b.Shard })
+			return evs
+		}, 63, 5, "shard 63 starts at seq 5", 20},
+		// Moved into the legacy chain: hashed as version 1 or 2, not 3.
+		{"moved to the legacy chain", func(evs []*audit.Event) []*audit.Event {
+			i := find(evs, 3, 1)
+			e := evs[i]
+			e.Shard, e.Seq, e.ID, e.PrevHash = 0, 0, 11, evs[9].Hash
+			return evs
+		}, 0, 11, "its hash does not match its contents", 10},
+		{"an id lowered below the one before", func(evs []*audit.Event) []*audit.Event {
+			e := evs[find(evs, 3, 2)]
+			e.ID = evs[find(evs, 3, 1)].ID
+			return evs
+		}, 3, 2, "is not above the id", 11},
+		{"an id among the legacy ones", func(evs []*audit.Event) []*audit.Event { evs[find(evs, 3, 1)].ID = 4; return evs },
+			3, 1, "above the legacy chain's last, 10", 10},
+		{"shards out of order", func(evs []*audit.Event) []*audit.Event {
+			slices.SortStableFunc(evs, func(a, b *audit.Event) int { return -(a.Shard - b.Shard) })
+			return evs
+		}, 7, 1, "shard 7 follows shard 64 (shards out of order)", 5},
+		{"the legacy chain last", func(evs []*audit.Event) []*audit.Event {
+			return append(evs[10:], evs[:10]...)
+		}, 0, 1, "a legacy event after the chains of shards 1 to 64", 15},
+		{"a shard beyond Shards", func(evs []*audit.Event) []*audit.Event {
+			for _, e := range evs[find(evs, 64, 1):] {
+				e.Shard = 65
+			}
+			return evs
+		}, 65, 1, "not one of 0 to 64", 20},
+	}
+	for _, tt := range tests {
+		r, err := audit.Verify(from(tt.tamper(log(10, []int{3, 7, 64}, 5))))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		b := r.Broken
+		switch {
+		case tt.seq == 0 && b != nil:
+			t.Errorf("%s: Verify = %v, want an intact log", tt.name, b)
+		case tt.seq != 0 && (b == nil || b.Shard != tt.shard || (b.Seq != tt.seq && b.ID != tt.seq) || !strings.Contains(b.Reason, tt.reason)):
+			t.Errorf("%s: Verify = %v, want shard %d, seq %d broken: %q", tt.name, b, tt.shard, tt.seq, tt.reason)
+		case r.Checked < tt.checkedMin:
+			t.Errorf("%s: Verify checked %d events, want at least %d", tt.name, r.Checked, tt.checkedMin)
+		}
+	}
+
+	// The heads: one per chain, each the newest event, and a digest that
+	// any change to a head changes.
+	evs := log(10, []int{3, 7, 64}, 5)
+	r, err := audit.Verify(from(evs))
+	if err != nil || r.Broken != nil || r.Checked != 25 {
+		t.Fatalf("Verify = %+v, %v", r, err)
+	}
+	want := []audit.Head{
+		{Shard: 0, Events: 10, ID: 10, Hash: evs[9].Hash},
+		{Shard: 3, Events: 5, ID: evs[14].ID, Seq: 5, Hash: evs[14].Hash},
+		{Shard: 7, Events: 5, ID: evs[19].ID, Seq: 5, Hash: evs[19].Hash},
+		{Shard: 64, Events: 5, ID: evs[24].ID, Seq: 5, Hash: evs[24].Hash},
+	}
+	if !reflect.DeepEqual(r.Heads, want) {
+		t.Errorf("heads = %+v, want %+v", r.Heads, want)
+	}
+	digest := r.Digest()
+	shorter, _ := audit.Verify(from(evs[:24]))
+	if len(digest) != 32 || bytes.Equal(shorter.Digest(), digest) {
+		t.Error("the digest does not change when a shard's newest event is removed")
+	}
+	if again, _ := audit.Verify(from(log(10, []int{3, 7, 64}, 5))); !bytes.Equal(again.Digest(), digest) {
+		t.Error("the digest of the same log differs")
 	}
 }

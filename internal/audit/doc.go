@@ -10,18 +10,23 @@
 // household's is every event whose Households hold its KK.
 //
 // The record is append-only and hash-chained. Each event carries the SHA-256
-// of its own contents (ComputeHash) and the hash of the event before it
-// (PrevHash), and events are numbered 1, 2, 3, … without gaps in the order
-// they were appended. Editing an event breaks its hash; recomputing that hash
-// breaks the next event's PrevHash; deleting an event leaves a gap in the
-// numbers. Verify walks the chain and names the first event that is not what
-// was written, which is what `jaring audit verify` reports to an auditor
-// (Inspektorat, BPK).
+// of its own contents (ComputeHash) and the hash of the event before it in
+// its chain (PrevHash). There are Shards chains, plus the legacy chain of the
+// events written before they existed (Shard 0, numbered by ID 1, 2, 3, …
+// without gaps, closed); each new event goes to the chain of its first
+// household (ShardOf) and is numbered there, Seq 1, 2, 3, … without gaps, so
+// that changes to households of different chains need not wait for one
+// another. Editing an event breaks its hash; recomputing that hash breaks
+// the next event's PrevHash; deleting an event leaves a gap in its chain's
+// numbers; moving it to another chain breaks its hash, which covers its
+// Shard and Seq. Verify walks every chain and names the first event that is
+// not what was written, which is what `jaring audit verify` reports to an
+// auditor (Inspektorat, BPK).
 //
-// The chain cannot tell that its newest events were cut off: nothing follows
-// them to point back. Keeping the latest ID and hash somewhere the database's
-// administrators cannot write (a signed report to the Inspektorat, a print
-// in the minutes) closes that gap.
+// A chain cannot tell that its newest events were cut off: nothing follows
+// them to point back. Keeping each chain's head (Report.Heads, and the
+// Digest over them) somewhere the database's administrators cannot write (a
+// signed report to the Inspektorat, a print in the minutes) closes that gap.
 //
 // The database keeps the log append-only too (internal/postgres refuses
 // UPDATE, DELETE and TRUNCATE of audit rows); the chain is what catches the

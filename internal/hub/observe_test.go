@@ -210,8 +210,8 @@ func TestRequestIDInAudit(t *testing.T) {
 		t.Errorf("no request line names desk-7.req_0001 and HouseholdView:\n%s", o.log)
 	}
 
-	checked, broken, err := o.hub.Audit.Verify(context.Background())
-	if err != nil || broken != nil || checked < 3 {
+	rep, err := o.hub.Audit.Verify(context.Background())
+	if checked, broken := rep.Checked, rep.Broken; err != nil || broken != nil || checked < 3 {
 		t.Errorf("Verify = %d, %v, %v; want the chain intact", checked, broken, err)
 	}
 }

@@ -19,10 +19,20 @@ import (
 	"github.com/jaring-id/jaring/internal/jaring"
 )
 
-// auditChainLock is the key of the advisory lock that serialises appends to
-// the audit chain ("JARING", 0, 1). Every appender, in every process, takes it
-// with pg_advisory_xact_lock before it reads the newest event.
-const auditChainLock int64 = 0x4a4152494e470001
+// auditShardLock is the key of the advisory lock that serialises appends to
+// the audit chain of shard 0 ("JARING", 1, 0); shard s's is auditShardLock+s.
+// Every appender, in every process, takes the lock of a shard with
+// pg_advisory_xact_lock before it reads the shard's newest event. (The key of
+// the single chain lock before migration 015, "JARING", 0, 1, is no longer
+// taken.)
+const auditShardLock int64 = 0x4a4152494e470100
+
+// auditTxShard is the setting, local to a transaction, that holds the shard
+// whose lock AppendTx took in it: later AppendTx calls in the same
+// transaction append to that shard too, so that a transaction holds one shard
+// lock and two transactions never wait for each other's shard locks in
+// opposite orders (a deadlock).
+const auditTxShard = "jaring.audit_shard"
 
 // auditFlushTimeout bounds one group commit, so that a database that stops
 // answering fails the waiting writers instead of holding them for ever.
@@ -43,14 +53,16 @@ type AuditOptions struct {
 	OnBatch func(events int)
 }
 
-// AuditLog appends audit events to the hash chain in audit_event and reads
-// them back. Its methods are safe for concurrent use.
+// AuditLog appends audit events to the hash chains in audit_event, one per
+// shard (see audit.Shards and migration 015), and reads them back. Its
+// methods are safe for concurrent use.
 //
 // Every append, by Write or AppendTx, from this process or any other, runs
-// the same steps in one transaction: take the chain lock, read the newest
-// event's id and hash, give the new events the ids that follow and chain
-// their hashes, insert them. See appendEvents for why that keeps the chain
-// whole.
+// the same steps in one transaction: take the lock of each shard it appends
+// to, in ascending order, read each one's newest event's seq and hash, draw
+// ids from audit_event_id_seq, give the new events the seqs that follow and
+// chain their hashes, insert them. See appendEvents for why that keeps each
+// chain whole.
 type AuditLog struct {
 	db   *DB
 	opts AuditOptions
@@ -106,7 +118,7 @@ var errAuditLogClosed = errors.New("append audit event: the audit log is closed"
 // next batch. A caller that must know reads the trail afterwards.
 //
 // Write must not be called by a goroutine whose open transaction has run
-// AppendTx: the writer would wait for that transaction's chain lock.
+// AppendTx: the writer may wait for that transaction's shard lock.
 func (l *AuditLog) Write(ctx context.Context, ev *audit.Event) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -252,9 +264,10 @@ func (l *AuditLog) flush(batch []*auditRequest) {
 }
 
 // appendBatch appends evs in one transaction of two round trips: BEGIN, the
-// chain lock and the read of the newest event go together, then the insert
-// and COMMIT. The pipeline runs its statements one after another, so the
-// read's snapshot is still taken after the lock is held (see appendEvents).
+// locks of the shards the events belong in, the read of their newest events
+// and the ids go together, then the insert and COMMIT. The pipeline runs its
+// statements one after another, so the read's snapshot is still taken after
+// the locks are held (see appendEvents).
 func (l *AuditLog) appendBatch(evs []*audit.Event) error {
 	ctx, cancel := context.WithTimeout(context.Background(), auditFlushTimeout)
 	defer cancel()
@@ -266,15 +279,16 @@ func (l *AuditLog) appendBatch(evs []*audit.Event) error {
 	// by the pool, not reused.
 	defer conn.Release()
 
-	var lastID int64
-	var lastHash []byte
+	for _, e := range evs {
+		e.Shard = audit.ShardOf(e)
+	}
 	head := &pgx.Batch{}
 	head.Queue(`BEGIN`)
-	queueChainHead(head, &lastID, &lastHash)
+	heads := queueShardHeads(head, evs)
 	if err := conn.SendBatch(ctx, head).Close(); err != nil {
-		return fmt.Errorf("append audit events: take the chain lock: %w", err)
+		return fmt.Errorf("append audit events: take the shard locks: %w", err)
 	}
-	chain(evs, lastID, lastHash)
+	heads.chain(evs)
 	tail := &pgx.Batch{}
 	values := make([]string, len(evs))
 	args := make([]any, 0, len(evs)*auditColumnCount)
@@ -294,42 +308,87 @@ func (l *AuditLog) appendBatch(evs []*audit.Event) error {
 	return nil
 }
 
-// queueChainHead queues the chain lock and, after it, the read of the newest
-// event into lastID and lastHash (left zero for an empty chain). The lock
-// and the read are two statements: see appendEvents.
-func queueChainHead(b *pgx.Batch, lastID *int64, lastHash *[]byte) {
-	b.Queue(`SELECT pg_advisory_xact_lock($1)`, auditChainLock)
-	b.Queue(`SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1`).QueryRow(func(row pgx.Row) error {
-		err := row.Scan(lastID, lastHash)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		return err
-	})
+// shardHeads is what the head of an append read: the newest seq and hash of
+// each shard appended to, and the ids drawn for the events, ascending.
+type shardHeads struct {
+	seq  map[int]int64
+	hash map[int][]byte
+	ids  []int64
 }
 
-// chain gives evs, in order, the IDs and hashes that follow the event
-// lastID whose hash is lastHash.
-func chain(evs []*audit.Event, lastID int64, lastHash []byte) {
+// queueShardHeads queues the locks of the shards of evs (their Shard set), in
+// ascending order, then the read of each one's newest event and the drawing
+// of len(evs) ids, into the shardHeads it returns, which the batch fills in.
+// The locks and the read are two statements: see appendEvents.
+func queueShardHeads(b *pgx.Batch, evs []*audit.Event) *shardHeads {
+	var shards []int16
 	for _, e := range evs {
-		e.ID, e.PrevHash = lastID+1, bytes.Clone(lastHash)
+		shards = append(shards, int16(e.Shard))
+	}
+	slices.Sort(shards)
+	shards = slices.Compact(shards)
+	// unnest yields the keys in the array's order, so the locks are taken
+	// in ascending order, as every appender takes them.
+	keys := make([]int64, len(shards))
+	for i, s := range shards {
+		keys[i] = auditShardLock + int64(s)
+	}
+	b.Queue(`SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) k`, keys)
+	return queueHeadsAndIDs(b, `unnest($1::smallint[])`, []any{shards}, len(evs))
+}
+
+// queueHeadsAndIDs queues the read of the newest event of each shard that
+// the SQL shards yields (taking args) and the drawing of n ids.
+func queueHeadsAndIDs(b *pgx.Batch, shards string, args []any, n int) *shardHeads {
+	h := &shardHeads{seq: map[int]int64{}, hash: map[int][]byte{}}
+	b.Queue(`SELECT s.shard, coalesce(last.seq, 0), last.hash FROM `+shards+` s(shard)
+		LEFT JOIN LATERAL (SELECT seq, hash FROM audit_event e WHERE e.shard = s.shard ORDER BY e.seq DESC LIMIT 1) last ON true`, args...).
+		Query(func(rows pgx.Rows) error {
+			var shard int16
+			var seq int64
+			var hash []byte
+			_, err := pgx.ForEachRow(rows, []any{&shard, &seq, &hash}, func() error {
+				h.seq[int(shard)], h.hash[int(shard)] = seq, bytes.Clone(hash)
+				return nil
+			})
+			return err
+		})
+	b.Queue(`SELECT nextval('audit_event_id_seq') FROM generate_series(1, $1::int)`, n).Query(func(rows pgx.Rows) error {
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		slices.Sort(ids)
+		h.ids = ids
+		return err
+	})
+	return h
+}
+
+// chain gives evs, in order, the ids drawn and, within each shard, the seqs
+// and hashes that follow the shard's newest event.
+func (h *shardHeads) chain(evs []*audit.Event) {
+	for i, e := range evs {
+		seq, prev := h.seq[e.Shard], h.hash[e.Shard]
+		e.ID, e.Seq, e.PrevHash = h.ids[i], seq+1, bytes.Clone(prev)
 		e.Hash = e.ComputeHash()
-		lastID, lastHash = e.ID, e.Hash
+		h.seq[e.Shard], h.hash[e.Shard] = e.Seq, e.Hash
 	}
 }
 
-// AppendTx appends ev to the chain inside tx, so that a change and its record
+// AppendTx appends ev to a chain inside tx, so that a change and its record
 // commit together or not at all. Like Write, it normalises a copy of ev, sets
 // its At to now if it is zero and its RequestID to ctx's if it has none, and
-// on success copies it back with its ID,
-// PrevHash and Hash (the slices of ev itself are never sorted in place, so
-// they may be shared); if tx then rolls back, no event was appended and
-// those values name nothing. Returns EINVALID if the event cannot be stored.
+// on success copies it back with its ID, Shard, Seq, PrevHash and Hash (the
+// slices of ev itself are never sorted in place, so they may be shared); if
+// tx then rolls back, no event was appended and those values name nothing
+// (its id is used up, its seq is not). Returns EINVALID if the event cannot
+// be stored.
 //
-// From here until tx ends, tx holds the chain lock and every other append
-// waits for it: call AppendTx last, just before commit. tx must be READ
-// COMMITTED (the default); under a stricter isolation level begun earlier,
-// tx may not see the newest event and the append fails on the primary key
+// The event goes to its shard (audit.ShardOf), or, if tx has appended
+// before, to the shard of tx's first event, so that a transaction holds one
+// shard lock. From here until tx ends, tx holds that lock and every other
+// append to the shard waits for it: call AppendTx last, just before commit.
+// Appends to other shards do not wait. tx must be READ COMMITTED (the
+// default); under a stricter isolation level begun earlier, tx may not see
+// the shard's newest event and the append fails on the unique (shard, seq)
 // (never forking the chain).
 func (l *AuditLog) AppendTx(ctx context.Context, tx pgx.Tx, ev *audit.Event) error {
 	e := cloneEvent(ev)
@@ -367,40 +426,55 @@ func cloneEvent(ev *audit.Event) *audit.Event {
 	return &e
 }
 
-const auditColumns = `id, at, actor, org, roles, operation, persons, households, fields, variables, purpose, request_id, prev_hash, hash`
+const auditColumns = `id, shard, seq, at, actor, org, roles, operation, persons, households, fields, variables, purpose, request_id, prev_hash, hash`
 
 // auditColumnCount is the number of auditColumns.
-const auditColumnCount = 14
+const auditColumnCount = 16
 
-// appendEvents appends evs, in order, to the chain inside tx.
+// appendEvents appends evs, in order, to one chain inside tx: that of the
+// shard of tx's first append, or else of evs[0].
 //
-// Why this keeps the chain whole: pg_advisory_xact_lock is taken before the
-// newest event is read and is held until tx commits or rolls back, so
-// appenders run one after another, in every process that shares the
-// database. PostgreSQL releases a transaction's locks only after its commit
-// is visible to others, and under READ COMMITTED each statement takes a new
-// snapshot when it starts, so the SELECT that follows the lock sees every
-// event committed by the appenders before this one, the newest included. The
-// lock and the read must therefore be two statements: one statement's
-// snapshot would be taken before it waited for the lock. No appender can read
-// a newest event that another is about to follow too, so no two events share
-// a predecessor; the primary key on id refuses any that tried (an appender
-// under REPEATABLE READ with an older snapshot), and a rolled-back append
-// leaves no trace, not even a used id.
+// Why this keeps each chain whole: the shard's pg_advisory_xact_lock is taken
+// before its newest event is read and is held until tx commits or rolls
+// back, so appenders to one shard run one after another, in every process
+// that shares the database. PostgreSQL releases a transaction's locks only
+// after its commit is visible to others, and under READ COMMITTED each
+// statement takes a new snapshot when it starts, so the SELECT that follows
+// the lock sees every event committed to the shard by the appenders before
+// this one, the newest included. The lock and the read must therefore be two
+// statements: one statement's snapshot would be taken before it waited for
+// the lock. No appender can read a newest event that another is about to
+// follow too, so no two events of a shard share a predecessor; the unique
+// (shard, seq) refuses any that tried (an appender under REPEATABLE READ with
+// an older snapshot), and a rolled-back append leaves no trace in the chain.
+// Ids are drawn after the lock, so within a shard they rise with seq.
+//
+// The group commit (appendBatch) takes several shards' locks, always in
+// ascending order; a transaction of AppendTx takes one. No two appenders can
+// therefore each hold a lock the other waits for.
 func appendEvents(ctx context.Context, tx pgx.Tx, evs []*audit.Event) error {
-	// The lock and the read go in one round trip (a pipeline runs its
-	// statements one after another), so the chain is held a round trip less.
-	var lastID int64
-	var lastHash []byte
+	// The lock, the read and the ids go in one round trip (a pipeline runs
+	// its statements one after another), so the shard is held a round trip
+	// less. The shard is that of tx's first append if there was one: the
+	// setting is local to tx and ends with it.
+	var shard int16
 	head := &pgx.Batch{}
-	queueChainHead(head, &lastID, &lastHash)
+	head.Queue(`SELECT s, pg_advisory_xact_lock($2::bigint + s), set_config('`+auditTxShard+`', s::text, true)
+		FROM (SELECT coalesce(nullif(current_setting('`+auditTxShard+`', true), '')::smallint, $1::smallint) AS s) x`,
+		audit.ShardOf(evs[0]), auditShardLock).QueryRow(func(row pgx.Row) error { return row.Scan(&shard, nil, nil) })
+	// missing_ok: the statement means something only after the one above,
+	// but plans alike without it (TestWritePathsUseIndexes explains it alone).
+	heads := queueHeadsAndIDs(head, `(SELECT current_setting('`+auditTxShard+`', true)::smallint)`, nil, len(evs))
 	if err := tx.SendBatch(ctx, head).Close(); err != nil {
-		return fmt.Errorf("take audit chain lock and read newest event: %w", err)
+		return fmt.Errorf("take audit shard lock and read newest event: %w", err)
 	}
+	for _, e := range evs {
+		e.Shard = int(shard)
+	}
+	heads.chain(evs)
 	var err error
-	chain(evs, lastID, lastHash)
 	if len(evs) == 1 {
-		_, err = tx.Exec(ctx, `INSERT INTO audit_event (`+auditColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		_, err = tx.Exec(ctx, `INSERT INTO audit_event (`+auditColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 			auditRow(evs[0])...)
 		return err
 	}
@@ -414,7 +488,11 @@ func auditRow(e *audit.Event) []any {
 	if len(e.Variables) > 0 {
 		vars = string(e.Variables)
 	}
-	return []any{e.ID, e.At, e.Actor, e.Org, nonNil(e.Roles), e.Operation, nonNil(e.Persons), nonNil(e.Households),
+	var seq any // NULL in the legacy chain
+	if e.Shard != 0 {
+		seq = e.Seq
+	}
+	return []any{e.ID, int16(e.Shard), seq, e.At, e.Actor, e.Org, nonNil(e.Roles), e.Operation, nonNil(e.Persons), nonNil(e.Households),
 		nonNil(e.Fields), vars, e.Purpose, e.RequestID, e.PrevHash, e.Hash}
 }
 
@@ -429,10 +507,14 @@ func nonNil(ss []string) []string {
 func scanAuditEvent(row pgx.CollectableRow) (*audit.Event, error) {
 	var e audit.Event
 	var vars []byte
-	err := row.Scan(&e.ID, &e.At, &e.Actor, &e.Org, &e.Roles, &e.Operation, &e.Persons, &e.Households, &e.Fields,
+	var seq *int64
+	err := row.Scan(&e.ID, &e.Shard, &seq, &e.At, &e.Actor, &e.Org, &e.Roles, &e.Operation, &e.Persons, &e.Households, &e.Fields,
 		&vars, &e.Purpose, &e.RequestID, &e.PrevHash, &e.Hash)
 	if vars != nil {
 		e.Variables = vars
+	}
+	if seq != nil {
+		e.Seq = *seq
 	}
 	return &e, err
 }
@@ -440,24 +522,38 @@ func scanAuditEvent(row pgx.CollectableRow) (*audit.Event, error) {
 // auditFetchSize is how many events Verify holds in memory at a time.
 const auditFetchSize = 1000
 
-// Verify checks the whole chain (see audit.Verify) as of one snapshot,
-// reading it through a cursor in slices of auditFetchSize events, so that a
-// chain of any length is checked in constant memory. It returns the number
-// of events found intact and the first that is not, or a nil *audit.Broken.
-func (l *AuditLog) Verify(ctx context.Context) (checked int64, broken *audit.Broken, err error) {
+// Verify checks every chain (see audit.Verify) as of one snapshot: the
+// legacy chain in id order, then shards 1 to audit.Shards in seq order, each
+// read through a cursor in slices of auditFetchSize events, so that a log of
+// any length is checked in constant memory. It returns what audit.Verify
+// found: the number of events found intact, the first that is not (or nil),
+// and the head of each chain.
+func (l *AuditLog) Verify(ctx context.Context) (audit.Report, error) {
 	tx, err := l.db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return 0, nil, fmt.Errorf("verify audit chain: %w", err)
+		return audit.Report{}, fmt.Errorf("verify audit chains: %w", err)
 	}
 	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `DECLARE audit_verify NO SCROLL CURSOR FOR SELECT `+auditColumns+` FROM audit_event ORDER BY id`); err != nil {
-		return 0, nil, fmt.Errorf("verify audit chain: %w", err)
+	// Two cursors, each served by an index in its order: the legacy chain
+	// by the primary key, the shards by the unique (shard, seq).
+	cursors := []string{
+		`DECLARE audit_verify_0 NO SCROLL CURSOR FOR SELECT ` + auditColumns + ` FROM audit_event WHERE shard = 0 ORDER BY id`,
+		`DECLARE audit_verify_1 NO SCROLL CURSOR FOR SELECT ` + auditColumns + ` FROM audit_event WHERE shard <> 0 ORDER BY shard, seq`,
+	}
+	for _, c := range cursors {
+		if _, err := tx.Exec(ctx, c); err != nil {
+			return audit.Report{}, fmt.Errorf("verify audit chains: %w", err)
+		}
 	}
 	var buf []*audit.Event
-	end := false
+	cursor, end := 0, false
 	next := func() (*audit.Event, error) {
-		if len(buf) == 0 && !end {
-			rows, _ := tx.Query(ctx, fmt.Sprintf(`FETCH FORWARD %d FROM audit_verify`, auditFetchSize))
+		for len(buf) == 0 && cursor < len(cursors) {
+			if end {
+				cursor, end = cursor+1, false
+				continue
+			}
+			rows, _ := tx.Query(ctx, fmt.Sprintf(`FETCH FORWARD %d FROM audit_verify_%d`, auditFetchSize, cursor))
 			evs, err := pgx.CollectRows(rows, scanAuditEvent)
 			if err != nil {
 				return nil, err
@@ -471,11 +567,11 @@ func (l *AuditLog) Verify(ctx context.Context) (checked int64, broken *audit.Bro
 		buf[0], buf = nil, buf[1:]
 		return e, nil
 	}
-	checked, broken, err = audit.Verify(next)
+	r, err := audit.Verify(next)
 	if err != nil {
-		return checked, nil, fmt.Errorf("verify audit chain: %w", err)
+		return r, fmt.Errorf("verify audit chains: %w", err)
 	}
-	return checked, broken, nil
+	return r, nil
 }
 
 // Trail returns a page of the events concerning the person with the given
@@ -509,7 +605,7 @@ func (l *AuditLog) Trail(ctx context.Context, scope jaring.Scope, nik string, pa
 		householdsShown = `ARRAY(SELECT u.x FROM unnest(e.households) WITH ORDINALITY u(x, n)
 			WHERE EXISTS (SELECT 1 FROM household h WHERE h.kk = u.x AND ` + inScope(scope, &a, households) + `) ORDER BY u.n)`
 	}
-	rows, _ := l.db.Pool.Query(ctx, `SELECT e.id, e.at, e.actor, e.org, e.roles, e.operation, `+personsShown+`, `+householdsShown+`,
+	rows, _ := l.db.Pool.Query(ctx, `SELECT e.id, e.shard, e.seq, e.at, e.actor, e.org, e.roles, e.operation, `+personsShown+`, `+householdsShown+`,
 			e.fields, e.variables, e.purpose, e.request_id, e.prev_hash, e.hash
 		FROM audit_event e WHERE e.persons @> ARRAY[$1::text] AND e.id < $2 ORDER BY e.id DESC LIMIT $3`, a...)
 	evs, err := pgx.CollectRows(rows, scanAuditEvent)

@@ -69,16 +69,18 @@ func (c *lockCounter) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.Trac
 
 func (c *lockCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
 
-// verifyIntact fails t unless the chain verifies with want events.
-func verifyIntact(t *testing.T, log *postgres.AuditLog, want int64) {
+// verifyIntact fails t unless every chain verifies, with want events in
+// all, and returns the report.
+func verifyIntact(t *testing.T, log *postgres.AuditLog, want int64) audit.Report {
 	t.Helper()
-	checked, broken, err := log.Verify(context.Background())
+	r, err := log.Verify(context.Background())
 	if err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
-	if broken != nil || checked != want {
-		t.Fatalf("Verify = %d checked, broken %v; want %d intact", checked, broken, want)
+	if r.Broken != nil || r.Checked != want {
+		t.Fatalf("Verify = %d checked, broken %v; want %d intact", r.Checked, r.Broken, want)
 	}
+	return r
 }
 
 func TestAuditLogWrite(t *testing.T) {
@@ -92,8 +94,9 @@ func TestAuditLogWrite(t *testing.T) {
 	if err := log.Write(ctx, first); err != nil {
 		t.Fatal(err)
 	}
-	if first.ID != 1 || first.PrevHash != nil || len(first.Hash) != 32 || !bytes.Equal(first.Hash, first.ComputeHash()) {
-		t.Errorf("first event = id %d, prev %x, hash %x: want id 1, no prev, its own hash", first.ID, first.PrevHash, first.Hash)
+	if first.ID != 1 || first.Shard != audit.ShardOf(first) || first.Seq != 1 || first.PrevHash != nil || len(first.Hash) != 32 || !bytes.Equal(first.Hash, first.ComputeHash()) {
+		t.Errorf("first event = id %d, shard %d, seq %d, prev %x, hash %x: want id 1, its household's shard, seq 1, no prev, its own hash",
+			first.ID, first.Shard, first.Seq, first.PrevHash, first.Hash)
 	}
 	if !slices.Equal(first.Persons, []string{nikHead, nikSpouse}) {
 		t.Errorf("Write gave back persons %v, want them sorted and unique", first.Persons)
@@ -103,8 +106,9 @@ func TestAuditLogWrite(t *testing.T) {
 	if err := log.Write(ctx, second); err != nil {
 		t.Fatal(err)
 	}
-	if second.ID != 2 || !bytes.Equal(second.PrevHash, first.Hash) {
-		t.Errorf("second event = id %d, prev %x: want id 2 after %x", second.ID, second.PrevHash, first.Hash)
+	if second.ID != 2 || second.Shard != first.Shard || second.Seq != 2 || !bytes.Equal(second.PrevHash, first.Hash) {
+		t.Errorf("second event = id %d, shard %d, seq %d, prev %x: want id 2, seq 2 of shard %d after %x",
+			second.ID, second.Shard, second.Seq, second.PrevHash, first.Shard, first.Hash)
 	}
 
 	// What comes back is what was written, and still hashes alike, though
@@ -118,7 +122,7 @@ func TestAuditLogWrite(t *testing.T) {
 	}
 	for i, want := range []*audit.Event{second, first} {
 		g := got[i]
-		if !g.At.Equal(want.At) || g.ID != want.ID || g.Actor != want.Actor || g.Org != want.Org || g.Operation != want.Operation ||
+		if !g.At.Equal(want.At) || g.ID != want.ID || g.Shard != want.Shard || g.Seq != want.Seq || g.Actor != want.Actor || g.Org != want.Org || g.Operation != want.Operation ||
 			g.Purpose != want.Purpose || !slices.Equal(g.Roles, want.Roles) || !slices.Equal(g.Persons, want.Persons) ||
 			!slices.Equal(g.Households, want.Households) || !slices.Equal(g.Fields, want.Fields) ||
 			!bytes.Equal(g.PrevHash, want.PrevHash) || !bytes.Equal(g.Hash, want.Hash) {
@@ -355,27 +359,31 @@ func TestAuditLogAppendTx(t *testing.T) {
 		}
 		return ev
 	}
-	if ev := change("CSR-A", true); ev.ID != 1 {
-		t.Errorf("first AppendTx gave id %d, want 1", ev.ID)
+	if ev := change("CSR-A", true); ev.ID != 1 || ev.Seq != 1 {
+		t.Errorf("first AppendTx gave id %d, seq %d; want 1, 1", ev.ID, ev.Seq)
 	}
-	// Rolled back: neither the change nor its record, and the id is not used up.
-	if ev := change("CSR-B", false); ev.ID != 2 {
-		t.Errorf("second AppendTx gave id %d, want 2", ev.ID)
+	// Rolled back: neither the change nor its record. Its id is used up (ids
+	// come from a sequence), its place in the shard's chain is not.
+	if ev := change("CSR-B", false); ev.ID != 2 || ev.Seq != 2 {
+		t.Errorf("second AppendTx gave id %d, seq %d; want 2, 2", ev.ID, ev.Seq)
 	}
 	if n := count(t, db, `SELECT count(*) FROM organisation WHERE code = 'CSR-B'`) + count(t, db, `SELECT count(*) FROM audit_event WHERE id = 2`); n != 0 {
 		t.Errorf("a rolled-back change left %d rows behind", n)
 	}
-	if ev := change("CSR-C", true); ev.ID != 2 {
-		t.Errorf("AppendTx after a rollback gave id %d, want 2 (no gap)", ev.ID)
+	if ev := change("CSR-C", true); ev.ID != 3 || ev.Seq != 2 {
+		t.Errorf("AppendTx after a rollback gave id %d, seq %d; want 3, 2 (no gap in the chain)", ev.ID, ev.Seq)
 	}
 	verifyIntact(t, log, 2)
 
-	// Two events in one transaction chain to each other.
+	// Two events in one transaction chain to each other, in the shard of
+	// the first, though the second names a household of another shard: a
+	// transaction holds one shard lock, so no two can deadlock on them.
 	tx, err := db.Pool.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, b := auditEvent(nikHead), auditEvent(nikSpouse)
+	a, b := auditEvent(nikHead), auditEvent(nikPHead)
+	b.Households = []string{kkOtherShard(t, kkKoba)}
 	if err := log.AppendTx(ctx, tx, a); err != nil {
 		t.Fatal(err)
 	}
@@ -385,13 +393,16 @@ func TestAuditLogAppendTx(t *testing.T) {
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if a.ID != 3 || b.ID != 4 || !bytes.Equal(b.PrevHash, a.Hash) {
-		t.Errorf("two appends in one transaction got ids %d, %d", a.ID, b.ID)
+	if a.ID != 4 || b.ID != 5 || b.Shard != a.Shard || a.Seq != 3 || b.Seq != 4 || !bytes.Equal(b.PrevHash, a.Hash) {
+		t.Errorf("two appends in one transaction got ids %d, %d, shards %d, %d, seqs %d, %d", a.ID, b.ID, a.Shard, b.Shard, a.Seq, b.Seq)
+	}
+	if audit.ShardOf(b) == b.Shard {
+		t.Fatal("the second event belongs in the first's shard anyway; this proves nothing")
 	}
 
 	// A REPEATABLE READ transaction whose snapshot predates the newest event
-	// cannot see it: its append fails on the primary key, and the chain
-	// does not fork.
+	// of the shard cannot see it: its append fails on the unique (shard,
+	// seq), and the chain does not fork.
 	rr, err := db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead})
 	if err != nil {
 		t.Fatal(err)
@@ -541,145 +552,262 @@ func TestAuditEventAppendOnly(t *testing.T) {
 	}
 	verifyIntact(t, log, 3)
 
-	// Rows that break the chain's shape are refused even when inserted
-	// by hand.
+	// Rows that break a chain's shape are refused even when inserted by
+	// hand.
 	h := `'\x` + strings.Repeat("ab", 32) + `'::bytea`
+	const cols = `INSERT INTO audit_event (id, shard, seq, at, actor, org, operation, persons, variables, purpose, prev_hash, hash) VALUES `
 	for name, sql := range map[string]string{
-		"a second event without prev_hash": `INSERT INTO audit_event (id, at, actor, org, operation, purpose, hash) VALUES (4, now(), 'a', 'o', 'op', '', ` + h + `)`,
-		"a first event with a prev_hash":   `INSERT INTO audit_event (id, at, actor, org, operation, purpose, prev_hash, hash) VALUES (1, now(), 'a', 'o', 'op', '', ` + h + `, ` + h + `)`,
-		"a hash that is not SHA-256":       `INSERT INTO audit_event (id, at, actor, org, operation, purpose, prev_hash, hash) VALUES (4, now(), 'a', 'o', 'op', '', ` + h + `, '\x01')`,
-		"a name for a NIK":                 `INSERT INTO audit_event (id, at, actor, org, operation, persons, purpose, prev_hash, hash) VALUES (4, now(), 'a', 'o', 'op', '{Siti}', '', ` + h + `, ` + h + `)`,
-		"a NULL among the persons":         `INSERT INTO audit_event (id, at, actor, org, operation, persons, purpose, prev_hash, hash) VALUES (4, now(), 'a', 'o', 'op', '{1904011203850001,NULL}', '', ` + h + `, ` + h + `)`,
-		"JSON null for no variables":       `INSERT INTO audit_event (id, at, actor, org, operation, variables, purpose, prev_hash, hash) VALUES (4, now(), 'a', 'o', 'op', 'null', '', ` + h + `, ` + h + `)`,
-		"no actor":                         `INSERT INTO audit_event (id, at, actor, org, operation, purpose, prev_hash, hash) VALUES (4, now(), '', 'o', 'op', '', ` + h + `, ` + h + `)`,
+		"a second event without prev_hash": cols + `(100, 5, 2, now(), 'a', 'o', 'op', '{}', NULL, '', NULL, ` + h + `)`,
+		"a first event with a prev_hash":   cols + `(100, 5, 1, now(), 'a', 'o', 'op', '{}', NULL, '', ` + h + `, ` + h + `)`,
+		"a seq of 0":                       cols + `(100, 5, 0, now(), 'a', 'o', 'op', '{}', NULL, '', ` + h + `, ` + h + `)`,
+		"an event in a shard without seq":  cols + `(100, 5, NULL, now(), 'a', 'o', 'op', '{}', NULL, '', ` + h + `, ` + h + `)`,
+		"a shard beyond 64":                cols + `(100, 65, 2, now(), 'a', 'o', 'op', '{}', NULL, '', ` + h + `, ` + h + `)`,
+		// The legacy chain is closed: it takes no event after migration 015.
+		"an event in the legacy chain": cols + `(100, 0, NULL, now(), 'a', 'o', 'op', '{}', NULL, '', ` + h + `, ` + h + `)`,
+		"a hash that is not SHA-256":   cols + `(100, 5, 2, now(), 'a', 'o', 'op', '{}', NULL, '', ` + h + `, '\x01')`,
+		"a name for a NIK":             cols + `(100, 5, 2, now(), 'a', 'o', 'op', '{Siti}', NULL, '', ` + h + `, ` + h + `)`,
+		"a NULL among the persons":     cols + `(100, 5, 2, now(), 'a', 'o', 'op', '{1904011203850001,NULL}', NULL, '', ` + h + `, ` + h + `)`,
+		"JSON null for no variables":   cols + `(100, 5, 2, now(), 'a', 'o', 'op', '{}', 'null', '', ` + h + `, ` + h + `)`,
+		"no actor":                     cols + `(100, 5, 2, now(), '', 'o', 'op', '{}', NULL, '', ` + h + `, ` + h + `)`,
 	} {
 		var pgErr *pgconn.PgError
 		if _, err := db.Pool.Exec(ctx, sql); !errors.As(err, &pgErr) || pgErr.Code != "23514" {
 			t.Errorf("%s: err = %v, want a check violation", name, err)
 		}
 	}
+	// An appender must say which chain its event is in.
+	var pgErr *pgconn.PgError
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO audit_event (id, at, actor, org, operation, purpose, hash) VALUES (100, now(), 'a', 'o', 'op', '', `+h+`)`); !errors.As(err, &pgErr) || pgErr.Code != "23502" {
+		t.Errorf("an event without a shard: err = %v, want a not-null violation", err)
+	}
 }
 
+// TestAuditLogTamper tampers, as a superuser who switches the append-only
+// trigger off, with a log of 10 legacy events (written before migration 015)
+// and 6 events in each of two shards, A and B, then asks Verify which event
+// is broken. Each case names the chain ("legacy", "A", "B" or "C", an empty
+// shard) and the place (the id in the legacy chain, the seq in a shard) of
+// the event Verify must name.
 func TestAuditLogTamper(t *testing.T) {
-	// Each case tampers with event 5 of 10 as a superuser who switches the
-	// append-only trigger off, then asks Verify which event is broken.
-	const setHash4 = `(SELECT hash FROM audit_event WHERE id = 4)`
+	legacy := legacyEvents(10)
 	tests := []struct {
 		name   string
-		sql    string // run with the trigger off
-		id     int64  // the event Verify must name; 0 for an intact chain
+		sql    func(l *tamperLog) []string // run with the trigger off
+		chain  string                      // "" for an intact log
+		at     int64
 		reason string
 	}{
-		{"at", `UPDATE audit_event SET at = at + interval '1 microsecond' WHERE id = 5`, 5, "hash does not match"},
-		{"actor", `UPDATE audit_event SET actor = 'mallory' WHERE id = 5`, 5, "hash does not match"},
-		{"org", `UPDATE audit_event SET org = 'DINSOS' WHERE id = 5`, 5, "hash does not match"},
-		{"roles", `UPDATE audit_event SET roles = roles || 'auditor'::text WHERE id = 5`, 5, "hash does not match"},
-		{"operation", `UPDATE audit_event SET operation = 'query households' WHERE id = 5`, 5, "hash does not match"},
-		// Hiding an event from a person's trail.
-		{"persons", `UPDATE audit_event SET persons = '{}' WHERE id = 5`, 5, "hash does not match"},
-		{"households", `UPDATE audit_event SET households = '{}' WHERE id = 5`, 5, "hash does not match"},
-		// Hiding that the mother's name was seen.
-		{"fields", `UPDATE audit_event SET fields = array_remove(fields, 'Person.motherName') WHERE id = 5`, 5, "hash does not match"},
-		{"variables", `UPDATE audit_event SET variables = jsonb_set(variables, '{first}', '100') WHERE id = 5`, 5, "hash does not match"},
-		{"variables removed", `UPDATE audit_event SET variables = NULL WHERE id = 5`, 5, "hash does not match"},
-		{"purpose", `UPDATE audit_event SET purpose = 'penelitian' WHERE id = 5`, 5, "hash does not match"},
-		{"prev_hash", `UPDATE audit_event SET prev_hash = (SELECT prev_hash FROM audit_event WHERE id = 4) WHERE id = 5`, 5, "hash does not match"},
-		{"hash", `UPDATE audit_event SET hash = ` + setHash4 + ` WHERE id = 5`, 5, "hash does not match"},
-		// Renumbering leaves a gap where it was.
-		{"id", `UPDATE audit_event SET id = 50 WHERE id = 5`, 6, "ids skip from 4 to 6"},
-		{"delete", `DELETE FROM audit_event WHERE id = 5`, 6, "ids skip from 4 to 6 (an event is missing)"},
-		// Removing an event and chaining the next to the one before it:
-		// the next one's hash no longer matches.
-		{"delete and relink", `DELETE FROM audit_event WHERE id = 5;
-			UPDATE audit_event SET id = id + 1000 WHERE id > 5;
-			UPDATE audit_event SET id = id - 1001 WHERE id > 1000;
-			UPDATE audit_event SET prev_hash = ` + setHash4 + ` WHERE id = 5`, 5, "hash does not match"},
+		{"legacy/edited", func(*tamperLog) []string {
+			return []string{`UPDATE audit_event SET purpose = 'penelitian' WHERE shard = 0 AND id = 5`}
+		}, "legacy", 5, "its hash does not match its contents"},
+		{"legacy/edited and rehashed", func(*tamperLog) []string {
+			ev := *legacy[4]
+			ev.Purpose = "penelitian"
+			return []string{fmt.Sprintf(`UPDATE audit_event SET purpose = 'penelitian', hash = '\x%x' WHERE shard = 0 AND id = 5`, ev.ComputeHash())}
+		}, "legacy", 6, "its prev_hash does not match the hash of event 5"},
+		{"legacy/deleted", func(*tamperLog) []string {
+			return []string{`DELETE FROM audit_event WHERE shard = 0 AND id = 5`}
+		}, "legacy", 6, "ids skip from 4 to 6 (an event is missing)"},
+		// An event slipped in as id 5, rightly hashed and linked to event 4,
+		// the later ones renumbered (id 11 was never used): the old event 5,
+		// now 6, no longer hashes.
+		{"legacy/inserted", func(*tamperLog) []string {
+			forged := &audit.Event{ID: 5, At: legacy[4].At, Actor: "mallory", Operation: "query household", PrevHash: legacy[3].Hash}
+			forged.Hash = forged.ComputeHash()
+			return []string{
+				`ALTER TABLE audit_event DROP CONSTRAINT audit_event_legacy_closed`,
+				`UPDATE audit_event SET id = id + 1000000 WHERE shard = 0 AND id >= 5`,
+				`UPDATE audit_event SET id = id - 999999 WHERE shard = 0 AND id > 1000000`,
+				forgedSQL(forged),
+			}
+		}, "legacy", 6, "its hash does not match its contents"},
+		{"shard/edited", func(l *tamperLog) []string {
+			return []string{fmt.Sprintf(`UPDATE audit_event SET purpose = 'penelitian' WHERE shard = %d AND seq = 3`, l.shard("A"))}
+		}, "A", 3, "its hash does not match its contents"},
+		// Hiding a change from the household's trail.
+		{"shard/households", func(l *tamperLog) []string {
+			return []string{fmt.Sprintf(`UPDATE audit_event SET households = '{}' WHERE shard = %d AND seq = 3`, l.shard("A"))}
+		}, "A", 3, "its hash does not match its contents"},
+		{"shard/edited and rehashed", func(l *tamperLog) []string {
+			ev := *l.evs["A"][2]
+			ev.Purpose = "penelitian"
+			return []string{fmt.Sprintf(`UPDATE audit_event SET purpose = 'penelitian', hash = '\x%x' WHERE shard = %d AND seq = 3`, ev.ComputeHash(), ev.Shard)}
+		}, "A", 4, "its prev_hash does not match the hash of event"},
+		{"shard/id", func(l *tamperLog) []string {
+			return []string{fmt.Sprintf(`UPDATE audit_event SET id = id + 1000000 WHERE shard = %d AND seq = 3`, l.shard("A"))}
+		}, "A", 3, "its hash does not match its contents"},
+		{"shard/deleted", func(l *tamperLog) []string {
+			return []string{fmt.Sprintf(`DELETE FROM audit_event WHERE shard = %d AND seq = 3`, l.shard("A"))}
+		}, "A", 4, "skip from 2 to 4 (an event is missing)"},
+		{"shard/the first deleted", func(l *tamperLog) []string {
+			return []string{fmt.Sprintf(`DELETE FROM audit_event WHERE shard = %d AND seq = 1`, l.shard("B"))}
+		}, "B", 2, "starts at seq 2, not 1 (an event is missing)"},
+		// Removing an event and chaining the next to the one before it: the
+		// next one's hash, which covers its seq and prev_hash, no longer
+		// matches.
+		{"shard/deleted and relinked", func(l *tamperLog) []string {
+			a := l.shard("A")
+			return []string{
+				fmt.Sprintf(`DELETE FROM audit_event WHERE shard = %d AND seq = 3`, a),
+				fmt.Sprintf(`UPDATE audit_event SET seq = seq + 1000000 WHERE shard = %d AND seq > 3`, a),
+				fmt.Sprintf(`UPDATE audit_event SET seq = seq - 1000001 WHERE shard = %d AND seq > 1000000`, a),
+				fmt.Sprintf(`UPDATE audit_event SET prev_hash = '\x%x' WHERE shard = %d AND seq = 3`, l.evs["A"][1].Hash, a),
+			}
+		}, "A", 3, "its hash does not match its contents"},
+		// An event slipped in at seq 3 with an unused id between those of
+		// seqs 2 and 3, rightly hashed and linked to seq 2, the later ones
+		// renumbered: the old seq 3, now 4, no longer hashes.
+		{"shard/inserted", func(l *tamperLog) []string {
+			prev := l.evs["A"][1]
+			forged := &audit.Event{ID: prev.ID + 1, Shard: prev.Shard, Seq: 3, At: prev.At, Actor: "mallory", Operation: "mutation recordBenefits", PrevHash: prev.Hash}
+			forged.Hash = forged.ComputeHash()
+			return []string{
+				fmt.Sprintf(`UPDATE audit_event SET seq = seq + 1000000 WHERE shard = %d AND seq >= 3`, prev.Shard),
+				fmt.Sprintf(`UPDATE audit_event SET seq = seq - 999999 WHERE shard = %d AND seq > 1000000`, prev.Shard),
+				forgedSQL(forged),
+			}
+		}, "A", 4, "its hash does not match its contents"},
+		// Moving an event to another shard: its hash covers its shard.
+		{"shard/moved", func(l *tamperLog) []string {
+			return []string{fmt.Sprintf(`UPDATE audit_event SET shard = %d, seq = 1, prev_hash = NULL WHERE shard = %d AND seq = 6`, l.shard("C"), l.shard("A"))}
+		}, "C", 1, "its hash does not match its contents"},
 		// Writing the same values back is no tampering: no false alarm from
 		// jsonb rewriting its variables or time zones.
-		{"the same values", `UPDATE audit_event SET variables = variables::text::jsonb, at = at, roles = roles WHERE id = 5`, 0, ""},
+		{"the same values", func(l *tamperLog) []string {
+			return []string{`UPDATE audit_event SET variables = variables::text::jsonb, at = at, roles = roles`}
+		}, "", 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ctx := context.Background()
-			db := pgtestOpen(t)
-			log := postgres.NewAuditLog(db, postgres.AuditOptions{})
-			defer log.Close()
-			writeChain(t, db, log, 10)
-
-			tamper(t, db, tt.sql)
-			checked, broken, err := log.Verify(ctx)
+			l := newTamperLog(t)
+			tamper(t, l.db, tt.sql(l)...)
+			r, err := l.log.Verify(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}
-			switch {
-			case tt.id == 0 && broken != nil:
-				t.Errorf("Verify = %v, want an intact chain", broken)
-			case tt.id != 0 && (broken == nil || broken.ID != tt.id || !strings.Contains(broken.Reason, tt.reason)):
-				t.Errorf("Verify = %v (%d checked), want event %d broken: %q", broken, checked, tt.id, tt.reason)
-			case tt.id != 0 && checked != 4:
-				// Events 1 to 4 are as written, whichever event is named.
-				t.Errorf("Verify checked %d events before the break, want 4", checked)
+			b := r.Broken
+			if tt.chain == "" {
+				if b != nil {
+					t.Errorf("Verify = %v, want an intact log", b)
+				}
+				return
+			}
+			if b == nil || b.Shard != l.shard(tt.chain) || !strings.Contains(b.Reason, tt.reason) ||
+				(b.Shard == 0 && b.ID != tt.at) || (b.Shard != 0 && b.Seq != tt.at) {
+				t.Errorf("Verify = %v (%d checked), want %s event %d (shard %d) broken: %q", b, r.Checked, tt.chain, tt.at, l.shard(tt.chain), tt.reason)
+			}
+			// The event named is the one stored there.
+			var id int64
+			if b != nil && b.Shard != 0 {
+				if err := l.db.Pool.QueryRow(context.Background(), `SELECT id FROM audit_event WHERE shard = $1 AND seq = $2`, b.Shard, b.Seq).Scan(&id); err != nil || id != b.ID {
+					t.Errorf("Verify named event %d at shard %d, seq %d, where event %d is (%v)", b.ID, b.Shard, b.Seq, id, err)
+				}
 			}
 		})
 	}
 
-	// A tamperer who knows the scheme rewrites event 5 and recomputes its
-	// hash: event 6, which points at the old hash, gives it away.
-	t.Run("rehashed", func(t *testing.T) {
+	// Cutting off a shard's newest event leaves nothing pointing back at it:
+	// the chains verify, but the heads kept from before show it.
+	t.Run("shard/the newest deleted", func(t *testing.T) {
 		t.Parallel()
-		ctx := context.Background()
-		db := pgtestOpen(t)
-		log := postgres.NewAuditLog(db, postgres.AuditOptions{})
-		defer log.Close()
-		evs := writeChain(t, db, log, 10)
-		ev := evs[4]
-		ev.Purpose = "penelitian"
-		ev.Hash = ev.ComputeHash()
-		tamper(t, db, fmt.Sprintf(`UPDATE audit_event SET purpose = 'penelitian', hash = '\x%x' WHERE id = 5`, ev.Hash))
-		_, broken, err := log.Verify(ctx)
-		if err != nil {
-			t.Fatal(err)
+		l := newTamperLog(t)
+		before := verifyIntact(t, l.log, 22)
+		tamper(t, l.db, fmt.Sprintf(`DELETE FROM audit_event WHERE shard = %d AND seq = 6`, l.shard("A")))
+		after := verifyIntact(t, l.log, 21)
+		if bytes.Equal(before.Digest(), after.Digest()) {
+			t.Error("the heads' digest is unchanged after a shard's newest event was removed")
 		}
-		if broken == nil || broken.ID != 6 || broken.Reason != "its prev_hash does not match the hash of event 5" {
-			t.Errorf("Verify = %v, want event 6 broken: its prev_hash does not match the hash of event 5", broken)
+		for _, h := range after.Heads {
+			if h.Shard == l.shard("A") && (h.Seq != 5 || h.Events != 5) {
+				t.Errorf("shard A's head = %+v, want seq 5 of 5 events", h)
+			}
 		}
 	})
 }
 
-// writeChain appends n events, some by AppendTx and some by Write, and
-// returns them in id order.
-func writeChain(t *testing.T, db *postgres.DB, log *postgres.AuditLog, n int) []*audit.Event {
+// tamperLog is a log to tamper with: legacy events 1 to 10, then 6 events
+// about household A and 6 about household B, each in its own shard, and a
+// shard C that holds none.
+type tamperLog struct {
+	db     *postgres.DB
+	log    *postgres.AuditLog
+	kks    map[string]string         // by chain name
+	evs    map[string][]*audit.Event // by chain name, in seq order
+	shards map[string]int
+}
+
+func (l *tamperLog) shard(name string) int { return l.shards[name] }
+
+func newTamperLog(t *testing.T) *tamperLog {
 	t.Helper()
 	ctx := context.Background()
-	evs := make([]*audit.Event, n)
-	for i := range evs {
-		evs[i] = auditEvent(auditNIK(i))
-		if i%2 == 0 {
-			if err := log.Write(ctx, evs[i]); err != nil {
-				t.Fatal(err)
+	db := pgtest.Open(t, legacyURL(t))
+	log := postgres.NewAuditLog(db, postgres.AuditOptions{})
+	t.Cleanup(log.Close)
+	kks := distinctShardKKs(3)
+	l := &tamperLog{db: db, log: log, kks: map[string]string{"A": kks[0], "B": kks[1], "C": kks[2]},
+		evs: map[string][]*audit.Event{}, shards: map[string]int{"legacy": 0}}
+	for name, kk := range l.kks {
+		l.shards[name] = audit.ShardOf(&audit.Event{Households: []string{kk}})
+	}
+	// A rolled-back append before each append uses up an id: ids 11, 13,
+	// 15, … name no event, so that a tamperer has ids to slip events in.
+	rollback := func() {
+		err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+			if err := log.AppendTx(ctx, tx, auditEvent(nikHead)); err != nil {
+				return err
 			}
-			continue
-		}
-		if err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error { return log.AppendTx(ctx, tx, evs[i]) }); err != nil {
+			return errRollback
+		})
+		if !errors.Is(err, errRollback) {
 			t.Fatal(err)
 		}
 	}
-	verifyIntact(t, log, int64(n))
-	return evs
+	for _, name := range []string{"A", "B"} {
+		for i := range 6 {
+			rollback()
+			ev := auditEvent(auditNIK(i))
+			ev.Households = []string{l.kks[name]}
+			if i%2 == 0 {
+				if err := log.Write(ctx, ev); err != nil {
+					t.Fatal(err)
+				}
+			} else if err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error { return log.AppendTx(ctx, tx, ev) }); err != nil {
+				t.Fatal(err)
+			}
+			l.evs[name] = append(l.evs[name], ev)
+		}
+	}
+	verifyIntact(t, log, 22)
+	return l
+}
+
+// forgedSQL returns the INSERT of e, as a tamperer would write it: no
+// persons, households, fields or variables.
+func forgedSQL(e *audit.Event) string {
+	seq := "NULL"
+	if e.Shard != 0 {
+		seq = fmt.Sprint(e.Seq)
+	}
+	return fmt.Sprintf(`INSERT INTO audit_event (id, shard, seq, at, actor, org, operation, purpose, request_id, prev_hash, hash)
+		VALUES (%d, %d, %s, '%s', '%s', '%s', '%s', '%s', '%s', '\x%x', '\x%x')`,
+		e.ID, e.Shard, seq, e.At.UTC().Format(time.RFC3339Nano), e.Actor, e.Org, e.Operation, e.Purpose, e.RequestID, e.PrevHash, e.Hash)
 }
 
 // tamper runs sql with the append-only trigger switched off, as the table's
 // owner or a superuser could, and commits.
-func tamper(t *testing.T, db *postgres.DB, sql string) {
+func tamper(t *testing.T, db *postgres.DB, sql ...string) {
 	t.Helper()
 	ctx := context.Background()
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_update_delete`); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, sql); err != nil {
-			return err
+		for _, q := range sql {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return fmt.Errorf("%s: %w", q, err)
+			}
 		}
 		_, err := tx.Exec(ctx, `ALTER TABLE audit_event ENABLE ALWAYS TRIGGER audit_event_no_update_delete`)
 		return err

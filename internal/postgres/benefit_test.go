@@ -222,8 +222,8 @@ func TestRecordBenefitsAudited(t *testing.T) {
 	if n := count(t, db, `SELECT count(*) FROM benefit WHERE external_ref = 'AUDITED-2'`); n != 0 {
 		t.Errorf("the benefit was recorded without its audit event")
 	}
-	if _, broken, err := log.Verify(ctx); err != nil || broken != nil {
-		t.Errorf("Verify after the failed change: %v %v", broken, err)
+	if r, err := log.Verify(ctx); err != nil || r.Broken != nil {
+		t.Errorf("Verify after the failed change: %v %v", r.Broken, err)
 	}
 }
 

@@ -597,7 +597,7 @@ func TestImportAudited(t *testing.T) {
 	if events < 2 || persons != households*3 || kks != households {
 		t.Errorf("%d events naming %d persons and %d households; want several, %d and %d", events, persons, kks, households*3, households)
 	}
-	if _, broken, err := postgres.NewAuditLog(db, postgres.AuditOptions{}).Verify(context.Background()); err != nil || broken != nil {
-		t.Errorf("the chain after the import: %v %v", broken, err)
+	if r, err := postgres.NewAuditLog(db, postgres.AuditOptions{}).Verify(context.Background()); err != nil || r.Broken != nil {
+		t.Errorf("the chain after the import: %v %v", r.Broken, err)
 	}
 }

@@ -199,16 +199,50 @@ func registerScans(t *testing.T, db *postgres.DB, stmts []statement) []string {
 	return bad
 }
 
+// writePathAuditEvents is the size of the audit log the plans are read on.
+// On a log of a few events the planner rightly reads a shard's newest event
+// by scanning the table; the log of a regency in service is its largest
+// table.
+const writePathAuditEvents = 20_000
+
 // writePathDB returns a copy of a demo regency of writePathHouseholds
-// households, analysed, made once per test binary.
+// households with an audit log of writePathAuditEvents events about them,
+// analysed, made once per test binary.
 func writePathDB(t *testing.T) string {
 	t.Helper()
-	template := pgtest.Template(t, fmt.Sprintf("demo-%d", writePathHouseholds), func(db *postgres.DB) error {
+	template := pgtest.Template(t, fmt.Sprintf("demo-%d-audited", writePathHouseholds), func(db *postgres.DB) error {
+		ctx := context.Background()
 		d := demo.Generate(demo.Options{Seed: pgtest.DemoOptions.Seed, Households: writePathHouseholds, AsOf: pgtest.DemoOptions.AsOf})
-		if err := demo.Load(context.Background(), db.Pool, d); err != nil {
+		if err := demo.Load(ctx, db.Pool, d); err != nil {
 			return err
 		}
-		_, err := db.Pool.Exec(context.Background(), `ANALYZE`)
+		rows, _ := db.Pool.Query(ctx, `SELECT kk FROM household ORDER BY kk`)
+		kks, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		log := postgres.NewAuditLog(db, postgres.AuditOptions{})
+		defer log.Close()
+		const writers = 64
+		errs := make(chan error, writers)
+		for w := range writers {
+			go func() {
+				for i := w; i < writePathAuditEvents; i += writers {
+					ev := &audit.Event{Actor: "seed", Org: "SILAKSO", Operation: "query household", Households: []string{kks[i%len(kks)]}}
+					if err := log.Write(ctx, ev); err != nil {
+						errs <- err
+						return
+					}
+				}
+				errs <- nil
+			}()
+		}
+		for range writers {
+			if err := <-errs; err != nil {
+				return err
+			}
+		}
+		_, err = db.Pool.Exec(ctx, `ANALYZE`)
 		return err
 	})
 	return pgtest.CloneOf(t, template)
