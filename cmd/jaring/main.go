@@ -483,6 +483,10 @@ func (m *Main) seed(ctx context.Context, args []string) error {
 	})
 }
 
+// maxDemoHouseholds is the largest demo regency: a province's worth, as
+// many as the NIK and KK serials of its districts leave room for.
+const maxDemoHouseholds = 10_000_000
+
 func (m *Main) seedDemo(ctx context.Context, db *postgres.DB, cfg *config) error {
 	opts := demo.Options{Seed: uint64(cfg.demoSeed), Households: cfg.demoHouseholds, AsOf: today()}
 	if cfg.asOf != "" {
@@ -492,19 +496,20 @@ func (m *Main) seedDemo(ctx context.Context, db *postgres.DB, cfg *config) error
 		}
 		opts.AsOf = d
 	}
-	if opts.Households < 1 || opts.Households > 1_000_000 {
-		return usageError{fmt.Errorf("--demo-households %d: want 1 to 1000000", opts.Households)}
+	if opts.Households < 1 || opts.Households > maxDemoHouseholds {
+		return usageError{fmt.Errorf("--demo-households %d: want 1 to %d", opts.Households, maxDemoHouseholds)}
 	}
 	start := time.Now()
 	fmt.Fprintf(m.Stdout, "seeding the demo regency, Kabupaten Bangka Tengah (seed %d, %d households, as of %s)…\n",
 		opts.Seed, opts.Households, opts.AsOf.Format(jaring.DateLayout))
-	data := demo.Generate(opts)
-	if err := demo.Load(ctx, db.Pool, data); err != nil {
+	// Drawn and written block by block, in memory that does not grow with
+	// the number of households.
+	n, err := demo.Seed(ctx, db.Pool, opts)
+	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
 	fmt.Fprintf(m.Stdout, "seeded %d households, %d persons, %d benefits, %d applications, %d referrals in %s\n",
-		len(data.Households), len(data.Persons), len(data.Benefits), len(data.Applications), len(data.Referrals),
-		time.Since(start).Round(time.Millisecond))
+		n.Households, n.Persons, n.Benefits, n.Applications, n.Referrals, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
