@@ -22,7 +22,7 @@ const (
 	// regency of up to BlockSize households is one block, drawn exactly as
 	// a whole; a larger one is drawn in blocks of nearly equal size, whose
 	// applications each pick their households within their own block.
-	BlockSize = 10_000
+	BlockSize = 5_000
 
 	// The second words of the PCG streams. Each part of the data draws from
 	// its own stream, so a change to how benefits or applications are drawn

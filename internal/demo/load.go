@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -36,7 +37,7 @@ func Load(ctx context.Context, pool *pgxpool.Pool, d *Data) error {
 func Seed(ctx context.Context, pool *pgxpool.Pool, opts Options) (Counts, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	blocks := make(chan *Data, 1)
+	blocks := make(chan *Data) // the generator draws the next block while the last is written
 	genErr := make(chan error, 1)
 	go func() {
 		defer close(blocks)
@@ -253,9 +254,13 @@ type owner struct {
 	region        string
 }
 
-// dangling is the error of a row that names what does not exist.
+// danglingError is the error of a row that names what does not exist.
+type danglingError struct{ msg string }
+
+func (e *danglingError) Error() string { return e.msg }
+
 func dangling(what string, row, rows int, detail string) error {
-	return fmt.Errorf("load demo %s: wrote %d of %d rows; the others refer to rows that do not exist (%s)", what, row, rows, detail)
+	return &danglingError{fmt.Sprintf("load demo %s: wrote %d of %d rows; the others refer to rows that do not exist (%s)", what, row, rows, detail)}
 }
 
 // block writes one block of Stream, or the whole of Generate.
@@ -268,126 +273,121 @@ func (l *loader) block(ctx context.Context, d *Data) error {
 
 	// Households, by KK.
 	hh := make(map[string]owner, len(d.Households))
-	rows := make([][]any, len(d.Households))
-	for i, h := range d.Households {
-		id := l.ids[households].take()
-		hh[h.KK] = owner{id: id, household: id, region: h.RegionCode}
-		rows[i] = []any{id, h.KK, h.RegionCode, h.Address, h.RT, h.RW, h.Desil, string(h.RegisterStatus)}
-	}
 	if err := l.copy(ctx, "households", "household",
-		[]string{"id", "kk", "region_code", "address", "rt", "rw", "desil", "register_status"}, rows); err != nil {
+		[]string{"id", "kk", "region_code", "address", "rt", "rw", "desil", "register_status"}, len(d.Households), func(i int) ([]any, error) {
+			h := &d.Households[i]
+			id := l.ids[households].take()
+			hh[h.KK] = owner{id: id, household: id, region: h.RegionCode}
+			return []any{id, h.KK, h.RegionCode, h.Address, h.RT, h.RW, h.Desil, string(h.RegisterStatus)}, nil
+		}); err != nil {
 		return err
 	}
-	l.counts.Households += len(rows)
+	l.counts.Households += len(d.Households)
 
 	// Persons, by NIK.
 	people := make(map[string]owner, len(d.Persons))
-	rows = make([][]any, len(d.Persons))
-	for i, p := range d.Persons {
-		h, ok := hh[p.KK]
-		if !ok {
-			return dangling("persons", i, len(d.Persons), "no household with KK "+p.KK)
-		}
-		id := l.ids[persons].take()
-		people[p.NIK] = owner{id: id, household: h.id, region: h.region}
-		rows[i] = []any{id, p.NIK, h.id, h.region, p.Name, p.BirthDate, p.BirthPlace, string(p.Sex), string(p.Relationship), p.MotherName, p.Disabled, p.Pregnant}
-	}
 	if err := l.copy(ctx, "persons", "person",
-		[]string{"id", "nik", "household_id", "region_code", "name", "birth_date", "birth_place", "sex", "relationship", "mother_name", "disabled", "pregnant"}, rows); err != nil {
+		[]string{"id", "nik", "household_id", "region_code", "name", "birth_date", "birth_place", "sex", "relationship", "mother_name", "disabled", "pregnant"}, len(d.Persons), func(i int) ([]any, error) {
+			p := &d.Persons[i]
+			h, ok := hh[p.KK]
+			if !ok {
+				return nil, dangling("persons", i, len(d.Persons), "no household with KK "+p.KK)
+			}
+			id := l.ids[persons].take()
+			people[p.NIK] = owner{id: id, household: h.id, region: h.region}
+			return []any{id, p.NIK, h.id, h.region, p.Name, p.BirthDate, p.BirthPlace, string(p.Sex), string(p.Relationship), p.MotherName, p.Disabled, p.Pregnant}, nil
+		}); err != nil {
 		return err
 	}
-	l.counts.Persons += len(rows)
+	l.counts.Persons += len(d.Persons)
 
 	// Benefits, by payer and externalRef. A person-scope benefit names its
 	// person by NIK, and its household is the person's; a household-scope
 	// benefit names its household by KK.
 	bens := map[string]int64{}
-	rows = make([][]any, len(d.Benefits))
-	for i, b := range d.Benefits {
-		program, okProgram := l.programs[b.Program]
-		payer, okPayer := l.orgs[b.Payer]
-		exclusive, okKind := l.kinds[b.Kind]
-		var h owner
-		var ok bool
-		var person *int64
-		if b.NIK != "" {
-			h, ok = people[b.NIK]
-			person = &h.id
-		} else {
-			h, ok = hh[b.KK]
-		}
-		if !okProgram || !okPayer || !okKind || !ok {
-			return dangling("benefits", i, len(d.Benefits), fmt.Sprintf("program %s, payer %s, kind %s, KK %s, NIK %q", b.Program, b.Payer, b.Kind, b.KK, b.NIK))
-		}
-		id := l.ids[benefits].take()
-		bens[b.Payer+"|"+b.ExternalRef] = id
-		rows[i] = []any{id, program, b.Kind, string(b.Source), payer, h.household, h.region, person,
-			b.Amount, period(b.Period), string(b.Status), string(b.Channel), b.ExternalRef, exclusive}
-	}
 	if err := l.copy(ctx, "benefits", "benefit",
 		[]string{"id", "program_id", "kind_code", "source", "payer_id", "household_id", "region_code", "person_id",
-			"amount", "period", "status", "channel", "external_ref", "exclusive"}, rows); err != nil {
+			"amount", "period", "status", "channel", "external_ref", "exclusive"}, len(d.Benefits), func(i int) ([]any, error) {
+			b := &d.Benefits[i]
+			program, okProgram := l.programs[b.Program]
+			payer, okPayer := l.orgs[b.Payer]
+			exclusive, okKind := l.kinds[b.Kind]
+			var h owner
+			var ok bool
+			var person *int64
+			if b.NIK != "" {
+				h, ok = people[b.NIK]
+				person = &h.id
+			} else {
+				h, ok = hh[b.KK]
+			}
+			if !okProgram || !okPayer || !okKind || !ok {
+				return nil, dangling("benefits", i, len(d.Benefits), fmt.Sprintf("program %s, payer %s, kind %s, KK %s, NIK %q", b.Program, b.Payer, b.Kind, b.KK, b.NIK))
+			}
+			id := l.ids[benefits].take()
+			bens[b.Payer+"|"+b.ExternalRef] = id
+			return []any{id, program, b.Kind, string(b.Source), payer, h.household, h.region, person,
+				b.Amount, period(b.Period), string(b.Status), string(b.Channel), b.ExternalRef, exclusive}, nil
+		}); err != nil {
 		return err
 	}
-	l.counts.Benefits += len(rows)
+	l.counts.Benefits += len(d.Benefits)
 
 	// Applications, by number.
 	apps := make(map[string]owner, len(d.Applications))
-	rows = make([][]any, len(d.Applications))
-	for i, a := range d.Applications {
-		h, okH := hh[a.KK]
-		p, okP := people[a.ApplicantNIK]
-		by, okBy := l.orgs[a.SubmittedBy]
-		if !okH || !okP || !okBy {
-			return dangling("applications", i, len(d.Applications), fmt.Sprintf("KK %s, applicant %s, submitted by %s", a.KK, a.ApplicantNIK, a.SubmittedBy))
-		}
-		id := l.ids[applications].take()
-		apps[a.Number] = owner{id: id, household: h.id, region: h.region}
-		rows[i] = []any{id, a.Number, h.id, h.region, p.id, a.ApplicantNIK, string(a.Type), a.Category, nullable(a.Kind), a.Description,
-			a.Documents.KTP, a.Documents.KK, a.Documents.SKTM, a.Documents.Register, string(a.Status), a.StatusReason, by, a.SubmittedAt, a.SubmittedAt}
-	}
 	if err := l.copy(ctx, "applications", "application",
 		[]string{"id", "number", "household_id", "region_code", "applicant_id", "applicant_nik", "type", "category", "kind_code", "description",
-			"doc_ktp", "doc_kk", "doc_sktm", "doc_register", "status", "status_reason", "submitted_by_id", "submitted_at", "updated_at"}, rows); err != nil {
+			"doc_ktp", "doc_kk", "doc_sktm", "doc_register", "status", "status_reason", "submitted_by_id", "submitted_at", "updated_at"}, len(d.Applications), func(i int) ([]any, error) {
+			a := &d.Applications[i]
+			h, okH := hh[a.KK]
+			p, okP := people[a.ApplicantNIK]
+			by, okBy := l.orgs[a.SubmittedBy]
+			if !okH || !okP || !okBy {
+				return nil, dangling("applications", i, len(d.Applications), fmt.Sprintf("KK %s, applicant %s, submitted by %s", a.KK, a.ApplicantNIK, a.SubmittedBy))
+			}
+			id := l.ids[applications].take()
+			apps[a.Number] = owner{id: id, household: h.id, region: h.region}
+			return []any{id, a.Number, h.id, h.region, p.id, a.ApplicantNIK, string(a.Type), a.Category, nullable(a.Kind), a.Description,
+				a.Documents.KTP, a.Documents.KK, a.Documents.SKTM, a.Documents.Register, string(a.Status), a.StatusReason, by, a.SubmittedAt, a.SubmittedAt}, nil
+		}); err != nil {
 		return err
 	}
-	l.counts.Applications += len(rows)
+	l.counts.Applications += len(d.Applications)
 
-	rows = make([][]any, len(d.Referrals))
-	for i, r := range d.Referrals {
-		a, okA := apps[r.Application]
-		from, okFrom := l.orgs[r.From]
-		to, okTo := l.orgs[r.To]
-		ok := okA && okFrom && okTo
-		var program, ben *int64
-		if r.Program != "" {
-			id, found := l.programs[r.Program]
-			program, ok = &id, ok && found
-		}
-		if r.BenefitRef != "" {
-			id, found := bens[r.BenefitPayer+"|"+r.BenefitRef]
-			ben, ok = &id, ok && found
-		}
-		if !ok {
-			return dangling("referrals", i, len(d.Referrals), fmt.Sprintf("application %s, from %s, to %s, program %q, benefit %s %q", r.Application, r.From, r.To, r.Program, r.BenefitPayer, r.BenefitRef))
-		}
-		var eligibility *string
-		if r.Eligibility != nil {
-			b, err := json.Marshal(r.Eligibility)
-			if err != nil {
-				return fmt.Errorf("load demo referrals: %w", err)
-			}
-			s := string(b)
-			eligibility = &s
-		}
-		rows[i] = []any{l.ids[referrals].take(), a.id, a.household, a.region, from, to, program, string(r.Status), r.Reason, ben, r.CreatedAt, r.DecidedAt, eligibility}
-	}
 	if err := l.copy(ctx, "referrals", "referral",
 		[]string{"id", "application_id", "household_id", "region_code", "from_id", "to_id", "program_id", "status", "reason",
-			"benefit_id", "created_at", "decided_at", "eligibility"}, rows); err != nil {
+			"benefit_id", "created_at", "decided_at", "eligibility"}, len(d.Referrals), func(i int) ([]any, error) {
+			r := &d.Referrals[i]
+			a, okA := apps[r.Application]
+			from, okFrom := l.orgs[r.From]
+			to, okTo := l.orgs[r.To]
+			ok := okA && okFrom && okTo
+			var program, ben *int64
+			if r.Program != "" {
+				id, found := l.programs[r.Program]
+				program, ok = &id, ok && found
+			}
+			if r.BenefitRef != "" {
+				id, found := bens[r.BenefitPayer+"|"+r.BenefitRef]
+				ben, ok = &id, ok && found
+			}
+			if !ok {
+				return nil, dangling("referrals", i, len(d.Referrals), fmt.Sprintf("application %s, from %s, to %s, program %q, benefit %s %q", r.Application, r.From, r.To, r.Program, r.BenefitPayer, r.BenefitRef))
+			}
+			var eligibility *string
+			if r.Eligibility != nil {
+				b, err := json.Marshal(r.Eligibility)
+				if err != nil {
+					return nil, err
+				}
+				s := string(b)
+				eligibility = &s
+			}
+			return []any{l.ids[referrals].take(), a.id, a.household, a.region, from, to, program, string(r.Status), r.Reason, ben, r.CreatedAt, r.DecidedAt, eligibility}, nil
+		}); err != nil {
 		return err
 	}
-	l.counts.Referrals += len(rows)
+	l.counts.Referrals += len(d.Referrals)
 	return nil
 }
 
@@ -435,14 +435,18 @@ func codes[T any](ctx context.Context, tx pgx.Tx, sql string) (map[string]T, err
 	return out, nil
 }
 
-// copy writes rows into table with COPY.
-func (l *loader) copy(ctx context.Context, what, table string, columns []string, rows [][]any) error {
-	n, err := l.tx.CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromRows(rows))
+// copy writes n rows into table with COPY, each made by row as it is
+// sent, so that a block's rows are never all in memory as values.
+func (l *loader) copy(ctx context.Context, what, table string, columns []string, n int, row func(i int) ([]any, error)) error {
+	wrote, err := l.tx.CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromSlice(n, row))
 	if err != nil {
+		if d := (*danglingError)(nil); errors.As(err, &d) {
+			return d
+		}
 		return fmt.Errorf("load demo %s: %w", what, err)
 	}
-	if n != int64(len(rows)) {
-		return fmt.Errorf("load demo %s: wrote %d of %d rows", what, n, len(rows))
+	if wrote != int64(n) {
+		return fmt.Errorf("load demo %s: wrote %d of %d rows", what, wrote, n)
 	}
 	return nil
 }
