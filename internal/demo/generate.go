@@ -89,11 +89,12 @@ func Stream(opts Options, emit func(*Data) error) error {
 	}
 	g.plan(rr, opts.Households)
 	blocks := (opts.Households + BlockSize - 1) / BlockSize
+	g.blocks = blocks
 	for b := range blocks {
 		// Nearly equal blocks, so that the last is not a handful of
 		// households sharing a block's share of applications.
 		n := opts.Households*(b+1)/blocks - opts.Households*b/blocks
-		g.n = n
+		g.n, g.block = n, b
 		for range n {
 			// Each household's registry draws, then its benefits' from
 			// their own stream: the same draws as the whole register

@@ -73,6 +73,8 @@ var datasets = []Options{
 	{Seed: 1, Households: 300, AsOf: asOf},
 	{Seed: 42, Households: 300, AsOf: jaring.Date(2027, time.March, 15)},
 	{Seed: 1, AsOf: asOf},
+	// More than BlockSize: drawn in blocks, which must hold together.
+	{Seed: 9, Households: 2*BlockSize + 1, AsOf: asOf},
 }
 
 // index is a generated Data with lookups by natural key.

@@ -24,6 +24,7 @@ type generator struct {
 	seq                      map[string]int // refPrefix|year offset → last serial; looked up, never ranged over
 	donorUsed                map[string]int // donor program code → benefits given (not cancelled)
 	appsNumbered             int            // applications of the blocks before
+	block, blocks            int            // the block being drawn, of how many
 
 	// Of the block being drawn.
 	n          int // households

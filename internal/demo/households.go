@@ -356,6 +356,10 @@ func given(m *member) string {
 func (g *generator) newMember(r *rand.Rand, eth ethnicity, sex registry.Sex, rel registry.Relationship, age int) *member {
 	m := &member{eth: eth, sex: sex, rel: rel, age: age}
 	m.birth = refDate.AddDate(-age, 0, -1-r.IntN(365))
+	if m.birth.Equal(refDate.AddDate(-age-1, 0, 0)) {
+		// Born on 1 January: a year older at refDate than drawn.
+		m.age = age + 1
+	}
 	p := 0.022
 	if age >= 60 {
 		p = 0.07

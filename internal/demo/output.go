@@ -69,7 +69,9 @@ func (g *generator) data(asOf time.Time, first bool) *Data {
 	}
 	for i, a := range apps {
 		number := fmt.Sprintf("SLK-%d-%06d", year, g.appsNumbered+i+1)
-		x := int(a.u * 0.85 * float64(total))
+		// Block k of n takes the k-th nth of the time, so that numbers
+		// follow the dates across blocks too.
+		x := int((float64(g.block) + a.u) / float64(g.blocks) * 0.85 * float64(total))
 		d.Applications = append(d.Applications, Application{
 			Number: number, KK: a.h.kk, ApplicantNIK: a.applicant.nik, Type: a.typ, Category: a.category,
 			Kind: a.kind, Description: a.desc, Documents: a.docs, Status: a.status, StatusReason: a.reason,
