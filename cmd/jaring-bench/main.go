@@ -56,7 +56,7 @@ const (
 	appRole  = "jaring_app"
 	// defaultLarge is the large size when BENCH_HOUSEHOLDS_LARGE is unset,
 	// the province the issue names. On the 2-core development machine it
-	// seeds in about 6 to 10 minutes (some 20 GB on disk), which leaves the
+	// seeds in about 6 to 11 minutes (some 12 GB on disk), which leaves the
 	// first run inside make bench's 15 minutes; later runs reuse it.
 	defaultLarge = 3_000_000
 )
