@@ -5,7 +5,7 @@ GO ?= go
 # A private cluster and the built binary live here (git-ignored).
 DATA_DIR ?= .jaring
 
-.PHONY: run build test test-short test-e2e schema-diff generate check-generate lint bench migrate clean assets check-assets
+.PHONY: run build test test-short test-e2e schema-diff generate check-generate lint bench bench-go migrate clean assets check-assets
 
 run: build
 	exec $(DATA_DIR)/bin/jaring dev --data-dir $(DATA_DIR)
@@ -57,7 +57,15 @@ lint:
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 
+# Seeds (or reuses) benchmark clusters under .jaring-bench/, measures the
+# household view, recordBenefits and approvals through HTTP beside raw SQL,
+# and appends the table to docs/performance.md (cmd/jaring-bench says
+# how; BENCH_HOUSEHOLDS_LARGE sets the large regency). Up to 15 minutes.
 bench:
+	$(GO) run ./cmd/jaring-bench
+
+# The go test benchmarks of each package.
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # Migrates DATABASE_URL if set, else the private cluster in DATA_DIR.

@@ -263,7 +263,7 @@ func (m *Main) flagsFor(name string, cfg *config) *flags {
 	demoFlags := func() {
 		fs.Int(&cfg.demoSeed, "demo-seed", "JARING_DEMO_SEED", 1, "seed of the demo data: the same seed gives the same regency")
 		fs.Int(&cfg.demoHouseholds, "demo-households", "JARING_DEMO_HOUSEHOLDS", 2000, "households in the demo regency")
-		fs.String(&cfg.asOf, "demo-as-of", "JARING_DEMO_AS_OF", "", "the day the demo data describes, YYYY-MM-DD (default today)")
+		fs.String(&cfg.asOf, "demo-as-of", "JARING_DEMO_AS_OF", "", "the day the demo data describes, YYYY-MM-DD (default 2026-06-30, the day the README's examples are written for)")
 	}
 	auth := func() {
 		fs.String(&cfg.jwksFile, "jwks-file", "JARING_JWKS_FILE", "", "JWKS file of the public keys (RS256, EdDSA) that sign tokens; tokens signed with the HS256 secret (JARING_JWT_SECRET, or kept in --data-dir) are accepted too")
@@ -632,8 +632,12 @@ func (m *Main) seed(ctx context.Context, args []string) error {
 	})
 }
 
+// maxDemoHouseholds is the largest demo regency: a province's worth, as
+// many as the NIK and KK serials of its districts leave room for.
+const maxDemoHouseholds = 10_000_000
+
 func (m *Main) seedDemo(ctx context.Context, db *postgres.DB, cfg *config) error {
-	opts := demo.Options{Seed: uint64(cfg.demoSeed), Households: cfg.demoHouseholds, AsOf: today()}
+	opts := demo.Options{Seed: uint64(cfg.demoSeed), Households: cfg.demoHouseholds, AsOf: demo.DefaultAsOf}
 	if cfg.asOf != "" {
 		d, err := jaring.ParseDate(cfg.asOf)
 		if err != nil {
@@ -641,23 +645,19 @@ func (m *Main) seedDemo(ctx context.Context, db *postgres.DB, cfg *config) error
 		}
 		opts.AsOf = d
 	}
-	if opts.Households < 1 || opts.Households > 1_000_000 {
-		return usageError{fmt.Errorf("--demo-households %d: want 1 to 1000000", opts.Households)}
+	if opts.Households < 1 || opts.Households > maxDemoHouseholds {
+		return usageError{fmt.Errorf("--demo-households %d: want 1 to %d", opts.Households, maxDemoHouseholds)}
 	}
 	start := time.Now()
 	if !cfg.quiet {
 		fmt.Fprintf(m.Stdout, "seeding the demo regency, Kabupaten Bangka Tengah (seed %d, %d households, as of %s)…\n",
 			opts.Seed, opts.Households, opts.AsOf.Format(jaring.DateLayout))
 	}
-	p := newProgress(m.Stderr, "seeding", -1, false, cfg.quiet)
-	p.step(-1, "generating the regency")
-	data := demo.Generate(opts)
-	err := demo.LoadReporting(ctx, db.Pool, data, func(table string, done, total int) {
-		if p.size < 0 {
-			p.done()
-			p = newProgress(m.Stderr, "seeding", int64(total), false, cfg.quiet)
-		}
-		p.step(int64(done), "writing "+table)
+	// Drawn and written block by block, in memory that does not grow with
+	// the number of households.
+	p := newProgress(m.Stderr, "seeding", int64(opts.Households), false, cfg.quiet)
+	n, err := demo.SeedReporting(ctx, db.Pool, opts, func(step string, households int) {
+		p.step(int64(households), step)
 	})
 	p.done()
 	if jaring.ErrorCode(err) == jaring.ECONFLICT {
@@ -666,14 +666,8 @@ func (m *Main) seedDemo(ctx context.Context, db *postgres.DB, cfg *config) error
 		return fmt.Errorf("seed: %w", err)
 	}
 	fmt.Fprintf(m.Stdout, "seeded %d households, %d persons, %d benefits, %d applications, %d referrals in %s\n",
-		len(data.Households), len(data.Persons), len(data.Benefits), len(data.Applications), len(data.Referrals),
-		time.Since(start).Round(time.Millisecond))
+		n.Households, n.Persons, n.Benefits, n.Applications, n.Referrals, time.Since(start).Round(time.Millisecond))
 	return nil
-}
-
-func today() time.Time {
-	y, mo, d := time.Now().Date()
-	return jaring.Date(y, mo, d)
 }
 
 func (m *Main) serve(ctx context.Context, args []string) error {

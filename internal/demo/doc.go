@@ -19,6 +19,10 @@
 // eligibility that hangs on them, are reckoned at 1 January 2026 for the
 // same reason.
 //
+// Stream draws the same regency in blocks of up to BlockSize households, so
+// that Seed can write a province's worth in constant memory; a regency of
+// one block (the default 2,000 households) is drawn exactly as a whole.
+//
 // The ledger obeys the rule Jaring exists to enforce: no household or
 // person holds two ACTIVE or SUSPENDED benefits of the same kind for
 // overlapping periods (household-scope aid counting against every member),

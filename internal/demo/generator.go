@@ -7,6 +7,7 @@ import (
 	"github.com/jaring-id/jaring/internal/benefit"
 	"github.com/jaring-id/jaring/internal/donor"
 	"github.com/jaring-id/jaring/internal/referral"
+	"github.com/jaring-id/jaring/internal/region"
 	"github.com/jaring-id/jaring/internal/registry"
 )
 
@@ -15,13 +16,22 @@ import (
 // year, -1 the last) until data() turns them into dates.
 
 type generator struct {
-	n          int
+	// Over the whole regency.
+	villages, province, home []region.Region
+	alloc                    []int          // households of each village
+	village, drawn           int            // the village being drawn, and its households drawn so far
+	kkSerial, nikSerial      map[uint64]int // prefix → last serial; looked up, never ranged over
+	seq                      map[string]int // refPrefix|year offset → last serial; looked up, never ranged over
+	donorUsed                map[string]int // donor program code → benefits given (not cancelled)
+	appsNumbered             int            // applications of the blocks before
+	block, blocks            int            // the block being drawn, of how many
+
+	// Of the block being drawn.
+	n          int // households
 	households []*household
 	persons    int
 	bens       []*ben
 	apps       []*app
-	seq        map[string]int // refPrefix|year offset → last serial; looked up, never ranged over
-	donorUsed  map[string]int // donor program code → benefits given (not cancelled)
 }
 
 type household struct {

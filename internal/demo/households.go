@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/jaring-id/jaring/internal/region"
@@ -24,74 +25,89 @@ const (
 // The transmigration villages, where most families are Javanese.
 var transmigration = []string{"19.04.05.2006", "19.04.06.2007"} // Bhaskara Bhakti, Trubus
 
-func (g *generator) registry(r *rand.Rand) {
-	var villages []region.Region
+// plan draws how the n households are spread over the villages, before any
+// household is drawn.
+func (g *generator) plan(r *rand.Rand, n int) {
 	for _, d := range region.Children(regency) {
-		villages = append(villages, region.Children(d.Code)...)
+		g.villages = append(g.villages, region.Children(d.Code)...)
 	}
-	alloc := allocate(r, villages, g.n)
-	var province []region.Region // the districts of Bangka Belitung outside 19.04
-	for _, rg := range region.Children("19") {
+	g.alloc = allocate(r, g.villages, n)
+	for _, rg := range region.Children("19") { // the districts of Bangka Belitung outside 19.04
 		if rg.Code == regency {
 			continue
 		}
-		province = append(province, region.Children(rg.Code)...)
+		g.province = append(g.province, region.Children(rg.Code)...)
 	}
-	home := region.Children(regency)
-	kkSerial := map[string]int{}
-	nikSerial := map[string]int{}
-	for i, v := range villages {
-		for range alloc[i] {
-			h := &household{
-				village:   v.Code,
-				district:  region.ParentCode(v.Code),
-				kelurahan: v.Code[len(v.Code)-4] == '1',
-			}
-			g.members(r, h)
-			g.place(r, h)
-			for _, m := range h.members {
-				district := h.district
-				x := r.Float64()
-				young := m.rel == registry.Child || m.rel == registry.Grandchild
-				switch {
-				case young && x < 0.92, !young && x < 0.70:
-				case young || x < 0.82:
-					district = pick(r, home).Code
-				default:
-					district = pick(r, province).Code
-				}
-				m.birthPlace = birthPlace(r, district)
-				day := m.birth.Day()
-				if m.sex == registry.Female {
-					day += 40
-				}
-				prefix := fmt.Sprintf("%s%02d%02d%02d", region.Compact(district), day, int(m.birth.Month()), m.birth.Year()%100)
-				nikSerial[prefix]++
-				m.nik = fmt.Sprintf("%s%04d", prefix, nikSerial[prefix])
-			}
-			// The card was (re)issued after its youngest member was born
-			// and its head came of age, in 2008–2024.
-			lo := kkFirst
-			for _, m := range h.members {
-				if m.birth.After(lo) {
-					lo = m.birth.AddDate(0, 0, 1)
-				}
-			}
-			if adult := h.members[0].birth.AddDate(17, 0, 0); adult.After(lo) {
-				lo = adult
-			}
-			if lo.After(kkLast) {
-				lo = kkFirst
-			}
-			days := int(kkLast.Sub(lo).Hours()/24) + 1
-			rec := lo.AddDate(0, 0, r.IntN(days))
-			prefix := fmt.Sprintf("%s%02d%02d%02d", region.Compact(h.district), rec.Day(), int(rec.Month()), rec.Year()%100)
-			kkSerial[prefix]++
-			h.kk = fmt.Sprintf("%s%04d", prefix, kkSerial[prefix])
-			g.households = append(g.households, h)
-			g.persons += len(h.members)
+	g.home = region.Children(regency)
+}
+
+// nextHousehold draws the next household of the register, village by
+// village, and keeps it in g.households.
+func (g *generator) nextHousehold(r *rand.Rand) *household {
+	for g.alloc[g.village] == g.drawn {
+		g.village, g.drawn = g.village+1, 0
+	}
+	g.drawn++
+	v := g.villages[g.village]
+	h := &household{
+		village:   v.Code,
+		district:  region.ParentCode(v.Code),
+		kelurahan: v.Code[len(v.Code)-4] == '1',
+	}
+	g.members(r, h)
+	g.place(r, h)
+	for _, m := range h.members {
+		district := h.district
+		x := r.Float64()
+		young := m.rel == registry.Child || m.rel == registry.Grandchild
+		switch {
+		case young && x < 0.92, !young && x < 0.70:
+		case young || x < 0.82:
+			district = pick(r, g.home).Code
+		default:
+			district = pick(r, g.province).Code
+		}
+		m.birthPlace = birthPlace(r, district)
+		day := m.birth.Day()
+		if m.sex == registry.Female {
+			day += 40
+		}
+		prefix := fmt.Sprintf("%s%02d%02d%02d", region.Compact(district), day, int(m.birth.Month()), m.birth.Year()%100)
+		m.nik = fmt.Sprintf("%s%04d", prefix, serial(g.nikSerial, prefix))
+	}
+	// The card was (re)issued after its youngest member was born
+	// and its head came of age, in 2008–2024.
+	lo := kkFirst
+	for _, m := range h.members {
+		if m.birth.After(lo) {
+			lo = m.birth.AddDate(0, 0, 1)
 		}
 	}
+	if adult := h.members[0].birth.AddDate(17, 0, 0); adult.After(lo) {
+		lo = adult
+	}
+	if lo.After(kkLast) {
+		lo = kkFirst
+	}
+	days := int(kkLast.Sub(lo).Hours()/24) + 1
+	rec := lo.AddDate(0, 0, r.IntN(days))
+	prefix := fmt.Sprintf("%s%02d%02d%02d", region.Compact(h.district), rec.Day(), int(rec.Month()), rec.Year()%100)
+	h.kk = fmt.Sprintf("%s%04d", prefix, serial(g.kkSerial, prefix))
+	g.households = append(g.households, h)
+	g.persons += len(h.members)
+	return h
+}
+
+// serial counts one more number with the given twelve-digit prefix and
+// returns it. The counts are keyed by the prefix read as a number, which
+// keeps the millions of a large regency's birth dates small in memory.
+func serial(counts map[uint64]int, prefix string) int {
+	key, err := strconv.ParseUint(prefix, 10, 64)
+	if err != nil {
+		panic("demo: a NIK or KK prefix that is not digits: " + prefix)
+	}
+	counts[key]++
+	return counts[key]
 }
 
 // allocate spreads n households over the villages: every village gets one
@@ -340,6 +356,10 @@ func given(m *member) string {
 func (g *generator) newMember(r *rand.Rand, eth ethnicity, sex registry.Sex, rel registry.Relationship, age int) *member {
 	m := &member{eth: eth, sex: sex, rel: rel, age: age}
 	m.birth = refDate.AddDate(-age, 0, -1-r.IntN(365))
+	if m.birth.Equal(refDate.AddDate(-age-1, 0, 0)) {
+		// Born on 1 January: a year older at refDate than drawn.
+		m.age = age + 1
+	}
 	p := 0.022
 	if age >= 60 {
 		p = 0.07

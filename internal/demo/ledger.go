@@ -198,12 +198,6 @@ func amount(r *rand.Rand, h *household, m *member, p *program) int64 {
 	return 0
 }
 
-func (g *generator) benefits(r *rand.Rand) {
-	for _, h := range g.households {
-		g.householdBenefits(r, h)
-	}
-}
-
 func (g *generator) householdBenefits(r *rand.Rand, h *household) {
 	d := h.desil
 	registered := h.status == registry.Registered

@@ -16,18 +16,22 @@ import (
 // officeMinutes are the minutes of a working day, 08:00–15:00 WIB (01:00–08:00 UTC).
 const officeMinutes = 7 * 60
 
-// data dates what was drawn: asOf is the day the data describes, at
-// midnight UTC.
-func (g *generator) data(asOf time.Time) *Data {
+// data dates what was drawn in the block: asOf is the day the data
+// describes, at midnight UTC. The first block carries the organisations and
+// donor programs.
+func (g *generator) data(asOf time.Time, first bool) *Data {
 	year := asOf.Year()
-	d := &Data{Organisations: organisations()}
-	for _, t := range donorPrograms {
-		until := jaring.Date(year, time.December, 31)
-		d.DonorPrograms = append(d.DonorPrograms, DonorProgram{
-			Code: t.prog.code, Name: t.name, Kind: t.prog.kind, Source: t.prog.source, Donor: t.prog.payer,
-			Description: t.desc, Criteria: t.criteria, Budget: t.budget, Quota: t.quota, QuotaUnit: t.unit, Amount: t.amount,
-			OpenFrom: jaring.Date(year, time.January, 1), OpenUntil: &until,
-		})
+	d := &Data{}
+	if first {
+		d.Organisations = organisations()
+		for _, t := range donorPrograms {
+			until := jaring.Date(year, time.December, 31)
+			d.DonorPrograms = append(d.DonorPrograms, DonorProgram{
+				Code: t.prog.code, Name: t.name, Kind: t.prog.kind, Source: t.prog.source, Donor: t.prog.payer,
+				Description: t.desc, Criteria: t.criteria, Budget: t.budget, Quota: t.quota, QuotaUnit: t.unit, Amount: t.amount,
+				OpenFrom: jaring.Date(year, time.January, 1), OpenUntil: &until,
+			})
+		}
 	}
 	for _, h := range g.households {
 		row := registry.Household{KK: h.kk, RegionCode: h.village, Address: h.address, RT: h.rt, RW: h.rw, RegisterStatus: h.status}
@@ -64,8 +68,10 @@ func (g *generator) data(asOf time.Time) *Data {
 		return from + 10 + int(f*share*float64(max(0, total-from-10)))
 	}
 	for i, a := range apps {
-		number := fmt.Sprintf("SLK-%d-%06d", year, i+1)
-		x := int(a.u * 0.85 * float64(total))
+		number := fmt.Sprintf("SLK-%d-%06d", year, g.appsNumbered+i+1)
+		// Block k of n takes the k-th nth of the time, so that numbers
+		// follow the dates across blocks too.
+		x := int((float64(g.block) + a.u) / float64(g.blocks) * 0.85 * float64(total))
 		d.Applications = append(d.Applications, Application{
 			Number: number, KK: a.h.kk, ApplicantNIK: a.applicant.nik, Type: a.typ, Category: a.category,
 			Kind: a.kind, Description: a.desc, Documents: a.docs, Status: a.status, StatusReason: a.reason,
@@ -88,6 +94,7 @@ func (g *generator) data(asOf time.Time) *Data {
 			d.Referrals = append(d.Referrals, row)
 		}
 	}
+	g.appsNumbered += len(apps)
 	return d
 }
 
