@@ -426,12 +426,35 @@ func repeated(in benefit.Input, want, before *benefit.Benefit) benefit.Result {
 // insert writes b, with the override that let it past a clash, if any. It
 // returns nil if the payer's reference was taken meanwhile.
 func (r *recorder) insert(ctx context.Context, b *benefit.Benefit, o *benefit.Override) (*benefit.Benefit, error) {
-	var reason, by *string
-	var orgID *int64
-	if o != nil {
-		reason, by, orgID = &o.Reason, &o.By, &o.OrgID
+	got, err := r.insertMany(ctx, []pendingBenefit{{b: b, override: o}})
+	if err != nil || len(got) == 0 {
+		return nil, err
 	}
-	// A savepoint, so that a refused insert does not abort the transaction.
+	return got[0], nil
+}
+
+// insertMany writes the benefits of ps in one statement, in a savepoint so
+// that a refused insert does not abort the transaction, and returns those
+// written: a benefit whose payer's reference is taken already is not.
+func (r *recorder) insertMany(ctx context.Context, ps []pendingBenefit) ([]*benefit.Benefit, error) {
+	n := len(ps)
+	var (
+		programs, payers, households   = make([]int64, n), make([]int64, n), make([]int64, n)
+		persons, orgs                  = make([]*int64, n), make([]*int64, n)
+		amounts                        = make([]int64, n)
+		starts, ends                   = make([]time.Time, n), make([]*time.Time, n)
+		kinds, sources, channels, refs = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		reasons, bys                   = make([]*string, n), make([]*string, n)
+	)
+	for i, p := range ps {
+		b := p.b
+		programs[i], payers[i], households[i], persons[i] = b.ProgramID, b.PayerID, b.HouseholdID, b.PersonID
+		amounts[i], starts[i], ends[i] = b.Amount, b.Period.Start, b.Period.End
+		kinds[i], sources[i], channels[i], refs[i] = b.KindCode, string(b.Source), string(b.Channel), b.ExternalRef
+		if o := p.override; o != nil {
+			reasons[i], bys[i], orgs[i] = &o.Reason, &o.By, &o.OrgID
+		}
+	}
 	sp, err := r.tx.Begin(ctx)
 	if err != nil {
 		return nil, err
@@ -439,13 +462,19 @@ func (r *recorder) insert(ctx context.Context, b *benefit.Benefit, o *benefit.Ov
 	rows, _ := sp.Query(ctx, `
 		INSERT INTO benefit AS b (program_id, kind_code, source, payer_id, household_id, region_code, person_id,
 			amount, period, status, channel, external_ref, exclusive, override_reason, override_by, override_org_id, override_at)
-		SELECT $1, $2, $3, $4, h.id, h.region_code, $6, $7, daterange($8::date, $9::date, '[]'), 'ACTIVE', $10, $11,
-			k.exclusive, $12::text, $13::text, $14::bigint, CASE WHEN $12::text IS NULL THEN NULL ELSE now() END
-		FROM household h, benefit_kind k WHERE h.id = $5 AND k.code = $2
+		SELECT x.program_id, x.kind_code, x.source, x.payer_id, h.id, h.region_code, x.person_id,
+			x.amount, daterange(x.start_on, x.end_on, '[]'), 'ACTIVE', x.channel, x.external_ref,
+			k.exclusive, x.reason, x.by_login, x.org_id, CASE WHEN x.reason IS NULL THEN NULL ELSE now() END
+		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[],
+			$8::date[], $9::date[], $10::text[], $11::text[], $12::text[], $13::text[], $14::bigint[])
+			WITH ORDINALITY AS x(program_id, kind_code, source, payer_id, household_id, person_id, amount,
+				start_on, end_on, channel, external_ref, reason, by_login, org_id, ord)
+		JOIN household h ON h.id = x.household_id
+		JOIN benefit_kind k ON k.code = x.kind_code
+		ORDER BY x.ord
 		ON CONFLICT (payer_id, external_ref) DO NOTHING
 		RETURNING `+benefitColumns,
-		b.ProgramID, b.KindCode, b.Source, b.PayerID, b.HouseholdID, b.PersonID,
-		b.Amount, b.Period.Start, b.Period.End, b.Channel, b.ExternalRef, reason, by, orgID)
+		programs, kinds, sources, payers, households, persons, amounts, starts, ends, channels, refs, reasons, bys, orgs)
 	got, err := pgx.CollectRows(rows, scanBenefit)
 	if err != nil {
 		_ = sp.Rollback(ctx)
@@ -454,10 +483,7 @@ func (r *recorder) insert(ctx context.Context, b *benefit.Benefit, o *benefit.Ov
 	if err := sp.Commit(ctx); err != nil {
 		return nil, err
 	}
-	if len(got) == 0 {
-		return nil, nil
-	}
-	return got[0], nil
+	return got, nil
 }
 
 // describe is the DOUBLE_AID message for a clash.
@@ -674,51 +700,12 @@ func (r *recorder) flush(ctx context.Context) error {
 	}
 	pending := r.batch.pending
 	r.batch.pending = nil
-	n := len(pending)
-	var (
-		programs, payers, households   = make([]int64, n), make([]int64, n), make([]int64, n)
-		persons, orgs                  = make([]*int64, n), make([]*int64, n)
-		amounts                        = make([]int64, n)
-		starts, ends                   = make([]time.Time, n), make([]*time.Time, n)
-		kinds, sources, channels, refs = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		reasons, bys                   = make([]*string, n), make([]*string, n)
-	)
-	for i, p := range pending {
-		b := p.b
-		programs[i], payers[i], households[i], persons[i] = b.ProgramID, b.PayerID, b.HouseholdID, b.PersonID
-		amounts[i], starts[i], ends[i] = b.Amount, b.Period.Start, b.Period.End
-		kinds[i], sources[i], channels[i], refs[i] = b.KindCode, string(b.Source), string(b.Channel), b.ExternalRef
-		if o := p.override; o != nil {
-			reasons[i], bys[i], orgs[i] = &o.Reason, &o.By, &o.OrgID
+	got, err := r.insertMany(ctx, pending)
+	if err != nil {
+		if jaring.ErrorCode(err) == jaring.EINTERNAL {
+			return err
 		}
-	}
-	sp, err := r.tx.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	rows, _ := sp.Query(ctx, `
-		INSERT INTO benefit AS b (program_id, kind_code, source, payer_id, household_id, region_code, person_id,
-			amount, period, status, channel, external_ref, exclusive, override_reason, override_by, override_org_id, override_at)
-		SELECT x.program_id, x.kind_code, x.source, x.payer_id, h.id, h.region_code, x.person_id,
-			x.amount, daterange(x.start_on, x.end_on, '[]'), 'ACTIVE', x.channel, x.external_ref,
-			k.exclusive, x.reason, x.by_login, x.org_id, CASE WHEN x.reason IS NULL THEN NULL ELSE now() END
-		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[],
-			$8::date[], $9::date[], $10::text[], $11::text[], $12::text[], $13::text[], $14::bigint[])
-			WITH ORDINALITY AS x(program_id, kind_code, source, payer_id, household_id, person_id, amount,
-				start_on, end_on, channel, external_ref, reason, by_login, org_id, ord)
-		JOIN household h ON h.id = x.household_id
-		JOIN benefit_kind k ON k.code = x.kind_code
-		ORDER BY x.ord
-		ON CONFLICT (payer_id, external_ref) DO NOTHING
-		RETURNING `+benefitColumns,
-		programs, kinds, sources, payers, households, persons, amounts, starts, ends, channels, refs, reasons, bys, orgs)
-	got, err := pgx.CollectRows(rows, scanBenefit)
-	if err != nil {
-		_ = sp.Rollback(ctx)
 		return r.writeEach(ctx, pending)
-	}
-	if err := sp.Commit(ctx); err != nil {
-		return err
 	}
 	byRef := make(map[refKey]*benefit.Benefit, len(got))
 	for _, b := range got {
