@@ -28,9 +28,8 @@ func (s *BenefitStore) RecordBenefits(ctx context.Context, actor jaring.Actor, i
 		if err != nil {
 			return err
 		}
-		if err := r.lockHouseholds(ctx, inputs); err != nil {
-			return err
-		}
+		// The households locked, and everything the batch reads
+		// looked up at once.
 		if err := r.prefetch(ctx, inputs); err != nil {
 			return err
 		}
@@ -174,28 +173,14 @@ func (r *recorder) changed() *changes {
 	return c
 }
 
-// lockHouseholds locks the households the inputs name, in ID order. Each
-// side of the union is a lookup on a unique index (KK, NIK), so the lock
-// costs the same whatever the size of the register.
-func (r *recorder) lockHouseholds(ctx context.Context, inputs []benefit.Input) error {
-	var kks, niks []string
-	for _, in := range inputs {
-		if in.KK != "" {
-			kks = append(kks, in.KK)
-		}
-		if in.NIK != "" {
-			niks = append(niks, in.NIK)
-		}
-	}
-	_, err := r.tx.Exec(ctx, `SELECT h.id FROM household h WHERE h.id IN (
-			SELECT id FROM household WHERE kk = ANY($1)
-			UNION SELECT household_id FROM person WHERE nik = ANY($2))
-		ORDER BY h.id FOR UPDATE`, kks, niks)
-	if err != nil {
-		return fmt.Errorf("lock households: %w", err)
-	}
-	return nil
-}
+// lockHouseholdsSQL locks the households of the KKs $1 and of the persons
+// of the NIKs $2, in ID order, as every approval locks them. Each side of
+// the union is a lookup on a unique index (KK, NIK), so the lock costs the
+// same whatever the size of the register.
+const lockHouseholdsSQL = `SELECT h.id FROM household h WHERE h.id IN (
+		SELECT id FROM household WHERE kk = ANY($1)
+		UNION SELECT household_id FROM person WHERE nik = ANY($2))
+	ORDER BY h.id FOR UPDATE`
 
 // lockHousehold locks one household, for an approval outside a batch.
 func (r *recorder) lockHousehold(ctx context.Context, id int64) error {
@@ -574,45 +559,54 @@ func (r *recorder) prefetch(ctx context.Context, inputs []benefit.Input) error {
 			niks = append(niks, in.NIK)
 		}
 	}
-	rows, _ := r.tx.Query(ctx, `SELECT `+programColumns+`, k.scope FROM program p
-		JOIN benefit_kind k ON k.code = p.kind_code WHERE p.code = ANY($1)`, codes)
-	var p benefit.Program
-	var scope benefit.Scope
-	if _, err := pgx.ForEachRow(rows, []any{&p.ID, &p.Code, &p.Name, &p.KindCode, &p.Source, &p.OwnerID, &scope}, func() error {
-		prog := p
-		r.programs[p.Code], r.scopes[p.KindCode] = &prog, scope
-		return nil
-	}); err != nil {
-		return fmt.Errorf("read the programs: %w", err)
-	}
-	rows, _ = r.tx.Query(ctx, `SELECT id, code FROM organisation WHERE code = ANY($1)`, payers)
-	var id int64
-	var code string
-	if _, err := pgx.ForEachRow(rows, []any{&id, &code}, func() error { r.payers[code] = id; return nil }); err != nil {
-		return fmt.Errorf("read the payers: %w", err)
-	}
-
 	r.households, r.persons = map[string]int64{}, map[string]personRow{}
 	var ids []int64
+
+	// One round trip: the households locked (lockHouseholds), the
+	// programs, the payers, the households and persons in scope.
+	first := &pgx.Batch{}
+	first.Queue(lockHouseholdsSQL, kks, niks)
+	first.Queue(`SELECT `+programColumns+`, k.scope FROM program p
+		JOIN benefit_kind k ON k.code = p.kind_code WHERE p.code = ANY($1)`, codes).Query(func(rows pgx.Rows) error {
+		var p benefit.Program
+		var scope benefit.Scope
+		_, err := pgx.ForEachRow(rows, []any{&p.ID, &p.Code, &p.Name, &p.KindCode, &p.Source, &p.OwnerID, &scope}, func() error {
+			prog := p
+			r.programs[p.Code], r.scopes[p.KindCode] = &prog, scope
+			return nil
+		})
+		return err
+	})
+	first.Queue(`SELECT id, code FROM organisation WHERE code = ANY($1)`, payers).Query(func(rows pgx.Rows) error {
+		var id int64
+		var code string
+		_, err := pgx.ForEachRow(rows, []any{&id, &code}, func() error { r.payers[code] = id; return nil })
+		return err
+	})
 	a := args{kks}
-	rows, _ = r.tx.Query(ctx, `SELECT h.id, h.kk FROM household h WHERE h.kk = ANY($1) AND `+inScope(r.actor.Scope, &a, households), a...)
-	var kk string
-	if _, err := pgx.ForEachRow(rows, []any{&id, &kk}, func() error { r.households[kk] = id; ids = append(ids, id); return nil }); err != nil {
-		return fmt.Errorf("read the households: %w", err)
-	}
+	first.Queue(`SELECT h.id, h.kk FROM household h WHERE h.kk = ANY($1) AND `+inScope(r.actor.Scope, &a, households), a...).Query(func(rows pgx.Rows) error {
+		var id int64
+		var kk string
+		_, err := pgx.ForEachRow(rows, []any{&id, &kk}, func() error { r.households[kk] = id; ids = append(ids, id); return nil })
+		return err
+	})
 	a = args{niks}
-	rows, _ = r.tx.Query(ctx, `SELECT p.id, p.household_id, h.kk, p.nik FROM person p JOIN household h ON h.id = p.household_id
-		WHERE p.nik = ANY($1) AND `+inScope(r.actor.Scope, &a, persons), a...)
-	var pr personRow
-	var nik string
-	if _, err := pgx.ForEachRow(rows, []any{&pr.id, &pr.householdID, &pr.kk, &nik}, func() error {
-		r.persons[nik] = pr
-		ids = append(ids, pr.householdID)
-		return nil
-	}); err != nil {
-		return fmt.Errorf("read the persons: %w", err)
+	first.Queue(`SELECT p.id, p.household_id, h.kk, p.nik FROM person p JOIN household h ON h.id = p.household_id
+		WHERE p.nik = ANY($1) AND `+inScope(r.actor.Scope, &a, persons), a...).Query(func(rows pgx.Rows) error {
+		var pr personRow
+		var nik string
+		_, err := pgx.ForEachRow(rows, []any{&pr.id, &pr.householdID, &pr.kk, &nik}, func() error {
+			r.persons[nik] = pr
+			ids = append(ids, pr.householdID)
+			return nil
+		})
+		return err
+	})
+	if err := r.tx.SendBatch(ctx, first).Close(); err != nil {
+		return fmt.Errorf("lock the households and read what the batch names: %w", err)
 	}
 
+	// A second: the payers' references used, and the ledgers.
 	r.refs = map[refKey]*benefit.Benefit{}
 	var refPayers []int64
 	var refs []string
@@ -621,28 +615,29 @@ func (r *recorder) prefetch(ctx context.Context, inputs []benefit.Input) error {
 			refPayers, refs = append(refPayers, id), append(refs, in.ExternalRef)
 		}
 	}
-	rows, _ = r.tx.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b
-		JOIN unnest($1::bigint[], $2::text[]) AS x(payer_id, ref) ON b.payer_id = x.payer_id AND b.external_ref = x.ref`, refPayers, refs)
-	used, err := pgx.CollectRows(rows, scanBenefit)
-	if err != nil {
-		return fmt.Errorf("read the references used: %w", err)
-	}
-	for _, b := range used {
-		r.refs[refKey{b.PayerID, b.ExternalRef}] = b
-	}
-
 	r.ledgers = map[int64][]*benefit.Benefit{}
 	for _, id := range ids {
 		r.ledgers[id] = nil
 	}
-	rows, _ = r.tx.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b
-		WHERE b.household_id = ANY($1) AND b.status = ANY($2) ORDER BY b.household_id, b.id`, ids, benefit.HeldStatuses)
-	ledger, err := pgx.CollectRows(rows, scanBenefit)
-	if err != nil {
-		return fmt.Errorf("read the ledgers: %w", err)
-	}
-	for _, b := range ledger {
-		r.ledgers[b.HouseholdID] = append(r.ledgers[b.HouseholdID], b)
+	second := &pgx.Batch{}
+	second.Queue(`SELECT `+benefitColumns+` FROM benefit b
+		JOIN unnest($1::bigint[], $2::text[]) AS x(payer_id, ref) ON b.payer_id = x.payer_id AND b.external_ref = x.ref`, refPayers, refs).Query(func(rows pgx.Rows) error {
+		used, err := pgx.CollectRows(rows, scanBenefit)
+		for _, b := range used {
+			r.refs[refKey{b.PayerID, b.ExternalRef}] = b
+		}
+		return err
+	})
+	second.Queue(`SELECT `+benefitColumns+` FROM benefit b
+		WHERE b.household_id = ANY($1) AND b.status = ANY($2) ORDER BY b.household_id, b.id`, ids, benefit.HeldStatuses).Query(func(rows pgx.Rows) error {
+		ledger, err := pgx.CollectRows(rows, scanBenefit)
+		for _, b := range ledger {
+			r.ledgers[b.HouseholdID] = append(r.ledgers[b.HouseholdID], b)
+		}
+		return err
+	})
+	if err := r.tx.SendBatch(ctx, second).Close(); err != nil {
+		return fmt.Errorf("read the references used and the ledgers: %w", err)
 	}
 	return nil
 }
