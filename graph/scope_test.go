@@ -390,6 +390,45 @@ func scopeWalk(t *testing.T, e *env, roles []scopeRole) (violations []string, se
 			AND EXISTS (SELECT 1 FROM audit_event e WHERE e.persons @> ARRAY[p.nik] AND cardinality(e.households) > 1) ORDER BY p.id LIMIT 3) x`)))
 
 		counts := map[string]int{}
+		// ask runs head with one branch of typ's tree below it (within an
+		// inline fragment on that type when fragment is set), and notes
+		// every row that came back outside the role's scope, and every
+		// field that could not be resolved because its row is hidden.
+		ask := func(head, root, typ, fragment string, branch []*node) {
+			selection := render(branch)
+			if fragment != "" {
+				selection = "... on " + fragment + " { " + selection + " }"
+			}
+			var resp struct {
+				Data   map[string]json.RawMessage
+				Errors []struct {
+					Message    string
+					Path       []any
+					Extensions struct{ Code string }
+				}
+			}
+			_, body := e.postAs(t, p, "scope walk", "{ r: "+head+" { "+selection+" } }", nil)
+			if err := json.Unmarshal(body, &resp); err != nil {
+				t.Fatalf("%s: %v: %.300s", role.label, err, body)
+			}
+			// A row that leads to a row the caller may not see shows as a
+			// field that cannot be resolved.
+			for _, er := range resp.Errors {
+				if er.Extensions.Code == string(jaring.ENOTFOUND) || er.Extensions.Code == string(jaring.EINTERNAL) {
+					violations = append(violations, fmt.Sprintf("%s: %s at %v (%s)", role.label, er.Message, er.Path, head))
+				}
+			}
+			var v any
+			_ = json.Unmarshal(resp.Data["r"], &v)
+			var rows []rowSeen
+			collect(branch, typ, in.types, v, root, &rows)
+			for _, row := range rows {
+				counts[row.typ]++
+				if why := outOfScope(t, e, scoped, row); why != "" {
+					violations = append(violations, fmt.Sprintf("%s: %s at %s (%s): %s", role.label, row.typ, row.path, head, why))
+				}
+			}
+		}
 		for _, root := range rootFields {
 			if !d.MayRun("Query." + root) {
 				continue
@@ -409,35 +448,7 @@ func scopeWalk(t *testing.T, e *env, roles []scopeRole) (violations []string, se
 				// One query per branch below the first row, so that a
 				// non-null field that fails does not blank its siblings.
 				for _, branch := range branches(tree) {
-					var resp struct {
-						Data   map[string]json.RawMessage
-						Errors []struct {
-							Message    string
-							Path       []any
-							Extensions struct{ Code string }
-						}
-					}
-					_, body := e.postAs(t, p, "scope walk", "{ r: "+c.head+" { "+render(branch)+" } }", nil)
-					if err := json.Unmarshal(body, &resp); err != nil {
-						t.Fatalf("%s: %v: %.300s", role.label, err, body)
-					}
-					// A row that leads to a row the caller may not see
-					// shows as a field that cannot be resolved.
-					for _, er := range resp.Errors {
-						if er.Extensions.Code == string(jaring.ENOTFOUND) || er.Extensions.Code == string(jaring.EINTERNAL) {
-							violations = append(violations, fmt.Sprintf("%s: %s at %v (%s)", role.label, er.Message, er.Path, c.head))
-						}
-					}
-					var v any
-					_ = json.Unmarshal(resp.Data["r"], &v)
-					var rows []rowSeen
-					collect(branch, rootType, in.types, v, root, &rows)
-					for _, row := range rows {
-						counts[row.typ]++
-						if why := outOfScope(t, e, scoped, row); why != "" {
-							violations = append(violations, fmt.Sprintf("%s: %s at %s (%s): %s", role.label, row.typ, row.path, c.head, why))
-						}
-					}
+					ask(c.head, root, rootType, "", branch)
 				}
 			}
 		}
@@ -455,33 +466,7 @@ func scopeWalk(t *testing.T, e *env, roles []scopeRole) (violations []string, se
 				tree := in.scopeTree(pt.Name, scopeDepth-1, reaches)
 				for _, c := range unionRoots[root](k, pt.Name) {
 					for _, branch := range branches(tree) {
-						var resp struct {
-							Data   map[string]json.RawMessage
-							Errors []struct {
-								Message    string
-								Path       []any
-								Extensions struct{ Code string }
-							}
-						}
-						_, body := e.postAs(t, p, "scope walk", "{ r: "+c.head+" { ... on "+pt.Name+" { "+render(branch)+" } } }", nil)
-						if err := json.Unmarshal(body, &resp); err != nil {
-							t.Fatalf("%s: %v: %.300s", role.label, err, body)
-						}
-						for _, er := range resp.Errors {
-							if er.Extensions.Code == string(jaring.ENOTFOUND) || er.Extensions.Code == string(jaring.EINTERNAL) {
-								violations = append(violations, fmt.Sprintf("%s: %s at %v (%s)", role.label, er.Message, er.Path, c.head))
-							}
-						}
-						var v any
-						_ = json.Unmarshal(resp.Data["r"], &v)
-						var rows []rowSeen
-						collect(branch, pt.Name, in.types, v, root, &rows)
-						for _, row := range rows {
-							counts[row.typ]++
-							if why := outOfScope(t, e, scoped, row); why != "" {
-								violations = append(violations, fmt.Sprintf("%s: %s at %s (%s): %s", role.label, row.typ, row.path, c.head, why))
-							}
-						}
+						ask(c.head, root, pt.Name, pt.Name, branch)
 					}
 				}
 			}
