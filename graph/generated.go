@@ -8879,8 +8879,8 @@ func (ec *executionContext) _EligibilityAnswer_met(ctx context.Context, field gr
 			return obj.Met, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []donor.Criterion) graphql.Marshaler {
-			return ec.marshalNCriterion2ᚕgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐCriterionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v donor.CriterionList) graphql.Marshaler {
+			return ec.marshalNCriterion2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐCriterionListᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8902,8 +8902,8 @@ func (ec *executionContext) _EligibilityAnswer_unmet(ctx context.Context, field 
 			return obj.Unmet, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []donor.Criterion) graphql.Marshaler {
-			return ec.marshalNCriterion2ᚕgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐCriterionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v donor.CriterionList) graphql.Marshaler {
+			return ec.marshalNCriterion2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐCriterionListᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23691,51 +23691,20 @@ func (ec *executionContext) marshalNCriteria2githubᚗcomᚋjaringᚑidᚋjaring
 	return ec._Criteria(ctx, sel, &v)
 }
 
-func (ec *executionContext) unmarshalNCriterion2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐCriterion(ctx context.Context, v any) (donor.Criterion, error) {
-	tmp, err := graphql.UnmarshalString(v)
-	res := donor.Criterion(tmp)
+func (ec *executionContext) unmarshalNCriterion2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐCriterionListᚄ(ctx context.Context, v any) (donor.CriterionList, error) {
+	var res donor.CriterionList
+	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNCriterion2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐCriterion(ctx context.Context, sel ast.SelectionSet, v donor.Criterion) graphql.Marshaler {
-	_ = sel
-	res := graphql.MarshalString(string(v))
-	if res == graphql.Null {
+func (ec *executionContext) marshalNCriterion2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐCriterionListᚄ(ctx context.Context, sel ast.SelectionSet, v donor.CriterionList) graphql.Marshaler {
+	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
 		}
+		return graphql.Null
 	}
-	return res
-}
-
-func (ec *executionContext) unmarshalNCriterion2ᚕgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐCriterionᚄ(ctx context.Context, v any) ([]donor.Criterion, error) {
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]donor.Criterion, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNCriterion2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐCriterion(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
-}
-
-func (ec *executionContext) marshalNCriterion2ᚕgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐCriterionᚄ(ctx context.Context, sel ast.SelectionSet, v []donor.Criterion) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNCriterion2githubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋdonorᚐCriterion(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
+	return v
 }
 
 func (ec *executionContext) marshalNDataIssue2ᚖgithubᚗcomᚋjaringᚑidᚋjaringᚋinternalᚋverivalᚐDataIssue(ctx context.Context, sel ast.SelectionSet, v *verival.DataIssue) graphql.Marshaler {

@@ -69,15 +69,15 @@ func (h Held) counts() bool {
 // in the order of the Criterion constants; neither is ever nil, so that
 // every answer encodes to JSON alike.
 type Answer struct {
-	Eligible bool        `json:"eligible"`
-	Met      []Criterion `json:"met"`
-	Unmet    []Criterion `json:"unmet"`
+	Eligible bool          `json:"eligible"`
+	Met      CriterionList `json:"met"`
+	Unmet    CriterionList `json:"unmet"`
 }
 
 // notRegistered is the one answer for every identifier outside the
 // program's reach.
 func notRegistered() Answer {
-	return Answer{Eligible: false, Met: []Criterion{}, Unmet: []Criterion{Registered}}
+	return Answer{Eligible: false, Met: CriterionList{}, Unmet: CriterionList{Registered}}
 }
 
 // Evaluate answers whether the household that f describes is eligible for
@@ -95,43 +95,75 @@ func notRegistered() Answer {
 // reason every test runs whatever the facts, and only then is the answer
 // replaced, so that no path is cheaper for one case than for another.
 func Evaluate(c Criteria, period jaring.Period, f Facts, asOf time.Time) Answer {
+	return judge(c, period, f, asOf).answer()
+}
+
+// Eligible is Evaluate(c, period, f, asOf).Eligible, without building the
+// lists: what programReach asks of every household of a regency.
+func Eligible(c Criteria, period jaring.Period, f Facts, asOf time.Time) bool {
+	return judge(c, period, f, asOf).eligible()
+}
+
+// verdict is the outcome of every test of a household: whether it is
+// registered for the program, and, bit i for criteria[i], which criteria
+// the program sets and which the household meets.
+type verdict struct {
+	registered bool
+	set, met   uint16
+}
+
+func (v verdict) eligible() bool { return v.registered && v.set&^v.met == 0 }
+
+func (v verdict) answer() Answer {
+	if !v.registered {
+		return notRegistered()
+	}
+	a := Answer{Eligible: v.eligible(), Met: CriterionList{Registered}, Unmet: CriterionList{}}
+	for i, c := range criteria {
+		bit := uint16(1) << i
+		switch {
+		case c == Registered || v.set&bit == 0:
+		case v.met&bit != 0:
+			a.Met = append(a.Met, c)
+		default:
+			a.Unmet = append(a.Unmet, c)
+		}
+	}
+	return a
+}
+
+// judge runs every test of the household f against criteria c, whatever
+// the facts (see Evaluate).
+func judge(c Criteria, period jaring.Period, f Facts, asOf time.Time) verdict {
 	inRegion := len(c.Regions) == 0 || slices.ContainsFunc(c.Regions, func(prefix string) bool {
 		return f.RegionCode == prefix || strings.HasPrefix(f.RegionCode, prefix+".")
 	})
 	some := func(is func(Member) bool) bool { return slices.ContainsFunc(f.Members, is) }
-	tests := []struct {
-		criterion Criterion
-		set, met  bool
-	}{
-		{Region, len(c.Regions) > 0, inRegion},
-		{Desil, c.DesilMax != nil, c.DesilMax != nil && f.Desil != nil && *f.Desil <= *c.DesilMax},
-		{SchoolAgeChild, c.Composition.SchoolAgeChild, some(func(m Member) bool {
-			a := age(m.BirthDate, asOf)
-			return a >= SchoolAgeFrom && a <= SchoolAgeTo
-		})},
-		{Elderly, c.Composition.Elderly, some(func(m Member) bool { return age(m.BirthDate, asOf) >= ElderlyFrom })},
-		{Disability, c.Composition.Disability, some(func(m Member) bool { return m.Disabled })},
-		{Pregnant, c.Composition.Pregnant, some(func(m Member) bool { return m.Pregnant })},
-		{HouseholdSize, c.Composition.MinSize > 0, len(f.Members) >= c.Composition.MinSize},
-		{NotReceiving, len(c.NotReceiving) > 0, !slices.ContainsFunc(f.Held, func(h Held) bool {
-			return h.counts() && slices.Contains(c.NotReceiving, h.Kind) && h.Period.Overlaps(period)
-		})},
-	}
-	if !f.Known || !inRegion || !c.takes(f.RegisterStatus) {
-		return notRegistered()
-	}
-	a := Answer{Eligible: true, Met: []Criterion{Registered}, Unmet: []Criterion{}}
-	for _, t := range tests {
-		switch {
-		case !t.set:
-		case t.met:
-			a.Met = append(a.Met, t.criterion)
-		default:
-			a.Unmet = append(a.Unmet, t.criterion)
-			a.Eligible = false
+	var v verdict
+	test := func(k Criterion, set, met bool) {
+		bit := uint16(1) << slices.Index(criteria, k)
+		if set {
+			v.set |= bit
+		}
+		if met {
+			v.met |= bit
 		}
 	}
-	return a
+	test(Region, len(c.Regions) > 0, inRegion)
+	test(Desil, c.DesilMax != nil, c.DesilMax != nil && f.Desil != nil && *f.Desil <= *c.DesilMax)
+	test(SchoolAgeChild, c.Composition.SchoolAgeChild, some(func(m Member) bool {
+		a := age(m.BirthDate, asOf)
+		return a >= SchoolAgeFrom && a <= SchoolAgeTo
+	}))
+	test(Elderly, c.Composition.Elderly, some(func(m Member) bool { return age(m.BirthDate, asOf) >= ElderlyFrom }))
+	test(Disability, c.Composition.Disability, some(func(m Member) bool { return m.Disabled }))
+	test(Pregnant, c.Composition.Pregnant, some(func(m Member) bool { return m.Pregnant }))
+	test(HouseholdSize, c.Composition.MinSize > 0, len(f.Members) >= c.Composition.MinSize)
+	test(NotReceiving, len(c.NotReceiving) > 0, !slices.ContainsFunc(f.Held, func(h Held) bool {
+		return h.counts() && slices.Contains(c.NotReceiving, h.Kind) && h.Period.Overlaps(period)
+	}))
+	v.registered = f.Known && inRegion && c.takes(f.RegisterStatus)
+	return v
 }
 
 // age returns the age in whole years, on the day on, of someone born on

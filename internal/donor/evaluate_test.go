@@ -148,6 +148,10 @@ func TestEvaluate(t *testing.T) {
 			if data, _ := json.Marshal(got); string(data) != tt.want {
 				t.Errorf("Evaluate = %s\n                         want %s", data, tt.want)
 			}
+			// programReach counts with Eligible: it must agree.
+			if e := Eligible(tt.c, program, tt.f, asOf); e != got.Eligible {
+				t.Errorf("Eligible = %v, Evaluate says %v", e, got.Eligible)
+			}
 		})
 	}
 }
@@ -204,6 +208,9 @@ func TestEvaluateHidesWhoIsRegistered(t *testing.T) {
 			}
 			t.Run(p.name+"/"+id.name, func(t *testing.T) {
 				got := Evaluate(p.c, program, id.f, asOf)
+				if Eligible(p.c, program, id.f, asOf) {
+					t.Error("Eligible = true for an identifier outside the program's reach")
+				}
 				data, err := json.Marshal(got)
 				if err != nil {
 					t.Fatal(err)

@@ -403,7 +403,7 @@ func (s *Service) count(ctx context.Context, p *Program, asOf time.Time) (*Reach
 			cells = make([]int, len(bands))
 			byDistrict[d] = cells
 		}
-		if Evaluate(p.Criteria, p.Period, f, asOf).Eligible {
+		if Eligible(p.Criteria, p.Period, f, asOf) {
 			cells[col[DesilBand(f.Desil)]]++
 		}
 		return nil
