@@ -8,6 +8,8 @@
 //     DINSOS approver with X-Purpose, so policy, masking and audit are on;
 //   - the same JSON document built by one SQL statement, 16 goroutines over
 //     pgx prepared statements: the raw-SQL baseline;
+//   - the floor: that statement served over HTTP with a token checked and
+//     an audit event written, and nothing else (floor.go);
 //   - recordBenefits in batches of 1,000 items;
 //   - approvals, one-item recordBenefits, at 1 and at 16 clients.
 //
@@ -19,7 +21,11 @@
 // Settings, from the environment: BENCH_HOUSEHOLDS_SMALL (30000),
 // BENCH_HOUSEHOLDS_LARGE (see defaultLarge), BENCH_SEED (1), BENCH_WARMUP
 // (5s), BENCH_DURATION (20s), BENCH_BATCHES (10), BENCH_OUT
-// (docs/performance.md; "-" prints only).
+// (docs/performance.md; "-" prints only). For profiling: BENCH_ONLY names
+// the measurements to run on the large regency alone (view, sql, floor,
+// batches, approvals, separated by commas; the table is then printed, not
+// appended), and BENCH_PROFILE=DIR writes a CPU profile of the server
+// (pprof, through --admin-addr) over each measured part into DIR.
 package main
 
 import (
@@ -91,7 +97,31 @@ SELECT json_build_object('data', json_build_object('household', (
 
 const recordBenefits = `mutation($input: [BenefitInput!]!) { recordBenefits(input: $input) { externalRef status error { code } } }`
 
+const usage = `jaring-bench: make bench — seed or reuse benchmark clusters under .jaring-bench/, measure the
+household view, the raw-SQL baseline, recordBenefits batches and approvals through HTTP, print the
+table and append it to docs/performance.md.
+Usage: go run ./cmd/jaring-bench   (or make bench)
+Settings, from the environment:
+  BENCH_HOUSEHOLDS_SMALL  households of the small regency (30000)
+  BENCH_HOUSEHOLDS_LARGE  households of the large regency (3000000)
+  BENCH_SEED              seed of the demo data (1)
+  BENCH_WARMUP            warm-up before each measurement (5s)
+  BENCH_DURATION          each measurement (20s)
+  BENCH_BATCHES           recordBenefits batches of 1,000 (10)
+  BENCH_OUT               file the table is appended to (docs/performance.md; - prints only)
+  BENCH_ONLY              only these, on the large regency: view,sql,floor,batches,approvals (prints only)
+  BENCH_PROFILE           folder for a CPU profile of the server over each measured part
+`
+
 func main() {
+	for _, a := range os.Args[1:] {
+		if a == "-h" || a == "--help" || a == "-help" {
+			fmt.Print(usage)
+			return
+		}
+		fmt.Fprintf(os.Stderr, "jaring-bench: %s: no such flag; its settings come from the environment\n\n%s", a, usage)
+		os.Exit(2)
+	}
 	if err := run(context.Background()); err != nil {
 		fmt.Fprintln(os.Stderr, "jaring-bench:", err)
 		os.Exit(1)
@@ -105,15 +135,24 @@ type settings struct {
 	warmup, duration time.Duration
 	batches          int
 	out              string
+	only             []string // measurements to run alone, or all
+	profile          string   // folder for CPU profiles, or none
 }
+
+// runs says whether the measurement named is to run.
+func (s settings) runs(name string) bool { return len(s.only) == 0 || slices.Contains(s.only, name) }
 
 func load() settings {
 	s := settings{small: envInt("BENCH_HOUSEHOLDS_SMALL", 30_000), large: envInt("BENCH_HOUSEHOLDS_LARGE", defaultLarge),
 		seed: envInt("BENCH_SEED", 1), warmup: envDuration("BENCH_WARMUP", 5*time.Second),
 		duration: envDuration("BENCH_DURATION", 20*time.Second), batches: envInt("BENCH_BATCHES", 10),
-		out: os.Getenv("BENCH_OUT")}
+		out: os.Getenv("BENCH_OUT"), profile: os.Getenv("BENCH_PROFILE")}
 	if s.out == "" {
 		s.out = "docs/performance.md"
+	}
+	if only := os.Getenv("BENCH_ONLY"); only != "" {
+		s.only = strings.Split(only, ",")
+		s.out = "-" // a partial table is not the record
 	}
 	return s
 }
@@ -126,8 +165,13 @@ func run(ctx context.Context) error {
 	}
 	rep := &report{settings: s, started: time.Now()}
 
+	if s.profile != "" {
+		if err := os.MkdirAll(s.profile, 0o755); err != nil {
+			return err
+		}
+	}
 	// The large regency: everything.
-	large, err := openBench(ctx, bin, s.large, s.seed)
+	large, err := openBench(ctx, bin, s.large, s.seed, s.profile != "")
 	if err != nil {
 		return err
 	}
@@ -139,9 +183,13 @@ func run(ctx context.Context) error {
 	}
 	rep.p50Large = rep.view.p50
 	large.close()
+	if len(s.only) > 0 {
+		fmt.Print(rep.markdown())
+		return nil
+	}
 
 	// The small regency: the household view's latency, for comparison.
-	small, err := openBench(ctx, bin, s.small, s.seed)
+	small, err := openBench(ctx, bin, s.small, s.seed, s.profile != "")
 	if err != nil {
 		return err
 	}
@@ -176,6 +224,7 @@ type bench struct {
 	owner      *pgxpool.Pool
 	serve      *exec.Cmd
 	url        string // of /graphql
+	admin      string // the server's admin listener, when profiling
 	token      string
 	seeded     string // how the data came to be: seeded in how long, or reused
 	durability string
@@ -185,7 +234,7 @@ type bench struct {
 
 // openBench seeds a cluster of n households, or reuses the one seeded with
 // the same seed and size, and serves it.
-func openBench(ctx context.Context, bin string, n, seed int) (*bench, error) {
+func openBench(ctx context.Context, bin string, n, seed int, profile bool) (*bench, error) {
 	b := &bench{households: n, dir: filepath.Join(benchDir, fmt.Sprintf("households-%d-seed-%d", n, seed))}
 	marker := filepath.Join(b.dir, "seeded")
 	want := fmt.Sprintf("seed %d, %d households, as of %s\n", seed, n, asOf)
@@ -214,7 +263,7 @@ func openBench(ctx context.Context, bin string, n, seed int) (*bench, error) {
 			return nil, err
 		}
 	}
-	if err := b.start(ctx, bin); err != nil {
+	if err := b.start(ctx, bin, profile); err != nil {
 		b.close()
 		return nil, err
 	}
@@ -223,7 +272,7 @@ func openBench(ctx context.Context, bin string, n, seed int) (*bench, error) {
 
 // start opens the cluster with pg_stat_statements loaded, samples KKs and
 // NIKs, and starts `jaring serve` on it.
-func (b *bench) start(ctx context.Context, bin string) error {
+func (b *bench) start(ctx context.Context, bin string, profile bool) error {
 	var err error
 	open := func() error {
 		b.cluster, err = pgdev.Open(ctx, pgdev.Options{Dir: filepath.Join(b.dir, "postgres")})
@@ -277,7 +326,16 @@ func (b *bench) start(ctx context.Context, bin string) error {
 		return err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	b.serve = command(bin, "serve", "--data-dir", b.dir, "--addr", addr, "--log-level", "warn")
+	args := []string{"serve", "--data-dir", b.dir, "--addr", addr, "--log-level", "warn"}
+	if profile {
+		admin, err := freePort()
+		if err != nil {
+			return err
+		}
+		b.admin = fmt.Sprintf("127.0.0.1:%d", admin)
+		args = append(args, "--admin-addr", b.admin)
+	}
+	b.serve = command(bin, args...)
 	if err := b.serve.Start(); err != nil {
 		return err
 	}
@@ -359,7 +417,7 @@ type measurement struct {
 // attack runs targets at 16 clients (or n) for d after a warm-up, and
 // reads the database's counters around the measured part. ok says whether
 // a response is what was asked for.
-func (b *bench) attack(ctx context.Context, s settings, n int, target vegeta.Targeter, ok func(*vegeta.Result) bool) (measurement, error) {
+func (b *bench) attack(ctx context.Context, s settings, name string, n int, target vegeta.Targeter, ok func(*vegeta.Result) bool) (measurement, error) {
 	// n clients, each sending its next request when its last is answered
 	// (a zero rate is vegeta's "as fast as the workers go"). An attacker
 	// stops for good when its attack ends: one for each.
@@ -375,6 +433,7 @@ func (b *bench) attack(ctx context.Context, s settings, n int, target vegeta.Tar
 	}
 	var m measurement
 	var latencies []time.Duration
+	profiled := b.profile(s, name)
 	start := time.Now()
 	for r := range attacker().Attack(target, vegeta.Rate{}, s.duration, "measure") {
 		m.requests++
@@ -384,6 +443,9 @@ func (b *bench) attack(ctx context.Context, s settings, n int, target vegeta.Tar
 		}
 	}
 	elapsed := time.Since(start)
+	if err := profiled(); err != nil {
+		return measurement{}, err
+	}
 	after, err := b.statements(ctx, appRole)
 	if err != nil {
 		return measurement{}, err
@@ -393,6 +455,36 @@ func (b *bench) attack(ctx context.Context, s settings, n int, target vegeta.Tar
 	m.p50, m.p99 = percentile(latencies, 0.50), percentile(latencies, 0.99)
 	m.statements = float64(after-before) / float64(max(1, m.requests))
 	return m, nil
+}
+
+// profile starts a CPU profile of the server over the measured part (all
+// but its last second) when profiling, into the profile folder as
+// name.pprof; the function it returns waits for it.
+func (b *bench) profile(s settings, name string) func() error {
+	if b.admin == "" || strings.HasPrefix(name, "floor") { // the floor is served by this process, not the server
+		return func() error { return nil }
+	}
+	seconds := max(1, int(s.duration.Seconds())-1)
+	done := make(chan error, 1)
+	go func() {
+		resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", b.admin, seconds))
+		if err != nil {
+			done <- err
+			return
+		}
+		defer resp.Body.Close()
+		data, err := io.ReadAll(resp.Body)
+		if err == nil && resp.StatusCode != 200 {
+			err = fmt.Errorf("profile: %d %.200s", resp.StatusCode, data)
+		}
+		if err == nil {
+			path := filepath.Join(s.profile, fmt.Sprintf("%s-%d.pprof", name, b.households))
+			err = os.WriteFile(path, data, 0o644)
+			fmt.Println("  profile:", path)
+		}
+		done <- err
+	}()
+	return func() error { return <-done }
 }
 
 func percentile(ds []time.Duration, p float64) time.Duration {
@@ -421,7 +513,7 @@ func answered(r *vegeta.Result) bool {
 func (b *bench) householdView(ctx context.Context, s settings) (measurement, error) {
 	var mu sync.Mutex
 	r := rand.New(rand.NewPCG(3, 4))
-	return b.attack(ctx, s, clients, func(t *vegeta.Target) error {
+	return b.attack(ctx, s, "view", clients, func(t *vegeta.Target) error {
 		mu.Lock()
 		kk := b.kks[r.IntN(len(b.kks))]
 		mu.Unlock()
@@ -498,13 +590,29 @@ func (it *items) make(n int) []map[string]any {
 // measureAll runs every measurement on the large regency.
 func (b *bench) measureAll(ctx context.Context, s settings, rep *report) error {
 	var err error
-	fmt.Println("household view…")
-	if rep.view, err = b.householdView(ctx, s); err != nil {
-		return err
+	if s.runs("view") {
+		fmt.Println("household view…")
+		if rep.view, err = b.householdView(ctx, s); err != nil {
+			return err
+		}
 	}
-	fmt.Println("raw SQL…")
-	if rep.sql, err = b.rawSQL(ctx, s); err != nil {
-		return err
+	if s.runs("sql") {
+		fmt.Println("raw SQL…")
+		if rep.sql, err = b.rawSQL(ctx, s); err != nil {
+			return err
+		}
+	}
+	if s.runs("floor") {
+		fmt.Println("the floor: HTTP, token, one statement, audit…")
+		if rep.floor, err = b.floor(ctx, s, true); err != nil {
+			return err
+		}
+		if rep.floorUnaudited, err = b.floor(ctx, s, false); err != nil {
+			return err
+		}
+	}
+	if !s.runs("batches") && !s.runs("approvals") {
+		return nil
 	}
 	// A reused cluster keeps the benefits of earlier runs: drop them, so
 	// that each run writes into the ledger that was seeded.
@@ -512,13 +620,18 @@ func (b *bench) measureAll(ctx context.Context, s settings, rep *report) error {
 		return fmt.Errorf("remove the benefits of earlier runs: %w", err)
 	}
 	it := &items{run: strconv.FormatInt(time.Now().Unix(), 36), niks: b.niks}
-	fmt.Println("recordBenefits, batches of 1,000…")
-	if rep.batch, err = b.batches(ctx, s, it); err != nil {
-		return err
+	if s.runs("batches") {
+		fmt.Println("recordBenefits, batches of 1,000…")
+		if rep.batch, err = b.batches(ctx, s, it); err != nil {
+			return err
+		}
+	}
+	if !s.runs("approvals") {
+		return nil
 	}
 	for _, n := range []int{1, clients} {
 		fmt.Printf("approvals at %d clients…\n", n)
-		m, err := b.attack(ctx, s, n, func(t *vegeta.Target) error {
+		m, err := b.attack(ctx, s, fmt.Sprintf("approvals-%d", n), n, func(t *vegeta.Target) error {
 			return b.graphQL(t, recordBenefits, map[string]any{"input": it.make(1)})
 		}, func(r *vegeta.Result) bool { return answered(r) && bytes.Contains(r.Body, []byte(`"RECORDED"`)) })
 		if err != nil {
@@ -556,6 +669,7 @@ func (b *bench) batches(ctx context.Context, s settings, it *items) (measurement
 	}
 	var m measurement
 	var lat []time.Duration
+	profiled := b.profile(settings{duration: time.Duration(s.batches) * 700 * time.Millisecond, profile: s.profile}, "batches")
 	start := time.Now()
 	recorded := 0
 	for range s.batches {
@@ -569,6 +683,9 @@ func (b *bench) batches(ctx context.Context, s settings, it *items) (measurement
 		m.requests++
 	}
 	elapsed := time.Since(start)
+	if err := profiled(); err != nil {
+		return measurement{}, err
+	}
 	after, err := b.statements(ctx, appRole)
 	if err != nil {
 		return measurement{}, err
@@ -583,12 +700,13 @@ func (b *bench) batches(ctx context.Context, s settings, it *items) (measurement
 
 // report is the run's table.
 type report struct {
-	settings                         settings
-	started                          time.Time
-	seedLarge, seedSmall, durability string
-	view, sql, batch, viewSmall      measurement
-	approvals                        []measurement
-	p50Large, p50Small               time.Duration
+	settings                           settings
+	started                            time.Time
+	seedLarge, seedSmall, durability   string
+	view, sql, floor, batch, viewSmall measurement
+	floorUnaudited                     measurement
+	approvals                          []measurement
+	p50Large, p50Small                 time.Duration
 }
 
 func (r *report) markdown() string {
@@ -612,6 +730,8 @@ func (r *report) markdown() string {
 	}
 	row(fmt.Sprintf("household view, Jaring over HTTP, %d households", r.settings.large), "req/s", r.view, "/req")
 	row(fmt.Sprintf("household view, one SQL statement, %d households", r.settings.large), "req/s", r.sql, "/req")
+	row("the floor: HTTP, token, that statement, an audit event (no GraphQL, no field policy)", "req/s", r.floor, "/req")
+	row("the floor without the audit event", "req/s", r.floorUnaudited, "/req")
 	row(fmt.Sprintf("household view, Jaring over HTTP, %d households", r.settings.small), "req/s", r.viewSmall, "/req")
 	row("recordBenefits, batches of 1,000 (one after another)", "items/s", r.batch, "/batch")
 	for i, n := range []int{1, clients} {
@@ -626,7 +746,8 @@ func (r *report) markdown() string {
 	}
 	growth := float64(r.p50Large) / float64(r.p50Small)
 	p("\nAgainst the targets of issue 13:\n\n")
-	p("- household view ≥ 0.5× raw SQL: %.2f× — %s\n", ratio, verdict(ratio >= 0.5))
+	p("- household view ≥ 0.5× raw SQL: %.2f× — %s (the floor: %.2f× raw SQL; Jaring %.2f× the floor)\n", ratio, verdict(ratio >= 0.5),
+		r.floor.perSecond/r.sql.perSecond, r.view.perSecond/max(r.floor.perSecond, 1))
 	p("- household view p99 < 10 ms at %d clients: %s — %s\n", clients, ms(r.view.p99), verdict(r.view.p99 < 10*time.Millisecond))
 	p("- recordBenefits ≥ 10,000 items/s: %.0f — %s\n", r.batch.perSecond, verdict(r.batch.perSecond >= 10_000))
 	p("- approvals ≥ 300/s at 1 client: %.0f — %s; ≥ 5× that at %d: %.0f (%.1f×) — %s\n", a1, verdict(a1 >= 300), clients, a16, a16/max(a1, 1), verdict(a16 >= 5*a1 && a1 > 0))
