@@ -38,8 +38,12 @@ type Facts struct {
 	RegionCode     string // the household's village, "19.04.01.2003"
 	Desil          *int   // nil when not ranked
 	RegisterStatus registry.RegisterStatus
-	Members        []Member
-	Held           []Held // the household's benefits and its members'
+	// Members are those the register holds in the household
+	// (registry.PersonActive): a person a village deliberation recorded
+	// deceased, moved away or removed is not one, and the NIK of such a
+	// person is an identifier the register does not hold.
+	Members []Member
+	Held    []Held // the household's benefits and its members'
 }
 
 // Member is what the criteria ask of one member of a household.

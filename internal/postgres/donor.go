@@ -139,7 +139,9 @@ func (s *DonorStore) change(ctx context.Context, actor jaring.Actor, id int64, n
 // NIK), in its order, in one statement: the household by a unique index,
 // its members and its held benefits overlapping the period $3..$4 by
 // index. An identifier of no household goes through the same joins and
-// comes back with nothing.
+// comes back with nothing. Members are the persons the register holds in
+// the household (ACTIVE): one a village deliberation recorded deceased,
+// moved or removed neither counts in its composition nor finds it by NIK.
 //
 // The household is looked up in a LATERAL subquery with LIMIT 1, which the
 // planner cannot flatten into a join: as a join it hashed the whole
@@ -152,9 +154,11 @@ const factsQuery = `
 	LEFT JOIN LATERAL (
 		SELECT h.id, h.region_code, h.desil, h.register_status FROM household h WHERE h.kk = q.id
 		UNION ALL
-		SELECT h.id, h.region_code, h.desil, h.register_status FROM person p JOIN household h ON h.id = p.household_id WHERE p.nik = q.id
+		SELECT h.id, h.region_code, h.desil, h.register_status FROM person p JOIN household h ON h.id = p.household_id
+		WHERE p.nik = q.id AND p.register_status = 'ACTIVE'
 		LIMIT 1) h ON true
-	LEFT JOIN LATERAL (SELECT array_agg(` + packedMember + `) AS members FROM person p WHERE p.household_id = h.id) m ON true
+	LEFT JOIN LATERAL (SELECT array_agg(` + packedMember + `) AS members FROM person p
+		WHERE p.household_id = h.id AND p.register_status = 'ACTIVE') m ON true
 	LEFT JOIN LATERAL (SELECT array_agg(DISTINCT b.kind_code) AS kinds FROM benefit b
 		WHERE b.household_id = h.id AND b.status = ANY($2) AND b.period && daterange($3::date, $4::date, '[]')) b ON true
 	ORDER BY q.ord`
@@ -249,7 +253,7 @@ func (s *DonorStore) Reach(ctx context.Context, c donor.Criteria, period jaring.
 	}
 	members := `coalesce(m.members, '{}')`
 	memberJoin := `LEFT JOIN (SELECT p.household_id, array_agg(` + packedMember + `) AS members
-		FROM person p JOIN household h ON h.id = p.household_id WHERE ` + where + ` GROUP BY p.household_id) m ON m.household_id = h.id`
+		FROM person p JOIN household h ON h.id = p.household_id WHERE p.register_status = 'ACTIVE' AND ` + where + ` GROUP BY p.household_id) m ON m.household_id = h.id`
 	if c.Composition == (donor.Composition{}) {
 		members, memberJoin = `'{}'::int[]`, ""
 	}

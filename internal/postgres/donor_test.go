@@ -18,7 +18,9 @@ import (
 // — by identifier for eligibility, and for a whole program's reach — to
 // what the person table says, birth date for birth date and flag for flag:
 // the store packs a member into one integer on the way (packedMember), and
-// a mistake there would change every age and composition test.
+// a mistake there would change every age and composition test. A person
+// recorded deceased is no member: an elderly grandmother who died must not
+// keep her household eligible for aid to the elderly.
 func TestDonorFacts(t *testing.T) {
 	ctx := context.Background()
 	db := fixtureDB(t)
@@ -28,11 +30,16 @@ func TestDonorFacts(t *testing.T) {
 		UPDATE person SET birth_date = '2000-02-29', disabled = false, pregnant = true WHERE nik = '`+nikSpouse+`';
 		UPDATE person SET birth_date = '2026-06-30', disabled = true, pregnant = true WHERE nik = '`+nikChild+`';
 		UPDATE person SET birth_date = '1800-01-01' WHERE nik = '`+nikSingle+`';
+		-- Recorded dead: no longer a member, and their NIK finds nothing.
+		INSERT INTO person (nik, household_id, region_code, name, birth_date, sex, relationship, disabled, register_status)
+		SELECT '1904014101400005', household_id, region_code, 'Almarhumah Nenek', '1940-01-01', 'FEMALE', 'PARENT', true, 'DECEASED'
+		FROM person WHERE nik = '`+nikHead+`';
 		UPDATE household SET register_status = 'REGISTERED'`); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string][]donor.Member{} // by region code: one household in each
-	rows, _ := db.Pool.Query(ctx, `SELECT h.region_code, p.birth_date, p.disabled, p.pregnant FROM person p JOIN household h ON h.id = p.household_id`)
+	rows, _ := db.Pool.Query(ctx, `SELECT h.region_code, p.birth_date, p.disabled, p.pregnant FROM person p JOIN household h ON h.id = p.household_id
+		WHERE p.register_status = 'ACTIVE'`)
 	var code string
 	var m donor.Member
 	if _, err := pgx.ForEachRow(rows, []any{&code, &m.BirthDate, &m.Disabled, &m.Pregnant}, func() error {
@@ -62,6 +69,9 @@ func TestDonorFacts(t *testing.T) {
 	}
 	for _, f := range facts {
 		check("by identifier", f)
+	}
+	if dead, err := store.Facts(ctx, []string{"1904014101400005"}, year); err != nil || dead[0].Known {
+		t.Errorf("the NIK of a person recorded deceased found %+v (%v)", dead, err)
 	}
 	seen := 0
 	c := donor.Criteria{Regions: []string{"19.04"}, Composition: donor.Composition{Disability: true}}
