@@ -39,7 +39,7 @@ schema-diff:
 # (graph/schema.graphql, the contract integrators build on) are committed;
 # this reproduces them exactly.
 generate:
-	$(GO) tool gqlgen generate
+	$(GO) run ./graph/generate
 	$(GO) run ./cmd/jaring policy matrix --out docs/permissions.md
 	$(GO) run ./cmd/jaring schema --out graph/schema.graphql
 

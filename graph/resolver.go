@@ -6,7 +6,7 @@
 // runs (limits.go).
 package graph
 
-//go:generate go tool gqlgen generate
+//go:generate go run ./generate
 
 import (
 	"github.com/jaring-id/jaring/internal/audit"

@@ -142,7 +142,8 @@ type Decisions struct {
 	roles   []Role
 	kind    jaring.OrgKind
 	ops     sync.Map // "Query.household" → bool
-	fields  sync.Map // "Person.nik" → Level
+	fields  map[string]Level // "Person.nik" → Level, for every field the policy classes; read-only once decided
+	classes map[Class]Level  // how data of each class is seen, whatever the field
 	rows    HouseholdRows
 	allRefs bool
 	// allReviews: every benefit review of the households it sees, not only
@@ -179,6 +180,29 @@ func (p *Policy) Decide(pr *Principal) *Decisions {
 	}
 	d.allRefs = d.any("rows:referral", "all")
 	d.allReviews = d.any("rows:benefit_review", "all")
+	// Every field's level, decided once for these roles: See is asked for
+	// every field of every answer, and reads a plain map.
+	d.fields = make(map[string]Level, len(p.classes))
+	for field := range p.classes {
+		switch {
+		case d.any("field:"+field, "clear"):
+			d.fields[field] = Clear
+		case d.any("field:"+field, "masked"):
+			d.fields[field] = Masked
+		default:
+			d.fields[field] = Withheld
+		}
+	}
+	d.classes = map[Class]Level{}
+	for _, c := range []Class{Public, Personal, Specific} {
+		key := "class:" + string(c)
+		switch {
+		case d.any(key, "clear"):
+			d.classes[c] = Clear
+		case d.any(key, "masked"):
+			d.classes[c] = Masked
+		}
+	}
 	v, _ := p.cache.LoadOrStore(key, d)
 	return v.(*Decisions)
 }
@@ -219,20 +243,7 @@ func personField(field string) bool {
 // rawLevel is what the policy grants for field "Type.field" itself, before
 // the child rule and maskability are applied; see See.
 func (d *Decisions) rawLevel(field string) Level {
-	if v, ok := d.fields.Load(field); ok {
-		return v.(Level)
-	}
-	level := Withheld
-	if _, known := d.policy.classes[field]; known {
-		switch {
-		case d.any("field:"+field, "clear"):
-			level = Clear
-		case d.any("field:"+field, "masked"):
-			level = Masked
-		}
-	}
-	d.fields.Store(field, level)
-	return level
+	return d.fields[field] // Withheld, the zero Level, for a field the policy does not class
 }
 
 // Class returns the class of field "Type.field"; a field the policy does not
@@ -334,18 +345,4 @@ func (h *Holder) Reload() error {
 
 // classLevel returns how the principal sees data of class c, whatever the
 // field: children's personal data, for one, is seen as specific data.
-func (d *Decisions) classLevel(c Class) Level {
-	key := "class:" + string(c)
-	if v, ok := d.fields.Load(key); ok {
-		return v.(Level)
-	}
-	level := Withheld
-	switch {
-	case d.any(key, "clear"):
-		level = Clear
-	case d.any(key, "masked"):
-		level = Masked
-	}
-	d.fields.Store(key, level)
-	return level
-}
+func (d *Decisions) classLevel(c Class) Level { return d.classes[c] }
