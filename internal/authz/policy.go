@@ -141,7 +141,7 @@ type Decisions struct {
 	policy  *Policy
 	roles   []Role
 	kind    jaring.OrgKind
-	ops     sync.Map // "Query.household" → bool
+	ops     sync.Map         // "Query.household" → bool
 	fields  map[string]Level // "Person.nik" → Level, for every field the policy classes; read-only once decided
 	classes map[Class]Level  // how data of each class is seen, whatever the field
 	rows    HouseholdRows
