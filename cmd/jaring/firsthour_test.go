@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -405,4 +406,25 @@ func TestProgress(t *testing.T) {
 func lastLine(s string) string {
 	lines := strings.SplitAfter(strings.TrimSuffix(s, "\n"), "\n")
 	return strings.TrimSuffix(lines[len(lines)-1], "\n") + "\n"
+}
+
+// A server collects garbage at GOGC=400 unless the environment says
+// otherwise: then the environment's setting (which the runtime has
+// applied) stays.
+func TestServerGC(t *testing.T) {
+	prev := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(prev)
+	serverGC(func(string) string { return "" })
+	if got := debug.SetGCPercent(100); got != serverGOGC {
+		t.Errorf("with no GOGC, the server runs at GOGC=%d, want %d", got, serverGOGC)
+	}
+	serverGC(func(k string) string {
+		if k == "GOGC" {
+			return "100"
+		}
+		return ""
+	})
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("with GOGC=100 in the environment, the server changed it to %d", got)
+	}
 }

@@ -764,7 +764,23 @@ func (m *Main) verifier(cfg *config, log *slog.Logger) (*authz.Verifier, error) 
 	return v, nil
 }
 
+// serverGOGC is the garbage collector's target for a server when the
+// environment sets no GOGC. An answer allocates some 300 KB and keeps none
+// of it once written, while the heap that lives between requests is small:
+// at Go's default of 100 the collector ran many times a second under load.
+// At 400 the heap may grow to five times what is live, still tens of
+// megabytes; make bench's household view went from 866 to 998 requests a
+// second. GOGC and GOMEMLIMIT in the environment still win.
+const serverGOGC = 400
+
+func serverGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(serverGOGC)
+	}
+}
+
 func (m *Main) listenAndServe(ctx context.Context, cfg *config, log *slog.Logger, db *postgres.DB, printTokens bool) error {
+	serverGC(m.Getenv)
 	verifier, err := m.verifier(cfg, log)
 	if err != nil {
 		return err
