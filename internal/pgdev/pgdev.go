@@ -1,6 +1,7 @@
 package pgdev
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -46,6 +47,10 @@ type Options struct {
 	// CreateDatabase several times faster; a cluster takes some 40 MB there,
 	// and each database some 8 MB more.
 	Ephemeral bool
+	// SharedBuffers is the server's shared_buffers when Open starts it, as
+	// PostgreSQL writes it ("4GB"); "" means 128MB, enough for tests and the
+	// demo. A server found running keeps its own.
+	SharedBuffers string
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
 }
@@ -158,7 +163,7 @@ func Open(ctx context.Context, opts Options) (*Cluster, error) {
 			return c, nil
 		}
 
-		conn, retry, err := c.start(ctx, bin, acct, opts.Ephemeral)
+		conn, retry, err := c.start(ctx, bin, acct, opts)
 		if err != nil {
 			if retry {
 				lastErr = err
@@ -406,7 +411,7 @@ func initdbMajor(ctx context.Context, bin string) int {
 // start starts postgres on a free port and waits until it accepts
 // connections. retry reports that the error may go away with another try
 // (the port was taken meanwhile, or another server got the data directory).
-func (c *Cluster) start(ctx context.Context, bin string, acct account, ephemeral bool) (conn *pgx.Conn, retry bool, err error) {
+func (c *Cluster) start(ctx context.Context, bin string, acct account, opts Options) (conn *pgx.Conn, retry bool, err error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, false, fmt.Errorf("start postgres: find a free port: %w", err)
@@ -423,9 +428,9 @@ func (c *Cluster) start(ctx context.Context, bin string, acct account, ephemeral
 		"port=" + strconv.Itoa(port),
 		"unix_socket_directories=", // TCP only
 		"max_connections=200",      // tests run many databases in parallel
-		"shared_buffers=128MB",
+		"shared_buffers=" + cmp.Or(opts.SharedBuffers, "128MB"),
 	}
-	if ephemeral {
+	if opts.Ephemeral {
 		settings = append(settings, "fsync=off", "synchronous_commit=off", "full_page_writes=off")
 	}
 	args := []string{"-D", c.pgdata}

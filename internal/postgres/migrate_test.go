@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/jaring-id/jaring/internal/audit"
@@ -193,5 +194,39 @@ func TestMigrateDownAndUp(t *testing.T) {
 	app := pgtest.Open(t, pgtest.AppURL(t, url))
 	if err := app.CheckRole(ctx); err != nil {
 		t.Errorf("the application's login after down and up: %v", err)
+	}
+}
+
+// TestForeignKeysHaveIndexes: every foreign key into a table that grows
+// with the register (households, persons, benefits, applications, register
+// changes, …) has an index that leads with one of its columns, whole or
+// partial on that column being set, so that PostgreSQL's check of the key,
+// when the row it points to is deleted or its key cascades, looks the
+// referencing rows up. Keys into the reference tables — organisations,
+// programs, kinds of aid, region codes — are left out: their rows are few,
+// are never deleted while referenced, and their keys do not change; an
+// index on every benefit's payer would cost every write for nothing.
+func TestForeignKeysHaveIndexes(t *testing.T) {
+	db := pgtestOpen(t)
+	rows, err := db.Pool.Query(context.Background(), `
+		SELECT c.conrelid::regclass::text || '.' || c.conname
+		FROM pg_constraint c
+		WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace
+			AND c.confrelid::regclass::text NOT IN ('organisation', 'program', 'benefit_kind', 'region')
+			AND NOT EXISTS (
+				SELECT 1 FROM pg_index i
+				JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+				WHERE i.indrelid = c.conrelid AND i.indkey[0] = ANY (c.conkey)
+					AND (i.indpred IS NULL OR pg_get_expr(i.indpred, i.indrelid) = '(' || a.attname || ' IS NOT NULL)'))
+		ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fk := range bare {
+		t.Errorf("foreign key %s has no index leading with its columns", fk)
 	}
 }
