@@ -3,6 +3,7 @@ package authz
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -138,12 +139,18 @@ func (p *Policy) allowed(role Role, kind jaring.OrgKind, obj, act string) bool {
 // Decisions are what the policy grants one kind of principal: the
 // operations it may run, the rows it sees and how it sees each field.
 type Decisions struct {
-	policy  *Policy
-	roles   []Role
-	kind    jaring.OrgKind
-	ops     sync.Map         // "Query.household" → bool
-	fields  map[string]Level // "Person.nik" → Level, for every field the policy classes; read-only once decided
-	classes map[Class]Level  // how data of each class is seen, whatever the field
+	policy *Policy
+	roles  []Role
+	kind   jaring.OrgKind
+	ops    sync.Map // "Query.household" → bool
+	// fields holds the level of each field decided so far, "Person.nik" →
+	// Level: a map never changed once stored, replaced by a copy with one
+	// more field when a field is first asked about. See is asked for every
+	// field of every answer and reads it with one atomic load; deciding
+	// every field up front took 33 ms of the first request (Casbin, 295
+	// fields), 260 ms under the race detector.
+	fields  atomic.Pointer[map[string]Level]
+	classes map[Class]Level // how data of each class is seen, whatever the field
 	rows    HouseholdRows
 	allRefs bool
 	// allReviews: every benefit review of the households it sees, not only
@@ -180,19 +187,7 @@ func (p *Policy) Decide(pr *Principal) *Decisions {
 	}
 	d.allRefs = d.any("rows:referral", "all")
 	d.allReviews = d.any("rows:benefit_review", "all")
-	// Every field's level, decided once for these roles: See is asked for
-	// every field of every answer, and reads a plain map.
-	d.fields = make(map[string]Level, len(p.classes))
-	for field := range p.classes {
-		switch {
-		case d.any("field:"+field, "clear"):
-			d.fields[field] = Clear
-		case d.any("field:"+field, "masked"):
-			d.fields[field] = Masked
-		default:
-			d.fields[field] = Withheld
-		}
-	}
+	d.fields.Store(&map[string]Level{})
 	d.classes = map[Class]Level{}
 	for _, c := range []Class{Public, Personal, Specific} {
 		key := "class:" + string(c)
@@ -243,7 +238,30 @@ func personField(field string) bool {
 // rawLevel is what the policy grants for field "Type.field" itself, before
 // the child rule and maskability are applied; see See.
 func (d *Decisions) rawLevel(field string) Level {
-	return d.fields[field] // Withheld, the zero Level, for a field the policy does not class
+	if l, ok := (*d.fields.Load())[field]; ok {
+		return l
+	}
+	level := Withheld
+	if _, known := d.policy.classes[field]; known {
+		switch {
+		case d.any("field:"+field, "clear"):
+			level = Clear
+		case d.any("field:"+field, "masked"):
+			level = Masked
+		}
+	}
+	for {
+		old := d.fields.Load()
+		if _, ok := (*old)[field]; ok {
+			return level // decided meanwhile, the same way
+		}
+		next := make(map[string]Level, len(*old)+1)
+		maps.Copy(next, *old)
+		next[field] = level
+		if d.fields.CompareAndSwap(old, &next) {
+			return level
+		}
+	}
 }
 
 // Class returns the class of field "Type.field"; a field the policy does not
