@@ -11,7 +11,9 @@
 //   - the floor: that statement served over HTTP with a token checked and
 //     an audit event written, and nothing else (floor.go);
 //   - recordBenefits in batches of 1,000 items;
-//   - approvals, one-item recordBenefits, at 1 and at 16 clients.
+//   - approvals, one-item recordBenefits, at 1 and at 16 clients;
+//   - approvals, decideReferral accepting a referral with its benefit, at 1
+//     and at 16 clients (decide.go).
 //
 // It prints a table and appends it, with the machine, the commit and the
 // date, to docs/performance.md. The clusters run as pgdev configures a
@@ -623,10 +625,10 @@ func (b *bench) measureAll(ctx context.Context, s settings, rep *report) error {
 	if !s.runs("batches") && !s.runs("approvals") {
 		return nil
 	}
-	// A reused cluster keeps the benefits of earlier runs: drop them, so
-	// that each run writes into the ledger that was seeded.
-	if _, err := b.owner.Exec(ctx, `DELETE FROM benefit WHERE external_ref LIKE 'BENCH-%'`); err != nil {
-		return fmt.Errorf("remove the benefits of earlier runs: %w", err)
+	// A reused cluster keeps what earlier runs wrote: drop it, so that
+	// each run writes into the register and the ledger that were seeded.
+	if err := b.removeBenchWork(ctx); err != nil {
+		return err
 	}
 	it := &items{run: strconv.FormatInt(time.Now().Unix(), 36), niks: b.niks}
 	if s.runs("batches") {
@@ -648,6 +650,14 @@ func (b *bench) measureAll(ctx context.Context, s settings, rep *report) error {
 		}
 		m.perSecond = float64(m.requests-m.errors) / s.duration.Seconds() // accepted approvals
 		rep.approvals = append(rep.approvals, m)
+	}
+	for _, n := range []int{1, clients} {
+		fmt.Printf("decisions (decideReferral) at %d clients…\n", n)
+		m, err := b.decisions(ctx, s, it.run, n)
+		if err != nil {
+			return err
+		}
+		rep.decisions = append(rep.decisions, m)
 	}
 	return nil
 }
@@ -714,7 +724,7 @@ type report struct {
 	seedLarge, seedSmall, durability   string
 	view, sql, floor, batch, viewSmall measurement
 	floorUnaudited                     measurement
-	approvals                          []measurement
+	approvals, decisions               []measurement
 	p50Large, p50Small                 time.Duration
 }
 
@@ -751,6 +761,11 @@ func (r *report) markdown() string {
 			row(fmt.Sprintf("approvals (one-item recordBenefits), %d client(s)", n), "accepted/s", r.approvals[i], "/req")
 		}
 	}
+	for i, n := range []int{1, clients} {
+		if i < len(r.decisions) {
+			row(fmt.Sprintf("approvals (decideReferral ACCEPT with its benefit), %d client(s)", n), "accepted/s", r.decisions[i], "/req")
+		}
+	}
 	if len(r.settings.only) > 0 {
 		return w.String() // a partial run: the targets need every measurement
 	}
@@ -766,6 +781,10 @@ func (r *report) markdown() string {
 	p("- household view p99 < 10 ms at %d clients: %s — %s\n", clients, ms(r.view.p99), verdict(r.view.p99 < 10*time.Millisecond))
 	p("- recordBenefits ≥ 10,000 items/s: %.0f — %s\n", r.batch.perSecond, verdict(r.batch.perSecond >= 10_000))
 	p("- approvals ≥ 300/s at 1 client: %.0f — %s; ≥ 5× that at %d: %.0f (%.1f×) — %s\n", a1, verdict(a1 >= 300), clients, a16, a16/max(a1, 1), verdict(a16 >= 5*a1 && a1 > 0))
+	if len(r.decisions) == 2 {
+		d1, d16 := r.decisions[0].perSecond, r.decisions[1].perSecond
+		p("- decisions (decideReferral) ≥ 300/s at 1 client: %.0f — %s; ≥ 5× that at %d: %.0f (%.1f×) — %s\n", d1, verdict(d1 >= 300), clients, d16, d16/max(d1, 1), verdict(d16 >= 5*d1 && d1 > 0))
+	}
 	p("- household view p50 at %d households within 1.3× of %d: %s against %s (%.2f×) — %s\n", r.settings.large, r.settings.small,
 		ms(r.p50Large), ms(r.p50Small), growth, verdict(growth <= 1.3))
 	if r.settings.large != 3_000_000 {
