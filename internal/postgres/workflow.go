@@ -255,15 +255,24 @@ func (s *ReferralStore) decide(ctx context.Context, actor referral.Actor, id int
 		if r.ToID != actor.OrgID {
 			return jaring.Errorf(jaring.EFORBIDDEN, "Referral %d is addressed to another organisation; only it decides.", id)
 		}
-		rows, _ = tx.Query(ctx, `SELECT `+applicationColumns+` FROM application a WHERE a.id = $1 FOR UPDATE OF a`, r.ApplicationID)
-		app, err := pgx.CollectExactlyOneRow(rows, scanApplication)
-		if err != nil {
-			return translate(err, "application of the referral")
-		}
-		// Read again under the application's lock: a decision that waited
-		// for it sees the one that held it.
-		rows, _ = tx.Query(ctx, `SELECT `+referralColumns+` FROM referral r WHERE r.id = $1 FOR UPDATE`, id)
-		if r, err = pgx.CollectExactlyOneRow(rows, scanReferral); err != nil {
+		// The application's lock, then the referral read again under it (a
+		// decision that waited for the lock sees the one that held it), in
+		// one round trip: a pipeline runs its statements in order.
+		var app *referral.Application
+		var appErr error
+		locked := &pgx.Batch{}
+		locked.Queue(`SELECT `+applicationColumns+` FROM application a WHERE a.id = $1 FOR UPDATE OF a`, r.ApplicationID).Query(func(rows pgx.Rows) error {
+			app, appErr = pgx.CollectExactlyOneRow(rows, scanApplication)
+			return appErr
+		})
+		locked.Queue(`SELECT `+referralColumns+` FROM referral r WHERE r.id = $1 FOR UPDATE`, id).Query(func(rows pgx.Rows) error {
+			var err error
+			r, err = pgx.CollectExactlyOneRow(rows, scanReferral)
+			return err
+		})
+		if err := tx.SendBatch(ctx, locked).Close(); appErr != nil {
+			return translate(appErr, "application of the referral")
+		} else if err != nil {
 			return translate(err, "referral")
 		}
 		if err := step(r); err != nil {
@@ -282,15 +291,25 @@ func (s *ReferralStore) decide(ctx context.Context, actor referral.Actor, id int
 			benefitID = &res.Benefit.ID
 			r.Status = referral.Fulfilled
 		}
-		rows, _ = tx.Query(ctx, `UPDATE referral r SET status = $2, reason = CASE WHEN $3 = '' THEN r.reason ELSE $3 END,
+		// The update, and the statuses of the application's referrals after
+		// it, in one round trip.
+		var statuses []referral.ReferralStatus
+		var updErr error
+		decided := &pgx.Batch{}
+		decided.Queue(`UPDATE referral r SET status = $2, reason = CASE WHEN $3 = '' THEN r.reason ELSE $3 END,
 			benefit_id = coalesce($4, r.benefit_id), decided_at = coalesce(r.decided_at, now())
-			WHERE r.id = $1 RETURNING `+referralColumns, r.ID, r.Status, reason, benefitID)
-		if out.Referral, err = pgx.CollectExactlyOneRow(rows, scanReferral); err != nil {
-			return translate(err, "referral")
-		}
-		rows, _ = tx.Query(ctx, `SELECT status FROM referral WHERE application_id = $1`, r.ApplicationID)
-		statuses, err := pgx.CollectRows(rows, pgx.RowTo[referral.ReferralStatus])
-		if err != nil {
+			WHERE r.id = $1 RETURNING `+referralColumns, r.ID, r.Status, reason, benefitID).Query(func(rows pgx.Rows) error {
+			out.Referral, updErr = pgx.CollectExactlyOneRow(rows, scanReferral)
+			return updErr
+		})
+		decided.Queue(`SELECT status FROM referral WHERE application_id = $1`, r.ApplicationID).Query(func(rows pgx.Rows) error {
+			var err error
+			statuses, err = pgx.CollectRows(rows, pgx.RowTo[referral.ReferralStatus])
+			return err
+		})
+		if err := tx.SendBatch(ctx, decided).Close(); updErr != nil {
+			return translate(updErr, "referral")
+		} else if err != nil {
 			return err
 		}
 		if referral.Closes(statuses) {
