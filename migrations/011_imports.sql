@@ -7,9 +7,8 @@
 -- What the register export carries beyond what the register held.
 ALTER TABLE household ADD COLUMN dusun text NOT NULL DEFAULT '';
 ALTER TABLE person ADD COLUMN dtks_id text NOT NULL DEFAULT ''; -- iddtks, the register's own ID of the row
--- Likely duplicates (one name and birth date under two NIKs) are found by
--- a hash join of the rows imported with the register: an index on them
--- would cost every import of a million persons two seconds more.
+-- Likely duplicates: one name and birth date under two NIKs.
+CREATE INDEX person_name_birth ON person (birth_date, upper(name));
 
 -- One run of an import that wrote (a dry run writes nothing, so is not here).
 CREATE TABLE import_run (
@@ -100,5 +99,6 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO jaring_app;
 
 DROP TABLE data_issue;
 DROP TABLE import_run;
+DROP INDEX person_name_birth;
 ALTER TABLE person DROP COLUMN dtks_id;
 ALTER TABLE household DROP COLUMN dusun;

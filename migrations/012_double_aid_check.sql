@@ -42,21 +42,11 @@ BEGIN
     -- Rule one: two held benefits of one exclusive kind, for one subject
     -- (a household's aid covers every member), over overlapping periods,
     -- neither approved by override.
-    --
-    -- The ledger is probed once per written row through benefit_household
-    -- (LATERAL ... LIMIT 1), a plan whose cost grows with the rows written
-    -- and the few benefits of each household. A plain join leaves the plan
-    -- to estimates the transition table does not have (no statistics, 200
-    -- distinct households assumed): at 300,000 rows it chose a join that
-    -- compared every written row with every benefit and ran for minutes.
     SELECT w.id AS written, b.id AS held INTO clash
     FROM written w
-    CROSS JOIN LATERAL (
-        SELECT b.id FROM benefit b
-        WHERE b.household_id = w.household_id AND b.kind_code = w.kind_code AND b.id <> w.id
-            AND b.member && w.member AND b.period && w.period
-            AND b.exclusive AND b.status IN ('ACTIVE', 'SUSPENDED') AND b.override_reason IS NULL
-        LIMIT 1) b
+    JOIN benefit b ON b.household_id = w.household_id AND b.kind_code = w.kind_code AND b.id <> w.id
+        AND b.member && w.member AND b.period && w.period
+        AND b.exclusive AND b.status IN ('ACTIVE', 'SUSPENDED') AND b.override_reason IS NULL
     WHERE w.exclusive AND w.status IN ('ACTIVE', 'SUSPENDED') AND w.override_reason IS NULL
     LIMIT 1;
     IF FOUND THEN
