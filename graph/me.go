@@ -18,13 +18,10 @@ func meOf(access *authz.Request, org *jaring.Organisation) *model.Me {
 	m := &model.Me{
 		Organisation: org,
 		Kind:         p.OrgKind,
-		Roles:        make([]string, len(p.Roles)),
+		Roles:        authz.RoleNames(p.Roles),
 		Purpose:      access.Purpose != "",
 		Operations:   []string{},
 		Capabilities: []string{},
-	}
-	for i, role := range p.Roles {
-		m.Roles[i] = string(role)
 	}
 	if p.Region != "" {
 		m.Region = lookupRegion(p.Region)

@@ -256,14 +256,10 @@ func rowOf(fc *graphql.FieldContext) any {
 // event starts an audit event for the request's principal.
 func (r *request) event(operation string) audit.Event {
 	p := r.access.Principal
-	roles := make([]string, len(p.Roles))
-	for i, role := range p.Roles {
-		roles[i] = string(role)
-	}
 	return audit.Event{
 		Actor:     p.Subject,
 		Org:       p.Org,
-		Roles:     roles,
+		Roles:     authz.RoleNames(p.Roles),
 		Operation: operation,
 		Variables: redact(r.variable),
 		Purpose:   r.access.Purpose,

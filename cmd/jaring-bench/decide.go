@@ -101,20 +101,13 @@ func (b *bench) decisions(ctx context.Context, s settings, run string, n int) (m
 		return measurement{}, fmt.Errorf("make referrals to decide: %w", err)
 	}
 	var next atomic.Int64
-	m, err := b.attack(ctx, s, fmt.Sprintf("decisions-%d", n), n, func(t *vegeta.Target) error {
+	return b.attack(ctx, s, fmt.Sprintf("decisions-%d", n), n, func(t *vegeta.Target) error {
 		i := next.Add(1) - 1
 		if i >= int64(len(refs)) {
 			return fmt.Errorf("all %d referrals made for the bench are decided", len(refs))
 		}
-		day := firstDecisionDay.AddDate(0, 0, int(i)).Format("2006-01-02")
 		return b.graphQL(t, decideReferral, map[string]any{"input": map[string]any{
 			"referral": fmt.Sprint(refs[i].id), "decision": "ACCEPT",
-			"benefit": map[string]any{"nik": refs[i].nik, "program": "ATENSI", "amount": 1_500_000,
-				"period": map[string]any{"start": day, "end": day}, "externalRef": fmt.Sprintf("BENCH-D-%s-%d-%d", run, n, i)}}})
+			"benefit": rehabilitation(refs[i].nik, firstDecisionDay.AddDate(0, 0, int(i)), fmt.Sprintf("BENCH-D-%s-%d-%d", run, n, i))}})
 	}, func(r *vegeta.Result) bool { return answered(r) && bytes.Contains(r.Body, []byte(`"FULFILLED"`)) })
-	if err != nil {
-		return measurement{}, err
-	}
-	m.perSecond = float64(m.requests-m.errors) / s.duration.Seconds() // accepted decisions
-	return m, nil
 }

@@ -48,3 +48,12 @@ type Principal struct {
 	OrgID     int64
 	OrgRegion string // the organisation's own region, "19.04"
 }
+
+// RoleNames returns roles as the strings tokens and audit events carry.
+func RoleNames(roles []Role) []string {
+	out := make([]string, len(roles))
+	for i, r := range roles {
+		out[i] = string(r)
+	}
+	return out
+}

@@ -380,10 +380,7 @@ func Mint(secret []byte, c Claims, now time.Time) (string, error) {
 	if !c.OrgKind.Valid() {
 		return "", jaring.Errorf(jaring.EINVALID, "%s", unknownKind(kindClaim(c.OrgKind)))
 	}
-	roles := make([]string, len(c.Roles))
-	for i, r := range c.Roles {
-		roles[i] = string(r)
-	}
+	roles := RoleNames(c.Roles)
 	kind := kindClaim(c.OrgKind)
 	if _, _, reason := checkClaims(c.Subject, c.Org, kind, roles, c.Region); reason != "" {
 		return "", jaring.Errorf(jaring.EINVALID, "%s", reason)
@@ -497,11 +494,7 @@ func orgKindList() string {
 }
 
 func roleList() string {
-	s := make([]string, len(Roles))
-	for i, r := range Roles {
-		s[i] = string(r)
-	}
-	return strings.Join(s, ", ")
+	return strings.Join(RoleNames(Roles), ", ")
 }
 
 // orList writes "A", "A or B", "A, B or C".

@@ -143,8 +143,9 @@ func (s *DonorStore) change(ctx context.Context, actor jaring.Actor, id int64, n
 // the household (ACTIVE): one a village deliberation recorded deceased,
 // moved or removed neither counts in its composition nor finds it by NIK.
 //
-// The household is looked up in a LATERAL subquery with LIMIT 1, which the
-// planner cannot flatten into a join: as a join it hashed the whole
+// An identifier that is both a KK and a member's NIK (both are 16 digits)
+// names the household of the KK. The household is looked up in a LATERAL
+// subquery with LIMIT 1, which the planner cannot flatten into a join: as a join it hashed the whole
 // household table (300,000 rows, spilling to disk) to match 10,000
 // identifiers, where a lookup by index per identifier is what is needed.
 const factsQuery = `
@@ -152,11 +153,11 @@ const factsQuery = `
 		coalesce(m.members, '{}'), coalesce(b.kinds, '{}')
 	FROM unnest($1::text[]) WITH ORDINALITY q(id, ord)
 	LEFT JOIN LATERAL (
-		SELECT h.id, h.region_code, h.desil, h.register_status FROM household h WHERE h.kk = q.id
+		SELECT 0 AS by_nik, h.id, h.region_code, h.desil, h.register_status FROM household h WHERE h.kk = q.id
 		UNION ALL
-		SELECT h.id, h.region_code, h.desil, h.register_status FROM person p JOIN household h ON h.id = p.household_id
+		SELECT 1, h.id, h.region_code, h.desil, h.register_status FROM person p JOIN household h ON h.id = p.household_id
 		WHERE p.nik = q.id AND p.register_status = 'ACTIVE'
-		LIMIT 1) h ON true
+		ORDER BY by_nik LIMIT 1) h ON true
 	LEFT JOIN LATERAL (SELECT array_agg(` + packedMember + `) AS members FROM person p
 		WHERE p.household_id = h.id AND p.register_status = 'ACTIVE') m ON true
 	LEFT JOIN LATERAL (SELECT array_agg(DISTINCT b.kind_code) AS kinds FROM benefit b
@@ -261,7 +262,7 @@ func (s *DonorStore) Reach(ctx context.Context, c donor.Criteria, period jaring.
 	if len(c.NotReceiving) > 0 {
 		held = `coalesce(b.kinds, '{}')`
 		heldJoin = `LEFT JOIN (SELECT b.household_id, array_agg(DISTINCT b.kind_code) AS kinds FROM benefit b
-		WHERE b.kind_code = ANY(` + a.add(c.NotReceiving) + `) AND b.status = ANY(` + a.add(benefit.HeldStatuses) + `) AND b.period && daterange(` +
+		JOIN household h ON h.id = b.household_id WHERE ` + where + ` AND b.kind_code = ANY(` + a.add(c.NotReceiving) + `) AND b.status = ANY(` + a.add(benefit.HeldStatuses) + `) AND b.period && daterange(` +
 			a.add(period.Start) + `::date, ` + a.add(period.End) + `::date, '[]') GROUP BY b.household_id) b ON b.household_id = h.id`
 	}
 	return translate(pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {

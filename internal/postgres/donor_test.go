@@ -34,6 +34,10 @@ func TestDonorFacts(t *testing.T) {
 		INSERT INTO person (nik, household_id, region_code, name, birth_date, sex, relationship, disabled, register_status)
 		SELECT '1904014101400005', household_id, region_code, 'Almarhumah Nenek', '1940-01-01', 'FEMALE', 'PARENT', true, 'DECEASED'
 		FROM person WHERE nik = '`+nikHead+`';
+		-- A member whose NIK is another household's KK: the KK wins.
+		INSERT INTO person (nik, household_id, region_code, name, birth_date, sex, relationship)
+		SELECT '`+kkPangkal+`', household_id, region_code, 'Kembar Angka', '1990-01-01', 'MALE', 'OTHER'
+		FROM person WHERE nik = '`+nikHead+`';
 		UPDATE household SET register_status = 'REGISTERED'`); err != nil {
 		t.Fatal(err)
 	}
@@ -69,6 +73,9 @@ func TestDonorFacts(t *testing.T) {
 	}
 	for _, f := range facts {
 		check("by identifier", f)
+	}
+	if both, err := store.Facts(ctx, []string{kkPangkal}, year); err != nil || both[0].RegionCode != "19.04.02.2004" {
+		t.Errorf("an identifier that is a KK and a member's NIK found %+v (%v), want the KK's household in 19.04.02.2004", both, err)
 	}
 	if dead, err := store.Facts(ctx, []string{"1904014101400005"}, year); err != nil || dead[0].Known {
 		t.Errorf("the NIK of a person recorded deceased found %+v (%v)", dead, err)
