@@ -58,9 +58,10 @@ lint:
 	$(GO) tool staticcheck ./...
 
 # Seeds (or reuses) benchmark clusters under .jaring-bench/, measures the
-# household view, recordBenefits and approvals through HTTP beside raw SQL,
-# and appends the table to docs/performance.md (cmd/jaring-bench says
-# how; BENCH_HOUSEHOLDS_LARGE sets the large regency). Up to 15 minutes.
+# household view beside raw SQL and a bare server, recordBenefits and
+# approvals (recordBenefits, decideReferral) through HTTP, and appends the
+# table to docs/performance.md (`go run ./cmd/jaring-bench --help` lists
+# the settings). Up to 15 minutes.
 bench:
 	$(GO) run ./cmd/jaring-bench
 

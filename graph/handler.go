@@ -3,7 +3,6 @@ package graph
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -159,5 +158,7 @@ func comparePathElements(a, b ast.PathElement) int {
 		}
 		return -1
 	}
-	return cmp.Compare(fmt.Sprint(a), fmt.Sprint(b))
+	an, _ := a.(ast.PathName)
+	bn, _ := b.(ast.PathName)
+	return cmp.Compare(an, bn)
 }

@@ -21,8 +21,12 @@ const refTTL = 10 * time.Second
 // view names the programs, payers and kinds of its benefits, the same few
 // dozen rows for every request. A nil *RefCache keeps nothing.
 type RefCache struct {
-	mu       sync.Mutex
-	expires  time.Time
+	mu      sync.Mutex
+	expires time.Time
+	// gen counts the emptyings: rows fetched before one are not kept
+	// after it, so a read under way when a mutation resets the cache
+	// cannot put back what the mutation changed.
+	gen      uint64
 	programs map[int64]*benefit.Program
 	orgs     map[int64]*jaring.Organisation
 	kinds    []*benefit.Kind
@@ -36,6 +40,7 @@ func (c *RefCache) fresh(now time.Time) {
 	if now.After(c.expires) {
 		c.programs, c.orgs, c.kinds = map[int64]*benefit.Program{}, map[int64]*jaring.Organisation{}, nil
 		c.expires = now.Add(refTTL)
+		c.gen++
 	}
 }
 
@@ -57,6 +62,7 @@ func byIDs[V any](c *RefCache, m func(*RefCache) map[int64]V, fetch func(context
 	return func(ctx context.Context, ids []int64) ([]V, error) {
 		c.mu.Lock()
 		c.fresh(time.Now())
+		gen := c.gen
 		out := make([]V, 0, len(ids))
 		var missing []int64
 		for _, k := range ids {
@@ -75,9 +81,10 @@ func byIDs[V any](c *RefCache, m func(*RefCache) map[int64]V, fetch func(context
 			return nil, err
 		}
 		c.mu.Lock()
-		c.fresh(time.Now())
-		for _, v := range rows {
-			m(c)[id(v)] = v
+		if c.fresh(time.Now()); c.gen == gen {
+			for _, v := range rows {
+				m(c)[id(v)] = v
+			}
 		}
 		c.mu.Unlock()
 		return append(out, rows...), nil
@@ -91,7 +98,7 @@ func (c *RefCache) kindsFor(ctx context.Context, fetch func(context.Context) ([]
 	}
 	c.mu.Lock()
 	c.fresh(time.Now())
-	kinds := c.kinds
+	kinds, gen := c.kinds, c.gen
 	c.mu.Unlock()
 	if kinds != nil {
 		return kinds, nil
@@ -101,7 +108,9 @@ func (c *RefCache) kindsFor(ctx context.Context, fetch func(context.Context) ([]
 		return nil, err
 	}
 	c.mu.Lock()
-	c.kinds = kinds
+	if c.fresh(time.Now()); c.gen == gen {
+		c.kinds = kinds
+	}
 	c.mu.Unlock()
 	return kinds, nil
 }

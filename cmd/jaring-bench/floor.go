@@ -43,7 +43,18 @@ func (b *bench) floor(ctx context.Context, s settings, audited bool) (measuremen
 		return measurement{}, err
 	}
 	defer verifier.Close()
-	db, err := postgres.Open(ctx, b.cluster.URL("jaring")+"&pool_max_conns="+strconv.Itoa(clients+4))
+	// As the server logs in: the application's login, so that its
+	// statements are counted as the server's are.
+	password, err := authz.LoadKept(authz.Kept{File: "app-password", What: "database password of " + postgres.AppRole, MinLen: 16},
+		func(string) string { return "" }, b.dir)
+	if err != nil {
+		return measurement{}, err
+	}
+	app, err := postgres.AppURL(b.cluster.URL("jaring"), string(password))
+	if err != nil {
+		return measurement{}, err
+	}
+	db, err := postgres.Open(ctx, app+"&pool_max_conns="+strconv.Itoa(clients+4))
 	if err != nil {
 		return measurement{}, err
 	}

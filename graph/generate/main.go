@@ -4,13 +4,12 @@
 //
 // gqlgen resolves the resolver fields of an object each in a goroutine of
 // its own, so that slow ones wait side by side. For the objects named in
-// sequentialObjects that buys nothing: their resolver fields are answered
-// from the reference cache (a benefit's program, kind and payer) or by a
-// loader that batches across the objects of a list, whose elements gqlgen
-// still resolves side by side. What it cost was a goroutine per field, each
-// starting on a small stack and growing it: stack growth was 11 % of the
-// household view's CPU. Their fields are resolved one after another, in the
-// goroutine of the object.
+// sequentialObjects that buys little: the fields asked of them in bulk are
+// answered from the reference cache (a benefit's program, kind and payer),
+// and gqlgen still resolves the elements of a list side by side. What it
+// cost was a goroutine per field, each starting on a small stack and
+// growing it: stack growth was 11 % of the household view's CPU. Their
+// fields are resolved one after another, in the goroutine of the object.
 package main
 
 import (
@@ -24,10 +23,13 @@ import (
 )
 
 // sequentialObjects are the objects whose fields are resolved one after
-// another. A Household is not one: its members, benefits and referrals are
-// each a loader's batch, and the household view asks all three of one
-// household.
-var sequentialObjects = []string{"Benefit", "BenefitKind", "Organisation", "Period", "Person", "Program", "Referral", "Region"}
+// another. The price: a query that asks one benefit both its household and
+// its person, each a loader's batch, waits for the two batches one after
+// the other. Objects with several loader-backed fields that single objects
+// are asked for together — a Household (members, benefits, referrals), a
+// Person (household, benefits), a Referral (application, household,
+// benefit) — are not in it.
+var sequentialObjects = []string{"Benefit", "BenefitKind", "Organisation", "Period", "Program", "Region"}
 
 func main() {
 	cfg, err := config.LoadConfigFromDefaultLocations()

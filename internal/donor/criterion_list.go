@@ -7,8 +7,22 @@ import (
 	"slices"
 )
 
+// The criteria's places in criteria, the bit of each in a verdict.
+const (
+	iRegistered = iota
+	iRegion
+	iDesil
+	iSchoolAgeChild
+	iElderly
+	iDisability
+	iPregnant
+	iHouseholdSize
+	iNotReceiving
+)
+
 // criteria are all the criteria, in the order an Answer lists them.
-var criteria = []Criterion{Registered, Region, Desil, SchoolAgeChild, Elderly, Disability, Pregnant, HouseholdSize, NotReceiving}
+var criteria = []Criterion{iRegistered: Registered, iRegion: Region, iDesil: Desil, iSchoolAgeChild: SchoolAgeChild,
+	iElderly: Elderly, iDisability: Disability, iPregnant: Pregnant, iHouseholdSize: HouseholdSize, iNotReceiving: NotReceiving}
 
 // CriterionList is the met or unmet criteria of an Answer, as the schema's
 // [Criterion!]! encodes them.

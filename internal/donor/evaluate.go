@@ -144,8 +144,8 @@ func judge(c Criteria, period jaring.Period, f Facts, asOf time.Time) verdict {
 	})
 	some := func(is func(Member) bool) bool { return slices.ContainsFunc(f.Members, is) }
 	var v verdict
-	test := func(k Criterion, set, met bool) {
-		bit := uint16(1) << slices.Index(criteria, k)
+	test := func(i int, set, met bool) { // i: the criterion's place in criteria
+		bit := uint16(1) << i
 		if set {
 			v.set |= bit
 		}
@@ -153,17 +153,17 @@ func judge(c Criteria, period jaring.Period, f Facts, asOf time.Time) verdict {
 			v.met |= bit
 		}
 	}
-	test(Region, len(c.Regions) > 0, inRegion)
-	test(Desil, c.DesilMax != nil, c.DesilMax != nil && f.Desil != nil && *f.Desil <= *c.DesilMax)
-	test(SchoolAgeChild, c.Composition.SchoolAgeChild, some(func(m Member) bool {
+	test(iRegion, len(c.Regions) > 0, inRegion)
+	test(iDesil, c.DesilMax != nil, c.DesilMax != nil && f.Desil != nil && *f.Desil <= *c.DesilMax)
+	test(iSchoolAgeChild, c.Composition.SchoolAgeChild, some(func(m Member) bool {
 		a := age(m.BirthDate, asOf)
 		return a >= SchoolAgeFrom && a <= SchoolAgeTo
 	}))
-	test(Elderly, c.Composition.Elderly, some(func(m Member) bool { return age(m.BirthDate, asOf) >= ElderlyFrom }))
-	test(Disability, c.Composition.Disability, some(func(m Member) bool { return m.Disabled }))
-	test(Pregnant, c.Composition.Pregnant, some(func(m Member) bool { return m.Pregnant }))
-	test(HouseholdSize, c.Composition.MinSize > 0, len(f.Members) >= c.Composition.MinSize)
-	test(NotReceiving, len(c.NotReceiving) > 0, !slices.ContainsFunc(f.Held, func(h Held) bool {
+	test(iElderly, c.Composition.Elderly, some(func(m Member) bool { return age(m.BirthDate, asOf) >= ElderlyFrom }))
+	test(iDisability, c.Composition.Disability, some(func(m Member) bool { return m.Disabled }))
+	test(iPregnant, c.Composition.Pregnant, some(func(m Member) bool { return m.Pregnant }))
+	test(iHouseholdSize, c.Composition.MinSize > 0, len(f.Members) >= c.Composition.MinSize)
+	test(iNotReceiving, len(c.NotReceiving) > 0, !slices.ContainsFunc(f.Held, func(h Held) bool {
 		return h.counts() && slices.Contains(c.NotReceiving, h.Kind) && h.Period.Overlaps(period)
 	}))
 	v.registered = f.Known && inRegion && c.takes(f.RegisterStatus)

@@ -25,6 +25,9 @@ const (
 	EINTERNAL        Code = "INTERNAL"                  // a fault of ours; logged, never explained
 )
 
+// Codes are all the codes the API promises, in the order above.
+var Codes = []Code{EINVALID, ENOTFOUND, EUNAUTHENTICATED, EFORBIDDEN, EDOUBLEAID, ECONFLICT, ELIMIT, ENOTPERSISTED, EINTERNAL}
+
 // Error is a domain error: a code, a sentence for the user and, for bad input,
 // the path of the field at fault (for example "input[2].nik").
 type Error struct {

@@ -32,8 +32,7 @@ const (
 // codes are the error codes the API promises, each a label of
 // jaring_graphql_errors_total from the start, so that a rate over a code
 // that has not happened yet is 0 and not "no data".
-var codes = []jaring.Code{jaring.EINVALID, jaring.ENOTFOUND, jaring.EUNAUTHENTICATED, jaring.EFORBIDDEN,
-	jaring.EDOUBLEAID, jaring.ECONFLICT, jaring.ELIMIT, jaring.EINTERNAL}
+var codes = jaring.Codes
 
 // Metrics is what /metrics shows, in Prometheus's text format: GraphQL
 // requests, their latency and errors, the database pool and the audit log's

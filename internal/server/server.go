@@ -100,6 +100,8 @@ func New(cfg Config, db Pinger, gql http.Handler) *Server {
 	if cfg.Auth == nil {
 		panic("server: Config.Auth is required")
 	}
+	// Every line logged, the middleware's too, carries its request's ID.
+	cfg.Log = slog.New(LogHandler(cfg.Log.Handler()))
 	mux := http.NewServeMux()
 	// CORS first, so that a preflight is answered before anything else
 	// runs; then the metrics, so that every request that is not a
@@ -130,7 +132,6 @@ func New(cfg Config, db Pinger, gql http.Handler) *Server {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	cfg.Log = slog.New(LogHandler(cfg.Log.Handler()))
 	return &Server{
 		cfg: cfg,
 		http: &http.Server{
