@@ -234,3 +234,34 @@ func TestBenefitStoreContract(t *testing.T) {
 		return benefittest.Env{Store: postgres.NewBenefitStore(db, nil), Actor: func(org string) jaring.Actor { return actorOf(t, db, org) }}
 	})
 }
+
+// An item the database refuses when the batch is written (here a CHECK the
+// test adds, so that the refusal comes from the database alone) is refused
+// on its own, and leaves nothing behind in the batch: a later item with its
+// payer and reference is new, and is recorded (it was answered as a
+// conflict with a benefit "ID 0, recorded 0001-01-01").
+func TestRecordBatchAfterADatabaseRefusal(t *testing.T) {
+	ctx := context.Background()
+	db := fixtureDB(t)
+	if _, err := db.Pool.Exec(ctx, `ALTER TABLE benefit DROP CONSTRAINT benefit_amount_check,
+		ADD CONSTRAINT benefit_amount_check CHECK (amount >= 0 AND amount <= 1000000000 AND amount <> 777)`); err != nil {
+		t.Fatal(err)
+	}
+	svc := &benefit.Service{Store: postgres.NewBenefitStore(db, nil)}
+	refused := benefit.Input{KK: kkKoba, Program: "BPNT", Payer: "DINSOS", Amount: 777, Period: year(2026), ExternalRef: "R1"}
+	again := refused
+	again.Amount = 2_400_000
+	results, err := svc.Record(ctx, jaring.Actor{Org: "DINSOS", Scope: jaring.Unrestricted()}, []benefit.Input{refused, again})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := results[0]; r.Status != benefit.Invalid || jaring.ErrorField(r.Err) != "input[0].amount" {
+		t.Errorf("the item the database refuses: %+v", r)
+	}
+	if r := results[1]; r.Status != benefit.Recorded || r.Benefit == nil || r.Benefit.ID == 0 || r.Benefit.Amount != 2_400_000 {
+		t.Errorf("the next item with its reference: %+v, want RECORDED with a benefit of its own", r)
+	}
+	if n := count(t, db, `SELECT count(*) FROM benefit WHERE external_ref = 'R1' AND amount = 2400000`); n != 1 {
+		t.Errorf("the ledger holds %d benefits R1 of 2,400,000, want 1", n)
+	}
+}

@@ -326,8 +326,7 @@ func (r *recorder) recordProgram(ctx context.Context, in benefit.Input, prog *be
 			return refuseOrFail(in, err)
 		}
 	} else if r.batch != nil {
-		r.hold(in, want, override)
-		r.touched[householdID] = true
+		r.hold(in, want, override) // its household is touched when it is written (flush)
 		return benefit.Result{ExternalRef: in.ExternalRef, Status: benefit.Recorded, Benefit: want, Clashes: clashes}, nil
 	}
 	got, err := r.insert(ctx, want, override)
@@ -335,9 +334,9 @@ func (r *recorder) recordProgram(ctx context.Context, in benefit.Input, prog *be
 		return refuseOrFail(in, err)
 	}
 	if got == nil { // another transaction recorded the same reference meanwhile
-		before, err := r.byRef(ctx, payerID, in.ExternalRef)
-		if err != nil || before == nil {
-			return benefit.Result{}, fmt.Errorf("read the benefit recorded meanwhile: %w", err)
+		before, err := r.recordedMeanwhile(ctx, payerID, in.ExternalRef)
+		if err != nil {
+			return benefit.Result{}, err
 		}
 		return repeated(in, want, before), nil
 	}
@@ -395,6 +394,18 @@ func (r *recorder) byRef(ctx context.Context, payerID int64, ref string) (*benef
 		return nil, err
 	}
 	return bs[0], nil
+}
+
+// recordedMeanwhile reads, from the database and not the batch's caches,
+// the payer's benefit with reference ref that another transaction wrote
+// while this one was deciding: the one its insert made way for.
+func (r *recorder) recordedMeanwhile(ctx context.Context, payerID int64, ref string) (*benefit.Benefit, error) {
+	rows, _ := r.tx.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b WHERE b.payer_id = $1 AND b.external_ref = $2`, payerID, ref)
+	before, err := pgx.CollectExactlyOneRow(rows, scanBenefit)
+	if err != nil {
+		return nil, fmt.Errorf("read the benefit recorded meanwhile: %w", err)
+	}
+	return before, nil
 }
 
 // repeated answers an input whose payer and reference name a benefit
@@ -710,6 +721,7 @@ func (r *recorder) flush(ctx context.Context) error {
 		key := refKey{p.b.PayerID, p.b.ExternalRef}
 		if b, ok := byRef[key]; ok {
 			*p.b = *b // the ledger, the references and the result point at it
+			r.touched[b.HouseholdID] = true
 			continue
 		}
 		if err := r.takenMeanwhile(ctx, p); err != nil {
@@ -734,12 +746,15 @@ func (r *recorder) writeEach(ctx context.Context, pending []pendingBenefit) erro
 			}
 			r.batch.results[p.at] = res
 			p.b.Status = benefit.Cancelled // held no more: out of the ledger's reckoning
+			// Nor recorded: a later input with its reference is new.
+			delete(r.refs, refKey{p.b.PayerID, p.b.ExternalRef})
 		case got == nil:
 			if err := r.takenMeanwhile(ctx, p); err != nil {
 				return err
 			}
 		default:
 			*p.b = *got
+			r.touched[got.HouseholdID] = true
 		}
 	}
 	return nil
@@ -748,10 +763,9 @@ func (r *recorder) writeEach(ctx context.Context, pending []pendingBenefit) erro
 // takenMeanwhile answers a pending benefit whose reference another
 // transaction wrote first, as an input that repeats it.
 func (r *recorder) takenMeanwhile(ctx context.Context, p pendingBenefit) error {
-	rows, _ := r.tx.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b WHERE b.payer_id = $1 AND b.external_ref = $2`, p.b.PayerID, p.b.ExternalRef)
-	before, err := pgx.CollectExactlyOneRow(rows, scanBenefit)
+	before, err := r.recordedMeanwhile(ctx, p.b.PayerID, p.b.ExternalRef)
 	if err != nil {
-		return fmt.Errorf("read the benefit recorded meanwhile: %w", err)
+		return err
 	}
 	want := *p.b
 	r.batch.results[p.at] = repeated(p.in, &want, before)
