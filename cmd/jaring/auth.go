@@ -101,6 +101,10 @@ func (m *Main) token(ctx context.Context, args []string) error {
 	case cfg.orgKind != "":
 	case org == nil && cfg.databaseURL == "":
 		return usageError{fmt.Errorf("--org-kind is needed for %s, which is no demo organisation (or give --database-url to read the organisation from the database)", cfg.org)}
+	case org == nil:
+		// The database holds no such organisation: say so, as the server
+		// would, rather than that a token without a kind is no token.
+		return usageError{errors.New(jaring.ErrorMessage(authz.CheckOrganisation(cfg.org, kind, cfg.region, nil)))}
 	case org != nil:
 		kind = org.Kind
 	}

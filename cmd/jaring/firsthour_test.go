@@ -181,6 +181,8 @@ func TestTokenRefusesWhatTheServerRefuses(t *testing.T) {
 		{"wrong org kind", "DINSOS", "donor", "donor", "", "donor", false},
 		// Only the database knows that NOPE is no organisation.
 		{"unknown organisation", "NOPE", "agency", "approver", "", "agency", true},
+		// …also when the kind is not given: the organisation is what is wrong.
+		{"unknown organisation, no kind", "NOPE", "", "approver", "", "agency", true},
 	}
 	for _, tt := range tests {
 		want := server(tt.org, tt.serverKind, tt.role, tt.region)

@@ -830,6 +830,10 @@ func (m *Main) listenAndServe(ctx context.Context, cfg *config, log *slog.Logger
 	addr := ln.Addr().String()
 	if printTokens {
 		if err := m.printDemoTokens(cfg, addr); err != nil {
+			ln.Close()
+			if admin != nil {
+				admin.Close()
+			}
 			return err
 		}
 	}
