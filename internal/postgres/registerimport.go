@@ -102,13 +102,15 @@ var registerChecks = []struct{ what, sql string }{
 			|| CASE WHEN c.n > 5 THEN ' and ' || (c.n - 5) || ' more' ELSE '' END
 			|| '; find whose it is with Dukcapil and correct the other rows'
 		FROM import_person s JOIN clash c USING (nik) WHERE s.issues IS NULL`},
+	{"the rows held back so far", heldSoFar},
 	{"a NIK of another household in the register", `
 		INSERT INTO import_finding (line, ord, reason, field, message, related_person_id)
 		SELECT s.line, ` + fmt.Sprint(ordNIK) + `, 'DUPLICATE_NIK', 'nomor_nik',
 			'nomor_nik: the register has this NIK in another household than nomor_kk; find whose it is with Dukcapil; a person who moved to another KK is a register change (MOVED) for the village deliberation',
 			p.id
 		FROM import_person s JOIN person p ON p.nik = s.nik JOIN household h ON h.id = p.household_id
-		WHERE s.issues IS NULL AND h.kk <> s.kk`},
+		WHERE s.issues IS NULL AND h.kk <> s.kk
+		  AND NOT EXISTS (SELECT 1 FROM import_held x WHERE x.line = s.line)`},
 	{"the rows held back so far", heldSoFar},
 	{"one KK in two villages", `
 		WITH split AS (
