@@ -402,6 +402,20 @@ func (l *AuditLog) AppendTx(ctx context.Context, tx pgx.Tx, ev *audit.Event) err
 	return nil
 }
 
+// appendQueued appends ev, as AppendTx does, to the chain whose lock and
+// head sa queued in a batch of tx that has run (queueAuditChange).
+func (l *AuditLog) appendQueued(ctx context.Context, tx pgx.Tx, sa *shardAppend, ev *audit.Event) error {
+	e := cloneEvent(ev)
+	if err := prepareEvent(ctx, e); err != nil {
+		return err
+	}
+	if err := sa.insert(ctx, tx, []*audit.Event{e}); err != nil {
+		return fmt.Errorf("append audit event: %w", err)
+	}
+	*ev = *e
+	return nil
+}
+
 // prepareEvent puts ev in its stored form and checks it. An event made
 // during a request without naming it takes the request's ID from ctx, so
 // that every event of a request carries it, whichever service made it.
@@ -455,23 +469,49 @@ const auditColumnCount = 16
 func appendEvents(ctx context.Context, tx pgx.Tx, evs []*audit.Event) error {
 	// The lock, the read and the ids go in one round trip (a pipeline runs
 	// its statements one after another), so the shard is held a round trip
-	// less. The shard is that of tx's first append if there was one: the
-	// setting is local to tx and ends with it.
-	var shard int16
+	// less.
 	head := &pgx.Batch{}
-	head.Queue(`SELECT s, pg_advisory_xact_lock($2::bigint + s), set_config('`+auditTxShard+`', s::text, true)
-		FROM (SELECT coalesce(nullif(current_setting('`+auditTxShard+`', true), '')::smallint, $1::smallint) AS s) x`,
-		audit.ShardOf(evs[0]), auditShardLock).QueryRow(func(row pgx.Row) error { return row.Scan(&shard, nil, nil) })
-	// missing_ok: the statement means something only after the one above,
-	// but plans alike without it (TestWritePathsUseIndexes explains it alone).
-	heads := queueHeadsAndIDs(head, `(SELECT current_setting('`+auditTxShard+`', true)::smallint)`, nil, len(evs))
+	sa := queueShardAppend(head, audit.ShardOf(evs[0]), len(evs))
 	if err := tx.SendBatch(ctx, head).Close(); err != nil {
 		return fmt.Errorf("take audit shard lock and read newest event: %w", err)
 	}
-	for _, e := range evs {
-		e.Shard = int(shard)
+	return sa.insert(ctx, tx, evs)
+}
+
+// shardAppend is an append to one chain inside a transaction, in two steps:
+// queueShardAppend queues the chain's lock, the read of its newest event and
+// the drawing of ids into a batch, which may carry other statements before
+// them (the caller's last writes); insert chains the events and inserts
+// them once the batch has run.
+type shardAppend struct {
+	shard int16
+	heads *shardHeads
+}
+
+// queueShardAppend queues, into b, the lock of shard (or of the shard the
+// transaction appended to before: the setting is local to it and ends with
+// it), the read of its newest event and the drawing of n ids.
+func queueShardAppend(b *pgx.Batch, shard int, n int) *shardAppend {
+	sa := &shardAppend{}
+	b.Queue(`SELECT s, pg_advisory_xact_lock($2::bigint + s), set_config('`+auditTxShard+`', s::text, true)
+		FROM (SELECT coalesce(nullif(current_setting('`+auditTxShard+`', true), '')::smallint, $1::smallint) AS s) x`,
+		shard, auditShardLock).QueryRow(func(row pgx.Row) error { return row.Scan(&sa.shard, nil, nil) })
+	// missing_ok: the statement means something only after the one above,
+	// but plans alike without it (TestWritePathsUseIndexes explains it alone).
+	sa.heads = queueHeadsAndIDs(b, `(SELECT current_setting('`+auditTxShard+`', true)::smallint)`, nil, n)
+	return sa
+}
+
+// insert gives evs, as many as queueShardAppend was told, the shard locked,
+// their ids, seqs and hashes, and inserts them in tx.
+func (sa *shardAppend) insert(ctx context.Context, tx pgx.Tx, evs []*audit.Event) error {
+	if len(evs) != len(sa.heads.ids) {
+		return fmt.Errorf("append audit events: %d events for %d ids drawn", len(evs), len(sa.heads.ids))
 	}
-	heads.chain(evs)
+	for _, e := range evs {
+		e.Shard = int(sa.shard)
+	}
+	sa.heads.chain(evs)
 	var err error
 	if len(evs) == 1 {
 		_, err = tx.Exec(ctx, `INSERT INTO audit_event (`+auditColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,

@@ -112,8 +112,10 @@ type querier interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 }
 
+const kindsSQL = `SELECT code, name, scope, exclusive FROM benefit_kind ORDER BY code`
+
 func findKinds(ctx context.Context, q querier) ([]*benefit.Kind, error) {
-	rows, _ := q.Query(ctx, `SELECT code, name, scope, exclusive FROM benefit_kind ORDER BY code`)
+	rows, _ := q.Query(ctx, kindsSQL)
 	ks, err := pgx.CollectRows(rows, scanKind)
 	return ks, translate(err, "kinds of aid")
 }
@@ -123,15 +125,19 @@ func (s *BenefitStore) FindExclusions(ctx context.Context) ([]benefit.Exclusion,
 	return findExclusions(ctx, s.db.Pool)
 }
 
+const exclusionsSQL = `SELECT x.program_a, x.program_b, a.code, b.code, x.reason FROM program_exclusion x
+	JOIN program a ON a.id = x.program_a JOIN program b ON b.id = x.program_b ORDER BY a.code, b.code`
+
 func findExclusions(ctx context.Context, q querier) ([]benefit.Exclusion, error) {
-	rows, _ := q.Query(ctx, `SELECT x.program_a, x.program_b, a.code, b.code, x.reason FROM program_exclusion x
-		JOIN program a ON a.id = x.program_a JOIN program b ON b.id = x.program_b ORDER BY a.code, b.code`)
-	xs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (benefit.Exclusion, error) {
-		var x benefit.Exclusion
-		err := row.Scan(&x.ProgramA, &x.ProgramB, &x.CodeA, &x.CodeB, &x.Reason)
-		return x, err
-	})
+	rows, _ := q.Query(ctx, exclusionsSQL)
+	xs, err := pgx.CollectRows(rows, scanExclusion)
 	return xs, translate(err, "program exclusions")
+}
+
+func scanExclusion(row pgx.CollectableRow) (benefit.Exclusion, error) {
+	var x benefit.Exclusion
+	err := row.Scan(&x.ProgramA, &x.ProgramB, &x.CodeA, &x.CodeB, &x.Reason)
+	return x, err
 }
 
 // FindOverrides returns a page of the benefits in scope recorded despite a

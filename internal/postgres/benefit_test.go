@@ -265,3 +265,48 @@ func TestRecordBatchAfterADatabaseRefusal(t *testing.T) {
 		t.Errorf("the ledger holds %d benefits R1 of 2,400,000, want 1", n)
 	}
 }
+
+// The insert that ends a batch goes with its audit event's lookups in one
+// round trip; should the database refuse it, the items are written one by
+// one, and the event, appended after them, names the household written and
+// not the one refused.
+func TestRecordBatchRefusedAtTheEnd(t *testing.T) {
+	ctx := context.Background()
+	db := fixtureDB(t)
+	if _, err := db.Pool.Exec(ctx, `ALTER TABLE benefit DROP CONSTRAINT benefit_amount_check,
+		ADD CONSTRAINT benefit_amount_check CHECK (amount >= 0 AND amount <= 1000000000 AND amount <> 777)`); err != nil {
+		t.Fatal(err)
+	}
+	log := postgres.NewAuditLog(db, postgres.AuditOptions{})
+	t.Cleanup(log.Close)
+	svc := &benefit.Service{Store: postgres.NewBenefitStore(db, log)}
+	written := benefit.Input{KK: kkKoba, Program: "BPNT", Payer: "DINSOS", Amount: 2_400_000, Period: year(2026), ExternalRef: "E1"}
+	refused := benefit.Input{KK: kkPangkal, Program: "BPNT", Payer: "DINSOS", Amount: 777, Period: year(2026), ExternalRef: "E2"}
+	pending := audit.NewPending(audit.Event{Actor: "test", Org: "DINSOS", Operation: "mutation recordBenefits"})
+	results, err := svc.Record(audit.WithPending(ctx, pending), jaring.Actor{Org: "DINSOS", Scope: jaring.Unrestricted()}, []benefit.Input{written, refused})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := results[0]; r.Status != benefit.Recorded || r.Benefit == nil || r.Benefit.ID == 0 {
+		t.Errorf("the item the database takes: %+v, want RECORDED", r)
+	}
+	if r := results[1]; r.Status != benefit.Invalid || jaring.ErrorField(r.Err) != "input[1].amount" {
+		t.Errorf("the item the database refuses: %+v, want INVALID on input[1].amount", r)
+	}
+	if n := count(t, db, `SELECT count(*) FROM benefit WHERE external_ref IN ('E1', 'E2')`); n != 1 {
+		t.Errorf("the ledger holds %d of the batch's benefits, want 1", n)
+	}
+	if !pending.IsWritten() {
+		t.Error("the batch changed the ledger and its audit event is not written")
+	}
+	var households []string
+	if err := db.Pool.QueryRow(ctx, `SELECT households FROM audit_event WHERE operation = 'mutation recordBenefits' ORDER BY id DESC LIMIT 1`).Scan(&households); err != nil {
+		t.Fatal(err)
+	}
+	if len(households) != 1 || households[0] != kkKoba {
+		t.Errorf("the batch's audit event names households %v, want only %s (written), not %s (refused)", households, kkKoba, kkPangkal)
+	}
+	if r, err := log.Verify(ctx); err != nil || r.Broken != nil {
+		t.Errorf("verify: %+v %v", r.Broken, err)
+	}
+}

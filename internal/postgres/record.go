@@ -23,13 +23,10 @@ import (
 // constraint benefit_no_double_aid backs rule one in the database itself.
 func (s *BenefitStore) RecordBenefits(ctx context.Context, actor jaring.Actor, inputs []benefit.Input) ([]benefit.Result, error) {
 	var results []benefit.Result
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		r, err := newRecorder(ctx, tx, actor)
-		if err != nil {
-			return err
-		}
+	err := inWriteTx(ctx, s.db, func(tx pgx.Tx) error {
+		r := newRecorder(tx, actor)
 		// The households locked, and everything the batch reads
-		// looked up at once.
+		// looked up at once, in one round trip.
 		if err := r.prefetch(ctx, inputs); err != nil {
 			return err
 		}
@@ -43,10 +40,7 @@ func (s *BenefitStore) RecordBenefits(ctx context.Context, actor jaring.Actor, i
 			}
 			results[i] = res
 		}
-		if err := r.flush(ctx); err != nil {
-			return err
-		}
-		return auditChange(ctx, tx, s.audit, r.changed())
+		return r.finish(ctx, s.audit)
 	})
 	if err != nil {
 		return nil, translate(err, "benefits")
@@ -59,6 +53,10 @@ type changes struct {
 	households []int64  // the households touched: the event names each, and every member
 	persons    []string // NIKs of persons named beyond the households' members
 	kks        []string // KKs named beyond the households touched, of households not in the register
+	// kkOf holds the KK of households, when the caller knows each one's:
+	// the event's chain is then known before the members are read, and its
+	// lock is taken in the same round trip (queueAuditChange).
+	kkOf map[int64]string
 }
 
 // auditChange appends the operation's audit event in tx, naming the
@@ -67,33 +65,99 @@ type changes struct {
 // nothing changed. A change with no audit log to record it in is refused:
 // nothing changes unrecorded.
 func auditChange(ctx context.Context, tx pgx.Tx, log *AuditLog, c *changes) error {
-	pending := audit.PendingFrom(ctx)
-	if c == nil || pending == nil {
-		return nil
+	b := &pgx.Batch{}
+	cr, err := queueAuditChange(ctx, b, log, c)
+	if cr == nil || err != nil {
+		return err
 	}
-	if log == nil {
-		return errors.New("no audit log to record the change in")
-	}
-	kks, niks := slices.Clone(c.kks), slices.Clone(c.persons)
-	if len(c.households) > 0 {
-		rows, _ := tx.Query(ctx, `SELECT h.kk, coalesce(array_agg(p.nik) FILTER (WHERE p.nik IS NOT NULL), '{}')
-			FROM household h LEFT JOIN person p ON p.household_id = h.id WHERE h.id = ANY($1) GROUP BY h.kk`, c.households)
-		var kk string
-		var members []string
-		_, err := pgx.ForEachRow(rows, []any{&kk, &members}, func() error {
-			kks = append(kks, kk)
-			niks = append(niks, members...)
-			return nil
-		})
-		if err != nil {
+	if b.Len() > 0 {
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return fmt.Errorf("name what the change touched: %w", err)
 		}
 	}
-	ev := pending.Event(kks, niks)
-	if err := log.AppendTx(ctx, tx, ev); err != nil {
+	return cr.write(ctx, tx, nil)
+}
+
+// changeRecord is the audit event of a change on its way (queueAuditChange).
+type changeRecord struct {
+	log     *AuditLog
+	pending *audit.Pending
+	c       *changes
+	members map[int64]householdNames // by household ID, once the batch has run
+	chain   *shardAppend             // the chain's lock and head, if queued with the names
+}
+
+type householdNames struct {
+	kk      string
+	members []string // NIKs
+}
+
+// queueAuditChange queues into b what auditChange sends before the event
+// itself: the KKs and members of the households c names and, if c knows
+// every one's KK (kkOf), the lock and head of the event's chain, so that the
+// batch may carry the change's last write too and the event follows in one
+// more round trip. It returns nil if there is nothing to record (see
+// auditChange); write appends the event once b has run.
+func queueAuditChange(ctx context.Context, b *pgx.Batch, log *AuditLog, c *changes) (*changeRecord, error) {
+	pending := audit.PendingFrom(ctx)
+	if c == nil || pending == nil {
+		return nil, nil
+	}
+	if log == nil {
+		return nil, errors.New("no audit log to record the change in")
+	}
+	cr := &changeRecord{log: log, pending: pending, c: c, members: map[int64]householdNames{}}
+	if len(c.households) > 0 {
+		b.Queue(`SELECT h.id, h.kk, coalesce(array_agg(p.nik) FILTER (WHERE p.nik IS NOT NULL), '{}')
+			FROM household h LEFT JOIN person p ON p.household_id = h.id WHERE h.id = ANY($1) GROUP BY h.id`, c.households).Query(func(rows pgx.Rows) error {
+			var id int64
+			var n householdNames
+			_, err := pgx.ForEachRow(rows, []any{&id, &n.kk, &n.members}, func() error {
+				cr.members[id] = householdNames{n.kk, slices.Clone(n.members)}
+				return nil
+			})
+			return err
+		})
+	}
+	kks := slices.Clone(c.kks)
+	for _, id := range c.households {
+		kk, ok := c.kkOf[id]
+		if !ok {
+			return cr, nil // the chain is known once the KKs are read
+		}
+		kks = append(kks, kk)
+	}
+	// The chain of the event as it will be: by its first household, or, if
+	// it names none, its first person (members come only with households).
+	ev := pending.Event(kks, slices.Clone(c.persons))
+	ev.Normalize()
+	cr.chain = queueShardAppend(b, audit.ShardOf(ev), 1)
+	return cr, nil
+}
+
+// write appends the event, in tx, after the batch queueAuditChange filled
+// has run. It names the households of the change that touched reports
+// (all of them if touched is nil), with their members.
+func (cr *changeRecord) write(ctx context.Context, tx pgx.Tx, touched func(householdID int64) bool) error {
+	kks, niks := slices.Clone(cr.c.kks), slices.Clone(cr.c.persons)
+	for _, id := range cr.c.households {
+		n, ok := cr.members[id]
+		if !ok || (touched != nil && !touched(id)) {
+			continue
+		}
+		kks, niks = append(kks, n.kk), append(niks, n.members...)
+	}
+	ev := cr.pending.Event(kks, niks)
+	var err error
+	if cr.chain != nil {
+		err = cr.log.appendQueued(ctx, tx, cr.chain, ev)
+	} else {
+		err = cr.log.AppendTx(ctx, tx, ev)
+	}
+	if err != nil {
 		return err
 	}
-	pending.Written()
+	cr.pending.Written()
 	return nil
 }
 
@@ -145,19 +209,11 @@ type pendingBenefit struct {
 	override *benefit.Override
 }
 
-func newRecorder(ctx context.Context, tx pgx.Tx, actor jaring.Actor) (*recorder, error) {
-	r := &recorder{tx: tx, actor: actor, programs: map[string]*benefit.Program{}, scopes: map[string]benefit.Scope{},
+// newRecorder returns a recorder in tx. Its catalogue of kinds and
+// exclusions is read with the rest of what it looks up (prefetch).
+func newRecorder(tx pgx.Tx, actor jaring.Actor) *recorder {
+	return &recorder{tx: tx, actor: actor, programs: map[string]*benefit.Program{}, scopes: map[string]benefit.Scope{},
 		codes: map[codeKey]string{}, payers: map[string]int64{}, touched: map[int64]bool{}}
-	kinds, err := findKinds(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	xs, err := findExclusions(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	r.catalogue = benefit.NewCatalogue(kinds, xs)
-	return r, nil
 }
 
 // changed is what the recorder changed, nil for nothing.
@@ -181,14 +237,6 @@ const lockHouseholdsSQL = `SELECT h.id FROM household h WHERE h.id IN (
 		SELECT id FROM household WHERE kk = ANY($1)
 		UNION SELECT household_id FROM person WHERE nik = ANY($2))
 	ORDER BY h.id FOR UPDATE`
-
-// lockHousehold locks one household, for an approval outside a batch.
-func (r *recorder) lockHousehold(ctx context.Context, id int64) error {
-	if _, err := r.tx.Exec(ctx, `SELECT id FROM household WHERE id = $1 FOR UPDATE`, id); err != nil {
-		return fmt.Errorf("lock household: %w", err)
-	}
-	return nil
-}
 
 // record records one input. A refusal is a Result; the error is for faults
 // that must abort the transaction.
@@ -433,6 +481,29 @@ func (r *recorder) insert(ctx context.Context, b *benefit.Benefit, o *benefit.Ov
 // that a refused insert does not abort the transaction, and returns those
 // written: a benefit whose payer's reference is taken already is not.
 func (r *recorder) insertMany(ctx context.Context, ps []pendingBenefit) ([]*benefit.Benefit, error) {
+	b := &pgx.Batch{}
+	q := queueInsert(b, ps)
+	err := r.tx.SendBatch(ctx, b).Close()
+	if q.err != nil {
+		return nil, r.insertRefused(ctx, q.err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return q.got, nil
+}
+
+// queuedInsert is an insert of benefits queued in a batch, once it has run:
+// the benefits written, or the database's refusal.
+type queuedInsert struct {
+	got []*benefit.Benefit
+	err error
+}
+
+// queueInsert queues the insert of ps into b, in the savepoint
+// benefit_insert. If the database refuses it, nothing queued after it runs,
+// and the transaction must roll back to the savepoint (insertRefused).
+func queueInsert(b *pgx.Batch, ps []pendingBenefit) *queuedInsert {
 	n := len(ps)
 	var (
 		programs, payers, households   = make([]int64, n), make([]int64, n), make([]int64, n)
@@ -451,11 +522,9 @@ func (r *recorder) insertMany(ctx context.Context, ps []pendingBenefit) ([]*bene
 			reasons[i], bys[i], orgs[i] = &o.Reason, &o.By, &o.OrgID
 		}
 	}
-	sp, err := r.tx.Begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rows, _ := sp.Query(ctx, `
+	q := &queuedInsert{}
+	b.Queue(`SAVEPOINT benefit_insert`)
+	b.Queue(`
 		INSERT INTO benefit AS b (program_id, kind_code, source, payer_id, household_id, region_code, person_id,
 			amount, period, status, channel, external_ref, exclusive, override_reason, override_by, override_org_id, override_at)
 		SELECT x.program_id, x.kind_code, x.source, x.payer_id, h.id, h.region_code, x.person_id,
@@ -470,16 +539,24 @@ func (r *recorder) insertMany(ctx context.Context, ps []pendingBenefit) ([]*bene
 		ORDER BY x.ord
 		ON CONFLICT (payer_id, external_ref) DO NOTHING
 		RETURNING `+benefitColumns,
-		programs, kinds, sources, payers, households, persons, amounts, starts, ends, channels, refs, reasons, bys, orgs)
-	got, err := pgx.CollectRows(rows, scanBenefit)
-	if err != nil {
-		_ = sp.Rollback(ctx)
-		return nil, translate(err, "benefit")
+		programs, kinds, sources, payers, households, persons, amounts, starts, ends, channels, refs, reasons, bys, orgs).Query(func(rows pgx.Rows) error {
+		q.got, q.err = pgx.CollectRows(rows, scanBenefit)
+		return q.err
+	})
+	b.Queue(`RELEASE SAVEPOINT benefit_insert`)
+	return q
+}
+
+// insertRefused rolls the transaction back to before the insert the
+// database refused with err, and returns err as a refusal.
+func (r *recorder) insertRefused(ctx context.Context, err error) error {
+	if _, rbErr := r.tx.Exec(ctx, `ROLLBACK TO SAVEPOINT benefit_insert`); rbErr != nil {
+		return fmt.Errorf("roll back a refused insert of benefits: %w", rbErr)
 	}
-	if err := sp.Commit(ctx); err != nil {
-		return nil, err
+	if _, rbErr := r.tx.Exec(ctx, `RELEASE SAVEPOINT benefit_insert`); rbErr != nil {
+		return fmt.Errorf("roll back a refused insert of benefits: %w", rbErr)
 	}
-	return got, nil
+	return translate(err, "benefit")
 }
 
 // describe is the DOUBLE_AID message for a clash.
@@ -554,15 +631,17 @@ func (r *recorder) payer(ctx context.Context, code string) (int64, error) {
 	return id, nil
 }
 
-// prefetch looks up, for a whole batch at once, what recording each input
-// reads: its program and payer, its household or person (in the actor's
-// scope), the payers' references already used, and the ledger of every
-// household named. A batch of a thousand reads in six statements what it
-// read in four thousand.
+// prefetch looks up, for a whole batch at once and in one round trip, what
+// recording each input reads: the catalogue of kinds and exclusions, its
+// program and payer, its household or person (in the actor's scope), the
+// payers' references already used, and the ledger of every household named
+// in scope. The households are locked first (lockHouseholdsSQL): a pipeline
+// runs its statements in order, each with a snapshot taken when it starts,
+// so the references and ledgers are read as they stand under the locks.
 func (r *recorder) prefetch(ctx context.Context, inputs []benefit.Input) error {
-	var codes, payers, kks, niks []string
+	var codes, payers, kks, niks, refs []string
 	for _, in := range inputs {
-		codes, payers = append(codes, in.Program), append(payers, in.Payer)
+		codes, payers, refs = append(codes, in.Program), append(payers, in.Payer), append(refs, in.ExternalRef)
 		if in.KK != "" {
 			kks = append(kks, in.KK)
 		}
@@ -571,13 +650,23 @@ func (r *recorder) prefetch(ctx context.Context, inputs []benefit.Input) error {
 		}
 	}
 	r.households, r.persons = map[string]int64{}, map[string]personRow{}
-	var ids []int64
+	r.refs, r.ledgers = map[refKey]*benefit.Benefit{}, map[int64][]*benefit.Benefit{}
 
-	// One round trip: the households locked (lockHouseholds), the
-	// programs, the payers, the households and persons in scope.
-	first := &pgx.Batch{}
-	first.Queue(lockHouseholdsSQL, kks, niks)
-	first.Queue(`SELECT `+programColumns+`, k.scope FROM program p
+	b := &pgx.Batch{}
+	var kinds []*benefit.Kind
+	var xs []benefit.Exclusion
+	b.Queue(kindsSQL).Query(func(rows pgx.Rows) error {
+		var err error
+		kinds, err = pgx.CollectRows(rows, scanKind)
+		return err
+	})
+	b.Queue(exclusionsSQL).Query(func(rows pgx.Rows) error {
+		var err error
+		xs, err = pgx.CollectRows(rows, scanExclusion)
+		return err
+	})
+	b.Queue(lockHouseholdsSQL, kks, niks)
+	b.Queue(`SELECT `+programColumns+`, k.scope FROM program p
 		JOIN benefit_kind k ON k.code = p.kind_code WHERE p.code = ANY($1)`, codes).Query(func(rows pgx.Rows) error {
 		var p benefit.Program
 		var scope benefit.Scope
@@ -588,68 +677,65 @@ func (r *recorder) prefetch(ctx context.Context, inputs []benefit.Input) error {
 		})
 		return err
 	})
-	first.Queue(`SELECT id, code FROM organisation WHERE code = ANY($1)`, payers).Query(func(rows pgx.Rows) error {
+	b.Queue(`SELECT id, code FROM organisation WHERE code = ANY($1)`, payers).Query(func(rows pgx.Rows) error {
 		var id int64
 		var code string
 		_, err := pgx.ForEachRow(rows, []any{&id, &code}, func() error { r.payers[code] = id; return nil })
 		return err
 	})
 	a := args{kks}
-	first.Queue(`SELECT h.id, h.kk FROM household h WHERE h.kk = ANY($1) AND `+inScope(r.actor.Scope, &a, households), a...).Query(func(rows pgx.Rows) error {
+	householdsInScope := `SELECT h.id, h.kk FROM household h WHERE h.kk = ANY($1) AND ` + inScope(r.actor.Scope, &a, households)
+	b.Queue(householdsInScope, a...).Query(func(rows pgx.Rows) error {
 		var id int64
 		var kk string
-		_, err := pgx.ForEachRow(rows, []any{&id, &kk}, func() error { r.households[kk] = id; ids = append(ids, id); return nil })
+		_, err := pgx.ForEachRow(rows, []any{&id, &kk}, func() error { r.households[kk] = id; r.ledgers[id] = nil; return nil })
 		return err
 	})
 	a = args{niks}
-	first.Queue(`SELECT p.id, p.household_id, h.kk, p.nik FROM person p JOIN household h ON h.id = p.household_id
-		WHERE p.nik = ANY($1) AND `+inScope(r.actor.Scope, &a, persons), a...).Query(func(rows pgx.Rows) error {
+	personsInScope := `SELECT p.id, p.household_id, h.kk, p.nik FROM person p JOIN household h ON h.id = p.household_id
+		WHERE p.nik = ANY($1) AND ` + inScope(r.actor.Scope, &a, persons)
+	b.Queue(personsInScope, a...).Query(func(rows pgx.Rows) error {
 		var pr personRow
 		var nik string
 		_, err := pgx.ForEachRow(rows, []any{&pr.id, &pr.householdID, &pr.kk, &nik}, func() error {
 			r.persons[nik] = pr
-			ids = append(ids, pr.householdID)
+			r.ledgers[pr.householdID] = nil
 			return nil
 		})
 		return err
 	})
-	if err := r.tx.SendBatch(ctx, first).Close(); err != nil {
-		return fmt.Errorf("lock the households and read what the batch names: %w", err)
-	}
-
-	// A second: the payers' references used, and the ledgers.
-	r.refs = map[refKey]*benefit.Benefit{}
-	var refPayers []int64
-	var refs []string
-	for _, in := range inputs {
-		if id, ok := r.payers[in.Payer]; ok {
-			refPayers, refs = append(refPayers, id), append(refs, in.ExternalRef)
-		}
-	}
-	r.ledgers = map[int64][]*benefit.Benefit{}
-	for _, id := range ids {
-		r.ledgers[id] = nil
-	}
-	second := &pgx.Batch{}
-	second.Queue(`SELECT `+benefitColumns+` FROM benefit b
-		JOIN unnest($1::bigint[], $2::text[]) AS x(payer_id, ref) ON b.payer_id = x.payer_id AND b.external_ref = x.ref`, refPayers, refs).Query(func(rows pgx.Rows) error {
+	b.Queue(`SELECT `+benefitColumns+` FROM unnest($1::text[], $2::text[]) AS x(payer, ref)
+		JOIN organisation o ON o.code = x.payer
+		JOIN benefit b ON b.payer_id = o.id AND b.external_ref = x.ref`, payers, refs).Query(func(rows pgx.Rows) error {
 		used, err := pgx.CollectRows(rows, scanBenefit)
 		for _, b := range used {
 			r.refs[refKey{b.PayerID, b.ExternalRef}] = b
 		}
 		return err
 	})
-	second.Queue(`SELECT `+benefitColumns+` FROM benefit b
-		WHERE b.household_id = ANY($1) AND b.status = ANY($2) ORDER BY b.household_id, b.id`, ids, benefit.HeldStatuses).Query(func(rows pgx.Rows) error {
+	// The ledgers of the households above, by the same lookups: a
+	// statement of the pipeline cannot take the IDs another one returns.
+	// Should a person move between the two statements (a change that did
+	// not wait for the lock), the benefit for them would name a household
+	// they no longer belong to, which the foreign key from benefit to
+	// person refuses: the batch never decides on a ledger it did not read.
+	a = args{kks, niks, benefit.HeldStatuses}
+	b.Queue(`SELECT `+benefitColumns+` FROM benefit b
+		WHERE b.household_id IN (
+			SELECT h.id FROM household h WHERE h.kk = ANY($1) AND `+inScope(r.actor.Scope, &a, households)+`
+			UNION SELECT p.household_id FROM person p JOIN household h ON h.id = p.household_id
+				WHERE p.nik = ANY($2) AND `+inScope(r.actor.Scope, &a, persons)+`)
+		AND b.status = ANY($3) ORDER BY b.household_id, b.id`, a...).Query(func(rows pgx.Rows) error {
 		ledger, err := pgx.CollectRows(rows, scanBenefit)
 		for _, b := range ledger {
 			r.ledgers[b.HouseholdID] = append(r.ledgers[b.HouseholdID], b)
 		}
 		return err
 	})
-	if err := r.tx.SendBatch(ctx, second).Close(); err != nil {
-		return fmt.Errorf("read the references used and the ledgers: %w", err)
+	if err := r.tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("lock the households and read what the batch names: %w", err)
 	}
+	r.catalogue = benefit.NewCatalogue(kinds, xs)
 	return nil
 }
 
@@ -697,9 +783,8 @@ func (r *recorder) written(b *benefit.Benefit) {
 
 // flush writes the benefits the batch holds back, in one statement, and
 // fills each in where the batch's results, ledger and references point at
-// it. A benefit whose reference another transaction took meanwhile answers
-// as that one does. Should the statement fail, each is written on its own,
-// so that the one at fault is refused and the others are written.
+// it (settle). Should the statement fail, each is written on its own, so
+// that the one at fault is refused and the others are written.
 func (r *recorder) flush(ctx context.Context) error {
 	if r.batch == nil || len(r.batch.pending) == 0 {
 		return nil
@@ -708,11 +793,24 @@ func (r *recorder) flush(ctx context.Context) error {
 	r.batch.pending = nil
 	got, err := r.insertMany(ctx, pending)
 	if err != nil {
-		if jaring.ErrorCode(err) == jaring.EINTERNAL {
-			return err
-		}
-		return r.writeEach(ctx, pending)
+		return r.insertFailed(ctx, pending, err)
 	}
+	return r.settle(ctx, pending, got)
+}
+
+// insertFailed writes pending one by one after their insert together
+// failed with err, unless err is a fault that must abort the transaction.
+func (r *recorder) insertFailed(ctx context.Context, pending []pendingBenefit, err error) error {
+	if jaring.ErrorCode(err) == jaring.EINTERNAL {
+		return err
+	}
+	return r.writeEach(ctx, pending)
+}
+
+// settle fills in the benefits of pending that the insert wrote (got)
+// where the batch points at them; one whose reference another transaction
+// took meanwhile answers as that one does.
+func (r *recorder) settle(ctx context.Context, pending []pendingBenefit, got []*benefit.Benefit) error {
 	byRef := make(map[refKey]*benefit.Benefit, len(got))
 	for _, b := range got {
 		byRef[refKey{b.PayerID, b.ExternalRef}] = b
@@ -729,6 +827,80 @@ func (r *recorder) flush(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// finish ends a batch: it writes the benefits held back and appends the
+// audit event of everything the batch changed. The insert, the names of the
+// households it changes and the lock of the event's chain go in one round
+// trip, the event in a second: the chain is known before the insert, as the
+// batch knows the KK of every household it may touch. Should the insert be
+// refused, the benefits are written one by one (flush) and the event
+// follows on its own.
+func (r *recorder) finish(ctx context.Context, log *AuditLog) error {
+	var pending []pendingBenefit
+	if r.batch != nil {
+		pending, r.batch.pending = r.batch.pending, nil
+	}
+	// What the batch changes if every insert is written.
+	may := map[int64]bool{}
+	for id := range r.touched {
+		may[id] = true
+	}
+	for _, p := range pending {
+		may[p.b.HouseholdID] = true
+	}
+	var expected *changes
+	if len(may) > 0 {
+		expected = &changes{kkOf: r.kkOf()}
+		for id := range may {
+			expected.households = append(expected.households, id)
+		}
+		slices.Sort(expected.households)
+	}
+	b := &pgx.Batch{}
+	var ins *queuedInsert
+	if len(pending) > 0 {
+		ins = queueInsert(b, pending)
+	}
+	cr, err := queueAuditChange(ctx, b, log, expected)
+	if err != nil {
+		return err
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	err = r.tx.SendBatch(ctx, b).Close()
+	if ins != nil && ins.err != nil {
+		// Nothing after the insert ran: write each, then the event.
+		if err := r.insertFailed(ctx, pending, r.insertRefused(ctx, ins.err)); err != nil {
+			return err
+		}
+		return auditChange(ctx, r.tx, log, r.changed())
+	}
+	if err != nil {
+		return fmt.Errorf("write the batch: %w", err)
+	}
+	if ins != nil {
+		if err := r.settle(ctx, pending, ins.got); err != nil {
+			return err
+		}
+	}
+	if cr == nil || len(r.touched) == 0 {
+		return nil // nothing changed: every reference was taken meanwhile
+	}
+	return cr.write(ctx, r.tx, func(id int64) bool { return r.touched[id] })
+}
+
+// kkOf is the KK of each household the batch found in scope.
+func (r *recorder) kkOf() map[int64]string {
+	m := make(map[int64]string, len(r.households)+len(r.persons))
+	for kk, id := range r.households {
+		m[id] = kk
+	}
+	for _, p := range r.persons {
+		m[p.householdID] = p.kk
+	}
+	return m
 }
 
 // writeEach writes pending benefits one by one, each in a savepoint, after

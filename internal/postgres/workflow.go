@@ -41,7 +41,7 @@ func (s *ReferralStore) FindInbox(ctx context.Context, scope jaring.Scope, statu
 // scope.
 func (s *ReferralStore) SubmitApplication(ctx context.Context, actor referral.Actor, n referral.NewApplication) (*referral.Application, error) {
 	var app *referral.Application
-	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+	err := inWriteTx(ctx, s.db, func(tx pgx.Tx) error {
 		a := args{n.KK}
 		var householdID int64
 		err := tx.QueryRow(ctx, `SELECT h.id FROM household h WHERE h.kk = $1 AND `+inScope(actor.Scope, &a, households), a...).Scan(&householdID)
@@ -97,7 +97,7 @@ func lockApplication(ctx context.Context, tx pgx.Tx, scope jaring.Scope, id int6
 // VerifyApplication verifies an application.
 func (s *ReferralStore) VerifyApplication(ctx context.Context, actor referral.Actor, id int64, docs *referral.Documents) (*referral.Application, error) {
 	var out *referral.Application
-	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+	err := inWriteTx(ctx, s.db, func(tx pgx.Tx) error {
 		app, _, registerStatus, err := lockApplication(ctx, tx, actor.Scope, id)
 		if err != nil {
 			return err
@@ -129,7 +129,7 @@ func (s *ReferralStore) VerifyApplication(ctx context.Context, actor referral.Ac
 // ReferApplication refers an application to the targets.
 func (s *ReferralStore) ReferApplication(ctx context.Context, actor referral.Actor, id int64, targets []referral.Target) (*referral.Application, error) {
 	var out *referral.Application
-	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+	err := inWriteTx(ctx, s.db, func(tx pgx.Tx) error {
 		app, householdRegion, _, err := lockApplication(ctx, tx, actor.Scope, id)
 		if err != nil {
 			return err
@@ -245,7 +245,7 @@ func (s *ReferralStore) FulfilReferral(ctx context.Context, actor referral.Actor
 // and fulfils the referral.
 func (s *ReferralStore) decide(ctx context.Context, actor referral.Actor, id int64, step func(*referral.Referral) error, reason string, b *benefit.Input) (*referral.Decided, error) {
 	out := &referral.Decided{}
-	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+	err := inWriteTx(ctx, s.db, func(tx pgx.Tx) error {
 		a := args{id}
 		rows, _ := tx.Query(ctx, `SELECT `+referralColumns+` FROM referral r WHERE r.id = $1 AND `+referralInScope(actor.Scope, &a), a...)
 		r, err := pgx.CollectExactlyOneRow(rows, scanReferral)
@@ -260,6 +260,7 @@ func (s *ReferralStore) decide(ctx context.Context, actor referral.Actor, id int
 		// one round trip: a pipeline runs its statements in order.
 		var app *referral.Application
 		var appErr error
+		var kk string // the household's, for the benefit and the audit event
 		locked := &pgx.Batch{}
 		locked.Queue(`SELECT `+applicationColumns+` FROM application a WHERE a.id = $1 FOR UPDATE OF a`, r.ApplicationID).Query(func(rows pgx.Rows) error {
 			app, appErr = pgx.CollectExactlyOneRow(rows, scanApplication)
@@ -270,6 +271,7 @@ func (s *ReferralStore) decide(ctx context.Context, actor referral.Actor, id int
 			r, err = pgx.CollectExactlyOneRow(rows, scanReferral)
 			return err
 		})
+		locked.Queue(`SELECT kk FROM household WHERE id = $1`, r.HouseholdID).QueryRow(func(row pgx.Row) error { return row.Scan(&kk) })
 		if err := tx.SendBatch(ctx, locked).Close(); appErr != nil {
 			return translate(appErr, "application of the referral")
 		} else if err != nil {
@@ -280,7 +282,7 @@ func (s *ReferralStore) decide(ctx context.Context, actor referral.Actor, id int
 		}
 		var benefitID *int64
 		if b != nil {
-			res, err := recordForReferral(ctx, tx, actor, r, app, *b)
+			res, err := recordForReferral(ctx, tx, actor, r, app, kk, *b)
 			if err != nil {
 				return err
 			}
@@ -291,8 +293,9 @@ func (s *ReferralStore) decide(ctx context.Context, actor referral.Actor, id int
 			benefitID = &res.Benefit.ID
 			r.Status = referral.Fulfilled
 		}
-		// The update, and the statuses of the application's referrals after
-		// it, in one round trip.
+		// The update, the statuses of the application's referrals after it,
+		// and the names and chain lock of the audit event, in one round
+		// trip; the event follows the application's closing, if it closes.
 		var statuses []referral.ReferralStatus
 		var updErr error
 		decided := &pgx.Batch{}
@@ -307,6 +310,11 @@ func (s *ReferralStore) decide(ctx context.Context, actor referral.Actor, id int
 			statuses, err = pgx.CollectRows(rows, pgx.RowTo[referral.ReferralStatus])
 			return err
 		})
+		record, err := queueAuditChange(ctx, decided, s.audit, &changes{households: []int64{r.HouseholdID}, persons: []string{app.ApplicantNIK},
+			kkOf: map[int64]string{r.HouseholdID: kk}})
+		if err != nil {
+			return err
+		}
 		if err := tx.SendBatch(ctx, decided).Close(); updErr != nil {
 			return translate(updErr, "referral")
 		} else if err != nil {
@@ -319,7 +327,10 @@ func (s *ReferralStore) decide(ctx context.Context, actor referral.Actor, id int
 			}
 			out.Closed = tag.RowsAffected() == 1
 		}
-		return auditChange(ctx, tx, s.audit, &changes{households: []int64{r.HouseholdID}, persons: []string{app.ApplicantNIK}})
+		if record == nil {
+			return nil
+		}
+		return record.write(ctx, tx, nil)
 	})
 	if errors.Is(err, errRefused) {
 		return &referral.Decided{Refused: out.Refused}, nil
@@ -331,14 +342,15 @@ func (s *ReferralStore) decide(ctx context.Context, actor referral.Actor, id int
 }
 
 // recordForReferral records the benefit that fulfils referral r of app, for
-// r's household, under the household's lock: a benefit of the program the
-// referral names, or of the kind of aid the application asked for.
-func recordForReferral(ctx context.Context, tx pgx.Tx, actor referral.Actor, r *referral.Referral, app *referral.Application, in benefit.Input) (benefit.Result, error) {
-	rec, err := newRecorder(ctx, tx, actor)
-	if err != nil {
-		return benefit.Result{}, err
+// r's household (of KK kk), under the household's lock: a benefit of the
+// program the referral names, or of the kind of aid the application asked
+// for. It goes the way of a batch of one (prefetch, then one insert).
+func recordForReferral(ctx context.Context, tx pgx.Tx, actor referral.Actor, r *referral.Referral, app *referral.Application, kk string, in benefit.Input) (benefit.Result, error) {
+	if in.KK == "" && in.NIK == "" {
+		in.KK = kk
 	}
-	if err := rec.lockHousehold(ctx, r.HouseholdID); err != nil {
+	rec := newRecorder(tx, actor)
+	if err := rec.prefetch(ctx, []benefit.Input{in}); err != nil {
 		return benefit.Result{}, err
 	}
 	prog, err := rec.program(ctx, in.Program)
@@ -348,13 +360,7 @@ func recordForReferral(ctx context.Context, tx pgx.Tx, actor referral.Actor, r *
 	if err := r.FulfilledBy(app, prog); err != nil {
 		return refuseOrFail(in, err)
 	}
-	if in.KK == "" && in.NIK == "" {
-		var kk string
-		if err := tx.QueryRow(ctx, `SELECT kk FROM household WHERE id = $1`, r.HouseholdID).Scan(&kk); err != nil {
-			return benefit.Result{}, err
-		}
-		in.KK = kk
-	}
+	rec.batch = &batch{results: make([]benefit.Result, 1)}
 	res, err := rec.recordProgram(ctx, in, prog, func(householdID int64) error {
 		if householdID != r.HouseholdID {
 			return jaring.Invalid(recipientField(in), "names another household than the one referred")
@@ -364,6 +370,11 @@ func recordForReferral(ctx context.Context, tx pgx.Tx, actor referral.Actor, r *
 	if err != nil {
 		return benefit.Result{}, err
 	}
+	rec.batch.results[0] = res
+	if err := rec.flush(ctx); err != nil {
+		return benefit.Result{}, err
+	}
+	res = rec.batch.results[0]
 	if res.Status == benefit.AlreadyRecorded {
 		// A payment already in the ledger fulfils the referral as well.
 		res.Status = benefit.Recorded

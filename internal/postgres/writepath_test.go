@@ -43,6 +43,7 @@ type statement struct {
 type statementLog struct {
 	mu    sync.Mutex
 	stmts []statement
+	trips int // round trips: queries, and batches of statements
 }
 
 func (l *statementLog) add(sql string, args []any) {
@@ -53,12 +54,18 @@ func (l *statementLog) add(sql string, args []any) {
 
 func (l *statementLog) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
 	l.add(d.SQL, d.Args)
+	l.mu.Lock()
+	l.trips++
+	l.mu.Unlock()
 	return ctx
 }
 
 func (l *statementLog) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
 func (l *statementLog) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	l.mu.Lock()
+	l.trips++
+	l.mu.Unlock()
 	return ctx
 }
 
@@ -73,8 +80,15 @@ func (l *statementLog) take() []statement {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	s := l.stmts
-	l.stmts = nil
+	l.stmts, l.trips = nil, 0
 	return s
+}
+
+// roundTrips returns the round trips of the statements since the last take.
+func (l *statementLog) roundTrips() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.trips
 }
 
 // explainable reports whether sql is a statement EXPLAIN takes (not BEGIN,
@@ -362,10 +376,21 @@ func TestWritePathsUseIndexes(t *testing.T) {
 		}},
 	}...)
 
+	// The round trips an approval may wait for (issue 13), each a wait at
+	// one client: BEGIN, the lookups under the households' locks, the write
+	// with the names and chain lock of its audit event, the event, COMMIT.
+	// A decision reads its referral, then locks it and its application,
+	// and updates it after the benefit is written.
+	maxTrips := map[string]int{"recordBenefits/kk": 5, "recordBenefits/nik": 5, "recordBenefits/override": 5, "decideReferral/accept": 9}
 	for _, p := range paths {
 		log.take()
 		p.run()
+		trips := log.roundTrips()
 		stmts := log.take()
+		t.Logf("%s: %d statements, %d round trips", p.name, len(stmts), trips)
+		if max, ok := maxTrips[p.name]; ok && trips > max {
+			t.Errorf("%s took %d round trips, want at most %d:\n%s", p.name, trips, max, sqlOf(stmts))
+		}
 		if len(stmts) == 0 {
 			t.Fatalf("%s: no statements logged", p.name)
 		}
