@@ -61,14 +61,13 @@ import (
 
 // sharedBuffers is the bench clusters' shared_buffers: half of this
 // machine's 24 GiB, enough to hold the 3,000,000 households' register
-// (10 GB, indexes included), where pgdev gives a development cluster 128MB.
+// (10–11 GB, indexes included), where pgdev gives a development cluster 128MB.
 // A restart empties PostgreSQL's cache, and 20 s of random approvals would
 // measure the restart: every lookup and index insert of a write went to the
-// operating system's cache, and a batch of 1,000 took 0.6 s, of which the
-// same work on a register in memory takes a tenth. So the bench loads the
-// register into the cache when it starts a cluster (pg_prewarm), as a
-// server sized for its register holds it after a while in service
-// (2026-12-01: 6GB and no prewarm before).
+// operating system's cache, and a batch of 1,000 took 0.63 s, against 0.25 s
+// on the register in memory. So the bench loads the register into the cache
+// when it starts a cluster (pg_prewarm), as a server sized for its register
+// holds it after a while in service (until 2026-12-01: 6GB, no prewarm).
 const sharedBuffers = "12GB"
 
 const (

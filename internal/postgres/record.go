@@ -173,8 +173,7 @@ type recorder struct {
 	payers    map[string]int64
 	touched   map[int64]bool // household IDs
 
-	// A batch's lookups, made for all its inputs at once (prefetch); nil
-	// outside a batch, where each input is looked up on its own.
+	// The lookups of the inputs, made for all of them at once (prefetch).
 	households map[string]int64             // KK → ID, of the households in scope the batch names
 	persons    map[string]personRow         // NIK → the person, in scope
 	refs       map[refKey]*benefit.Benefit  // the payers' references already used, pending ones included
@@ -276,23 +275,12 @@ func (r *recorder) recordProgram(ctx context.Context, in benefit.Input, prog *be
 		if in.NIK == "" {
 			return refuse(jaring.Invalid("nik", "program %s is aid to one person (kind %s): give the recipient's nik", prog.Code, prog.KindCode), nil)
 		}
-		var pid int64
-		var kk string
-		var err error
-		if r.persons != nil {
-			p, ok := r.persons[in.NIK]
-			if !ok {
-				err = pgx.ErrNoRows
-			}
-			pid, householdID, kk = p.id, p.householdID, p.kk
-		} else {
-			a := args{in.NIK}
-			err = r.tx.QueryRow(ctx, `SELECT p.id, p.household_id, h.kk FROM person p JOIN household h ON h.id = p.household_id
-			WHERE p.nik = $1 AND `+inScope(r.actor.Scope, &a, persons), a...).Scan(&pid, &householdID, &kk)
+		p, ok := r.persons[in.NIK]
+		if !ok {
+			return refuseOrFail(in, jaring.WithField("nik", translate(pgx.ErrNoRows, "person with this NIK in the register that you may record for")))
 		}
-		if err != nil {
-			return refuseOrFail(in, jaring.WithField("nik", translate(err, "person with this NIK in the register that you may record for")))
-		}
+		pid, kk := p.id, p.kk
+		householdID = p.householdID
 		if in.KK != "" && in.KK != kk {
 			return refuse(jaring.Invalid("kk", "the person with this NIK belongs to another household than the one kk names"), nil)
 		}
@@ -301,18 +289,9 @@ func (r *recorder) recordProgram(ctx context.Context, in benefit.Input, prog *be
 		if in.NIK != "" {
 			return refuse(jaring.Invalid("nik", "program %s is aid to a whole household (kind %s): give the household's kk, not a nik", prog.Code, prog.KindCode), nil)
 		}
-		var err error
-		if r.households != nil {
-			var ok bool
-			if householdID, ok = r.households[in.KK]; !ok {
-				err = pgx.ErrNoRows
-			}
-		} else {
-			a := args{in.KK}
-			err = r.tx.QueryRow(ctx, `SELECT h.id FROM household h WHERE h.kk = $1 AND `+inScope(r.actor.Scope, &a, households), a...).Scan(&householdID)
-		}
-		if err != nil {
-			return refuseOrFail(in, jaring.WithField("kk", translate(err, "household with this KK in the register that you may record for")))
+		var ok bool
+		if householdID, ok = r.households[in.KK]; !ok {
+			return refuseOrFail(in, jaring.WithField("kk", translate(pgx.ErrNoRows, "household with this KK in the register that you may record for")))
 		}
 	}
 	if check != nil {
@@ -424,24 +403,16 @@ func (r *recorder) withinMeans(ctx context.Context, prog *benefit.Program, b *be
 
 // byRef returns the payer's benefit with the given reference, nil if none.
 func (r *recorder) byRef(ctx context.Context, payerID int64, ref string) (*benefit.Benefit, error) {
-	if r.refs != nil {
-		b, ok := r.refs[refKey{payerID, ref}]
-		if !ok || b.ID != 0 {
-			return b, nil
-		}
-		// A benefit of this batch not written yet: write it, to answer
-		// with what was recorded.
-		if err := r.flush(ctx); err != nil {
-			return nil, err
-		}
-		return r.refs[refKey{payerID, ref}], nil
+	b, ok := r.refs[refKey{payerID, ref}]
+	if !ok || b.ID != 0 {
+		return b, nil
 	}
-	rows, _ := r.tx.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b WHERE b.payer_id = $1 AND b.external_ref = $2`, payerID, ref)
-	bs, err := pgx.CollectRows(rows, scanBenefit)
-	if err != nil || len(bs) == 0 {
+	// A benefit of this batch not written yet: write it, to answer with
+	// what was recorded.
+	if err := r.flush(ctx); err != nil {
 		return nil, err
 	}
-	return bs[0], nil
+	return r.refs[refKey{payerID, ref}], nil
 }
 
 // recordedMeanwhile reads, from the database and not the batch's caches,
@@ -742,20 +713,17 @@ func (r *recorder) prefetch(ctx context.Context, inputs []benefit.Input) error {
 // held returns the benefits household holds, as the ledger stands under
 // the lock: this transaction's writes included, and the batch's held back.
 func (r *recorder) held(ctx context.Context, householdID int64) ([]*benefit.Benefit, error) {
-	if r.ledgers != nil {
-		if bs, ok := r.ledgers[householdID]; ok {
-			return slices.Clone(bs), nil
-		}
+	if bs, ok := r.ledgers[householdID]; ok {
+		return slices.Clone(bs), nil
 	}
+	// Not read with the batch's lookups (see prefetch): read on its own.
 	rows, _ := r.tx.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b
 		WHERE b.household_id = $1 AND b.status = ANY($2) ORDER BY b.id`, householdID, benefit.HeldStatuses)
 	bs, err := pgx.CollectRows(rows, scanBenefit)
 	if err != nil {
 		return nil, err
 	}
-	if r.ledgers != nil {
-		r.ledgers[householdID] = bs
-	}
+	r.ledgers[householdID] = bs
 	return slices.Clone(bs), nil
 }
 
@@ -772,9 +740,6 @@ func (r *recorder) hold(in benefit.Input, b *benefit.Benefit, o *benefit.Overrid
 
 // written notes a benefit written on its own in a batch's caches.
 func (r *recorder) written(b *benefit.Benefit) {
-	if r.ledgers == nil {
-		return
-	}
 	if _, ok := r.ledgers[b.HouseholdID]; ok {
 		r.ledgers[b.HouseholdID] = append(r.ledgers[b.HouseholdID], b)
 	}
