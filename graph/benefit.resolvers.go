@@ -16,7 +16,7 @@ import (
 
 // Program is the resolver for the program field.
 func (r *benefitResolver) Program(ctx context.Context, obj *benefit.Benefit) (*benefit.Program, error) {
-	return loaders(ctx).program.Load(ctx, obj.ProgramID)()
+	return loaders(ctx).programOf(ctx, obj.ProgramID)
 }
 
 // Kind is the resolver for the kind field.
@@ -26,7 +26,7 @@ func (r *benefitResolver) Kind(ctx context.Context, obj *benefit.Benefit) (*bene
 
 // Payer is the resolver for the payer field.
 func (r *benefitResolver) Payer(ctx context.Context, obj *benefit.Benefit) (*jaring.Organisation, error) {
-	return loaders(ctx).organisation.Load(ctx, obj.PayerID)()
+	return loaders(ctx).organisationOf(ctx, obj.PayerID)
 }
 
 // Household is the resolver for the household field.
@@ -78,7 +78,7 @@ func (r *programResolver) Owner(ctx context.Context, obj *benefit.Program) (*jar
 	if obj.OwnerID == nil {
 		return nil, nil
 	}
-	return loaders(ctx).organisation.Load(ctx, *obj.OwnerID)()
+	return loaders(ctx).organisationOf(ctx, *obj.OwnerID)
 }
 
 // Programs is the resolver for the programs field.

@@ -27,7 +27,7 @@ func (r *donorProgramResolver) Kind(ctx context.Context, obj *donor.Program) (*b
 
 // Donor is the resolver for the donor field.
 func (r *donorProgramResolver) Donor(ctx context.Context, obj *donor.Program) (*jaring.Organisation, error) {
-	return loaders(ctx).organisation.Load(ctx, obj.DonorID)()
+	return loaders(ctx).organisationOf(ctx, obj.DonorID)
 }
 
 // CreateDonorProgram is the resolver for the createDonorProgram field.

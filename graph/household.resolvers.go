@@ -38,7 +38,16 @@ func (r *householdResolver) Head(ctx context.Context, obj *registry.Household) (
 
 // Members is the resolver for the members field.
 func (r *householdResolver) Members(ctx context.Context, obj *registry.Household) ([]*registry.Person, error) {
-	return loaders(ctx).members.Load(ctx, obj.ID)()
+	l := loaders(ctx)
+	members, err := l.members.Load(ctx, obj.ID)()
+	if err == nil {
+		ids := make([]int64, len(members))
+		for i, p := range members {
+			ids[i] = p.ID
+		}
+		lookAhead(ctx, "Person", ids, map[string]prefetcher{"benefits": l.benefitsOfPers})
+	}
+	return members, err
 }
 
 // Benefits is the resolver for the benefits field.
@@ -75,7 +84,13 @@ func (r *personResolver) Benefits(ctx context.Context, obj *registry.Person, act
 
 // Household is the resolver for the household field.
 func (r *queryResolver) Household(ctx context.Context, kk string) (*registry.Household, error) {
-	return nilIfNotFound(r.Registry.FindHouseholdByKK(ctx, actorFrom(ctx), kk))
+	h, err := nilIfNotFound(r.Registry.FindHouseholdByKK(ctx, actorFrom(ctx), kk))
+	if h != nil {
+		l := loaders(ctx)
+		lookAhead(ctx, "Household", []int64{h.ID}, map[string]prefetcher{"members": l.members, "head": l.members,
+			"benefits": l.benefitsOfHH, "applications": l.appsOfHH, "referrals": l.referralsOfHH})
+	}
+	return h, err
 }
 
 // Person is the resolver for the person field.

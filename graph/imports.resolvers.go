@@ -20,7 +20,7 @@ import (
 
 // Organisation is the resolver for the organisation field.
 func (r *dataIssueResolver) Organisation(ctx context.Context, obj *verival.DataIssue) (*jaring.Organisation, error) {
-	return loaders(ctx).organisation.Load(ctx, obj.OrgID)()
+	return loaders(ctx).organisationOf(ctx, obj.OrgID)
 }
 
 // Raw is the resolver for the raw field.
@@ -81,7 +81,7 @@ func (r *dataIssueResolver) ClashesWith(ctx context.Context, obj *verival.DataIs
 
 // Organisation is the resolver for the organisation field.
 func (r *dataIssueResolutionResolver) Organisation(ctx context.Context, obj *verival.Resolution) (*jaring.Organisation, error) {
-	return loaders(ctx).organisation.Load(ctx, obj.OrgID)()
+	return loaders(ctx).organisationOf(ctx, obj.OrgID)
 }
 
 // ImportID is the resolver for the importId field.

@@ -2,9 +2,11 @@ package graph
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/jaring-id/jaring/internal/benefit"
@@ -28,19 +30,19 @@ const DefaultLoaderWait = 2 * time.Millisecond
 type Loaders struct {
 	household      *dataloader.Loader[int64, *registry.Household]
 	person         *dataloader.Loader[int64, *registry.Person]
-	members        *dataloader.Loader[int64, []*registry.Person]
+	members        *many[*registry.Person]
 	benefit        *dataloader.Loader[int64, *benefit.Benefit]
-	benefitsOfHH   *dataloader.Loader[int64, []*benefit.Benefit]
-	benefitsOfPers *dataloader.Loader[int64, []*benefit.Benefit]
+	benefitsOfHH   *many[*benefit.Benefit]
+	benefitsOfPers *many[*benefit.Benefit]
 	program        *dataloader.Loader[int64, *benefit.Program]
 	organisation   *dataloader.Loader[int64, *jaring.Organisation]
 	application    *dataloader.Loader[int64, *referral.Application]
-	appsOfHH       *dataloader.Loader[int64, []*referral.Application]
-	referralsOfHH  *dataloader.Loader[int64, []*referral.Referral]
-	referralsOfApp *dataloader.Loader[int64, []*referral.Referral]
+	appsOfHH       *many[*referral.Application]
+	referralsOfHH  *many[*referral.Referral]
+	referralsOfApp *many[*referral.Referral]
 	// Register changes (verival).
 	registerChange *dataloader.Loader[int64, *verival.Change]
-	changesOfDelib *dataloader.Loader[int64, []*verival.Change]
+	changesOfDelib *many[*verival.Change]
 	deliberation   *dataloader.Loader[int64, *verival.Deliberation]
 
 	benefits *benefit.Service
@@ -67,9 +69,9 @@ func NewLoaders(r *Resolver, actor jaring.Actor, wait time.Duration) *Loaders {
 		benefit:        newOne(as(actor, r.Benefits.ByIDs), func(b *benefit.Benefit) int64 { return b.ID }, wait),
 		benefitsOfHH:   newMany(as(actor, r.Benefits.ByHouseholds), func(b *benefit.Benefit) int64 { return b.HouseholdID }, wait),
 		benefitsOfPers: newMany(as(actor, r.Benefits.ByPersons), func(b *benefit.Benefit) int64 { return *b.PersonID }, wait),
-		program: newOne(byIDs(r.Refs, func(c *RefCache) map[int64]*benefit.Program { return c.programs }, r.Benefits.ProgramsByIDs,
+		program: newOne(byIDs(r.Refs, programsOf, r.Benefits.ProgramsByIDs,
 			func(p *benefit.Program) int64 { return p.ID }), func(p *benefit.Program) int64 { return p.ID }, wait),
-		organisation: newOne(byIDs(r.Refs, func(c *RefCache) map[int64]*jaring.Organisation { return c.orgs }, r.Organisations.FindOrganisationsByIDs,
+		organisation: newOne(byIDs(r.Refs, orgsOf, r.Organisations.FindOrganisationsByIDs,
 			func(o *jaring.Organisation) int64 { return o.ID }), func(o *jaring.Organisation) int64 { return o.ID }, wait),
 		application:    newOne(as(actor, r.Referrals.ApplicationsByIDs), func(a *referral.Application) int64 { return a.ID }, wait),
 		appsOfHH:       newMany(as(actor, r.Referrals.ApplicationsByHouseholds), func(a *referral.Application) int64 { return a.HouseholdID }, wait),
@@ -120,6 +122,26 @@ func (l *Loaders) rules(ctx context.Context) (*benefit.Catalogue, error) {
 	return l.catalogue, l.catalogueErr
 }
 
+// programOf returns the program of id: from the reference cache if it holds
+// it, at once; else through the loader, which waits for the other keys of
+// its batch. The benefits of a household view name the same few programs
+// and payers, and waiting for a batch of cached rows at every level of the
+// query added its wait to every answer.
+func (l *Loaders) programOf(ctx context.Context, id int64) (*benefit.Program, error) {
+	if p, ok := cached(l.refs, programsOf, id); ok {
+		return p, nil
+	}
+	return l.program.Load(ctx, id)()
+}
+
+// organisationOf returns the organisation of id, as programOf a program.
+func (l *Loaders) organisationOf(ctx context.Context, id int64) (*jaring.Organisation, error) {
+	if o, ok := cached(l.refs, orgsOf, id); ok {
+		return o, nil
+	}
+	return l.organisation.Load(ctx, id)()
+}
+
 // kind returns a kind of aid by code.
 func (l *Loaders) kind(ctx context.Context, code string) (*benefit.Kind, error) {
 	kinds, err := l.loadKinds(ctx)
@@ -132,6 +154,50 @@ func (l *Loaders) kind(ctx context.Context, code string) (*benefit.Kind, error) 
 		}
 	}
 	return nil, jaring.Errorf(jaring.ENOTFOUND, "No kind of aid with the code %s.", code)
+}
+
+// prefetcher is a loader that can be filled ahead (many.prefetch).
+type prefetcher interface {
+	prefetch(ctx context.Context, keys []int64)
+}
+
+// lookAhead fills, for the rows (of type typ, IDs ids) that a resolver is
+// about to return, the loaders of the fields the query asks of them: for
+// each field of the resolver's selection that loaders names, at once and
+// side by side, before the fields ask. Without it each level of a query
+// waited for its loaders' batches to gather keys (DefaultLoaderWait) before
+// reading anything. It does nothing beneath an element of a list (a
+// household of a page of households): there the batches gather the keys of
+// every element, where a prefetch would send a statement per element.
+func lookAhead(ctx context.Context, typ string, ids []int64, loaders map[string]prefetcher) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || len(ids) == 0 {
+		return
+	}
+	for p := fc; p != nil; p = p.Parent {
+		if p.Index != nil {
+			return
+		}
+	}
+	var want []prefetcher
+	for _, f := range graphql.CollectFieldsCtx(ctx, []string{typ}) {
+		if l, ok := loaders[f.Name]; ok && !slices.Contains(want, l) {
+			want = append(want, l)
+		}
+	}
+	if len(want) == 1 {
+		want[0].prefetch(ctx, ids)
+		return
+	}
+	var wg sync.WaitGroup
+	for _, l := range want {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l.prefetch(ctx, ids)
+		}()
+	}
+	wg.Wait()
 }
 
 type loadersKey struct{}
@@ -202,11 +268,35 @@ func newOne[V any](fetch func(context.Context, []int64) ([]V, error), id func(V)
 	}, dataloader.WithWait[int64, V](wait))
 }
 
+// many is a loader of a list of rows per key (newMany) that a resolver can
+// also fill ahead of the fields that will ask it (prefetch).
+type many[V any] struct {
+	*dataloader.Loader[int64, []V]
+	batch dataloader.BatchFunc[int64, []V]
+}
+
+// prefetch fetches the lists of keys at once, as one batch of the loader
+// would (the same lookup, as the same actor), and primes the loader with
+// them: a resolver that sees the query ask this field of every element of
+// the list it returns (look-ahead, lookAhead) spares those fields the
+// loader's wait for more keys. A failed fetch primes nothing: the fields
+// then load, and fail, as they would have.
+func (m *many[V]) prefetch(ctx context.Context, keys []int64) {
+	if len(keys) == 0 {
+		return
+	}
+	for i, r := range m.batch(ctx, keys) {
+		if r.Error == nil {
+			m.Prime(ctx, keys[i], r.Data)
+		}
+	}
+}
+
 // newMany makes a loader of a list of rows per key (a household's members,
 // say), grouped by the key each row names. A key with no rows gets an empty
 // list.
-func newMany[V any](fetch func(context.Context, []int64) ([]V, error), key func(V) int64, wait time.Duration) *dataloader.Loader[int64, []V] {
-	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []int64) []*dataloader.Result[[]V] {
+func newMany[V any](fetch func(context.Context, []int64) ([]V, error), key func(V) int64, wait time.Duration) *many[V] {
+	batch := func(ctx context.Context, keys []int64) []*dataloader.Result[[]V] {
 		rows, err := fetch(ctx, keys)
 		out := make([]*dataloader.Result[[]V], len(keys))
 		byKey := make(map[int64][]V, len(keys))
@@ -225,5 +315,6 @@ func newMany[V any](fetch func(context.Context, []int64) ([]V, error), key func(
 			out[i] = &dataloader.Result[[]V]{Data: list}
 		}
 		return out
-	}, dataloader.WithWait[int64, []V](wait))
+	}
+	return &many[V]{Loader: dataloader.NewBatchedLoader(batch, dataloader.WithWait[int64, []V](wait)), batch: batch}
 }

@@ -14,7 +14,7 @@ import (
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*model.Me, error) {
 	access := requestFrom(ctx).access
-	org, err := loaders(ctx).organisation.Load(ctx, access.Principal.OrgID)()
+	org, err := loaders(ctx).organisationOf(ctx, access.Principal.OrgID)
 	if err != nil {
 		return nil, err
 	}

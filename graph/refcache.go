@@ -91,6 +91,24 @@ func byIDs[V any](c *RefCache, m func(*RefCache) map[int64]V, fetch func(context
 	}
 }
 
+// cached returns the row of id if the cache holds it, unexpired.
+func cached[V any](c *RefCache, m func(*RefCache) map[int64]V, id int64) (V, bool) {
+	var v V
+	if c == nil {
+		return v, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if time.Now().After(c.expires) {
+		return v, false
+	}
+	v, ok := m(c)[id]
+	return v, ok
+}
+
+func programsOf(c *RefCache) map[int64]*benefit.Program { return c.programs }
+func orgsOf(c *RefCache) map[int64]*jaring.Organisation { return c.orgs }
+
 // kindsFor returns every kind of aid, from the cache or fetched.
 func (c *RefCache) kindsFor(ctx context.Context, fetch func(context.Context) ([]*benefit.Kind, error)) ([]*benefit.Kind, error) {
 	if c == nil {

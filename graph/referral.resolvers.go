@@ -38,7 +38,7 @@ func (r *applicationResolver) Kind(ctx context.Context, obj *referral.Applicatio
 
 // SubmittedBy is the resolver for the submittedBy field.
 func (r *applicationResolver) SubmittedBy(ctx context.Context, obj *referral.Application) (*jaring.Organisation, error) {
-	return loaders(ctx).organisation.Load(ctx, obj.SubmittedByID)()
+	return loaders(ctx).organisationOf(ctx, obj.SubmittedByID)
 }
 
 // Referrals is the resolver for the referrals field.
@@ -125,12 +125,12 @@ func (r *referralResolver) Household(ctx context.Context, obj *referral.Referral
 
 // From is the resolver for the from field.
 func (r *referralResolver) From(ctx context.Context, obj *referral.Referral) (*jaring.Organisation, error) {
-	return loaders(ctx).organisation.Load(ctx, obj.FromID)()
+	return loaders(ctx).organisationOf(ctx, obj.FromID)
 }
 
 // To is the resolver for the to field.
 func (r *referralResolver) To(ctx context.Context, obj *referral.Referral) (*jaring.Organisation, error) {
-	return loaders(ctx).organisation.Load(ctx, obj.ToID)()
+	return loaders(ctx).organisationOf(ctx, obj.ToID)
 }
 
 // Program is the resolver for the program field.
@@ -138,7 +138,7 @@ func (r *referralResolver) Program(ctx context.Context, obj *referral.Referral) 
 	if obj.ProgramID == nil {
 		return nil, nil
 	}
-	return loaders(ctx).program.Load(ctx, *obj.ProgramID)()
+	return loaders(ctx).programOf(ctx, *obj.ProgramID)
 }
 
 // Benefit is the resolver for the benefit field.

@@ -48,17 +48,17 @@ func (r *mutationResolver) RemoveProgramExclusion(ctx context.Context, programA 
 
 // Organisation is the resolver for the organisation field.
 func (r *overrideResolver) Organisation(ctx context.Context, obj *benefit.Override) (*jaring.Organisation, error) {
-	return loaders(ctx).organisation.Load(ctx, obj.OrgID)()
+	return loaders(ctx).organisationOf(ctx, obj.OrgID)
 }
 
 // ProgramA is the resolver for the programA field.
 func (r *programExclusionResolver) ProgramA(ctx context.Context, obj *benefit.Exclusion) (*benefit.Program, error) {
-	return loaders(ctx).program.Load(ctx, obj.ProgramA)()
+	return loaders(ctx).programOf(ctx, obj.ProgramA)
 }
 
 // ProgramB is the resolver for the programB field.
 func (r *programExclusionResolver) ProgramB(ctx context.Context, obj *benefit.Exclusion) (*benefit.Program, error) {
-	return loaders(ctx).program.Load(ctx, obj.ProgramB)()
+	return loaders(ctx).programOf(ctx, obj.ProgramB)
 }
 
 // CheckAid is the resolver for the checkAid field.

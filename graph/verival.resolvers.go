@@ -42,7 +42,7 @@ func (r *benefitReviewResolver) ReviewedByOrganisation(ctx context.Context, obj 
 	if obj.ReviewedOrgID == nil {
 		return nil, nil
 	}
-	return loaders(ctx).organisation.Load(ctx, *obj.ReviewedOrgID)()
+	return loaders(ctx).organisationOf(ctx, *obj.ReviewedOrgID)
 }
 
 // Village is the resolver for the village field.
@@ -52,7 +52,7 @@ func (r *deliberationResolver) Village(ctx context.Context, obj *verival.Deliber
 
 // RecordedByOrganisation is the resolver for the recordedByOrganisation field.
 func (r *deliberationResolver) RecordedByOrganisation(ctx context.Context, obj *verival.Deliberation) (*jaring.Organisation, error) {
-	return loaders(ctx).organisation.Load(ctx, obj.RecordedOrgID)()
+	return loaders(ctx).organisationOf(ctx, obj.RecordedOrgID)
 }
 
 // Changes is the resolver for the changes field.
@@ -126,7 +126,7 @@ func (r *registerChangeResolver) Person(ctx context.Context, obj *verival.Change
 
 // ProposedByOrganisation is the resolver for the proposedByOrganisation field.
 func (r *registerChangeResolver) ProposedByOrganisation(ctx context.Context, obj *verival.Change) (*jaring.Organisation, error) {
-	return loaders(ctx).organisation.Load(ctx, obj.ProposedOrgID)()
+	return loaders(ctx).organisationOf(ctx, obj.ProposedOrgID)
 }
 
 // Deliberation is the resolver for the deliberation field.
