@@ -58,7 +58,7 @@ func (b *bench) floor(ctx context.Context, s settings, audited bool) (measuremen
 	if err != nil {
 		return measurement{}, err
 	}
-	defer db.Pool.Close()
+	defer db.Close()
 	log := postgres.NewAuditLog(db, postgres.AuditOptions{})
 	defer log.Close()
 

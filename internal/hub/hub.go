@@ -77,7 +77,7 @@ func New(cfg Config) *Hub {
 		metrics = server.NewMetrics()
 	}
 	log := postgres.NewAuditLog(auditDB, postgres.AuditOptions{OnBatch: metrics.ObserveAuditBatch})
-	metrics.WatchPool(cfg.DB.Pool)
+	metrics.WatchPool(cfg.DB.Pool, cfg.DB.Keyed)
 	metrics.WatchAuditQueue(log.Queued)
 	registries := &registry.Service{Store: postgres.NewRegistryStore(cfg.DB)}
 	orgs := postgres.NewOrganisationStore(cfg.DB)

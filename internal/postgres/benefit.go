@@ -48,7 +48,7 @@ func scanBenefit(row pgx.CollectableRow) (*benefit.Benefit, error) {
 // scope, their members' included.
 func (s *BenefitStore) FindBenefitsByHouseholds(ctx context.Context, scope jaring.Scope, householdIDs []int64) ([]*benefit.Benefit, error) {
 	a := args{householdIDs}
-	rows, _ := s.db.Pool.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b WHERE b.household_id = ANY($1) AND `+inScope(scope, &a, benefits)+`
+	rows, _ := s.db.Keyed.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b WHERE b.household_id = ANY($1) AND `+inScope(scope, &a, benefits)+`
 		ORDER BY b.household_id, lower(b.period), b.id`, a...)
 	bs, err := pgx.CollectRows(rows, scanBenefit)
 	return bs, translate(err, "benefits")
@@ -58,7 +58,7 @@ func (s *BenefitStore) FindBenefitsByHouseholds(ctx context.Context, scope jarin
 // households are in scope.
 func (s *BenefitStore) FindBenefitsByPersons(ctx context.Context, scope jaring.Scope, personIDs []int64) ([]*benefit.Benefit, error) {
 	a := args{personIDs}
-	rows, _ := s.db.Pool.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b WHERE b.person_id = ANY($1) AND `+inScope(scope, &a, benefits)+`
+	rows, _ := s.db.Keyed.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b WHERE b.person_id = ANY($1) AND `+inScope(scope, &a, benefits)+`
 		ORDER BY b.person_id, lower(b.period), b.id`, a...)
 	bs, err := pgx.CollectRows(rows, scanBenefit)
 	return bs, translate(err, "benefits")
@@ -67,7 +67,7 @@ func (s *BenefitStore) FindBenefitsByPersons(ctx context.Context, scope jaring.S
 // FindBenefitsByIDs returns the benefits in scope with the given IDs.
 func (s *BenefitStore) FindBenefitsByIDs(ctx context.Context, scope jaring.Scope, ids []int64) ([]*benefit.Benefit, error) {
 	a := args{ids}
-	rows, _ := s.db.Pool.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b WHERE b.id = ANY($1) AND `+inScope(scope, &a, benefits), a...)
+	rows, _ := s.db.Keyed.Query(ctx, `SELECT `+benefitColumns+` FROM benefit b WHERE b.id = ANY($1) AND `+inScope(scope, &a, benefits), a...)
 	bs, err := pgx.CollectRows(rows, scanBenefit)
 	return bs, translate(err, "benefits")
 }
@@ -89,7 +89,7 @@ func (s *BenefitStore) FindPrograms(ctx context.Context) ([]*benefit.Program, er
 
 // FindProgramsByIDs returns the programs with the given IDs.
 func (s *BenefitStore) FindProgramsByIDs(ctx context.Context, ids []int64) ([]*benefit.Program, error) {
-	rows, _ := s.db.Pool.Query(ctx, `SELECT `+programColumns+` FROM program p WHERE p.id = ANY($1)`, ids)
+	rows, _ := s.db.Keyed.Query(ctx, `SELECT `+programColumns+` FROM program p WHERE p.id = ANY($1)`, ids)
 	ps, err := pgx.CollectRows(rows, scanProgram)
 	return ps, translate(err, "programs")
 }

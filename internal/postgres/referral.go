@@ -56,7 +56,7 @@ func scanReferral(row pgx.CollectableRow) (*referral.Referral, error) {
 // households that scope lets the caller see, newest first.
 func (s *ReferralStore) FindApplicationsByHouseholds(ctx context.Context, scope jaring.Scope, householdIDs []int64) ([]*referral.Application, error) {
 	a := args{householdIDs}
-	rows, _ := s.db.Pool.Query(ctx, `SELECT `+applicationColumns+` FROM application a WHERE a.household_id = ANY($1)
+	rows, _ := s.db.Keyed.Query(ctx, `SELECT `+applicationColumns+` FROM application a WHERE a.household_id = ANY($1)
 		AND `+applicationInScope(scope, &a)+` ORDER BY a.household_id, a.submitted_at DESC, a.id DESC`, a...)
 	as, err := pgx.CollectRows(rows, scanApplication)
 	return as, translate(err, "applications")
@@ -65,7 +65,7 @@ func (s *ReferralStore) FindApplicationsByHouseholds(ctx context.Context, scope 
 // FindApplicationsByIDs returns the applications in scope with the given IDs.
 func (s *ReferralStore) FindApplicationsByIDs(ctx context.Context, scope jaring.Scope, ids []int64) ([]*referral.Application, error) {
 	a := args{ids}
-	rows, _ := s.db.Pool.Query(ctx, `SELECT `+applicationColumns+` FROM application a WHERE a.id = ANY($1) AND `+applicationInScope(scope, &a), a...)
+	rows, _ := s.db.Keyed.Query(ctx, `SELECT `+applicationColumns+` FROM application a WHERE a.id = ANY($1) AND `+applicationInScope(scope, &a), a...)
 	as, err := pgx.CollectRows(rows, scanApplication)
 	return as, translate(err, "applications")
 }
@@ -74,7 +74,7 @@ func (s *ReferralStore) FindApplicationsByIDs(ctx context.Context, scope jaring.
 // that scope lets the caller see, newest first.
 func (s *ReferralStore) FindReferralsByHouseholds(ctx context.Context, scope jaring.Scope, householdIDs []int64) ([]*referral.Referral, error) {
 	a := args{householdIDs}
-	rows, _ := s.db.Pool.Query(ctx, `SELECT `+referralColumns+` FROM referral r WHERE r.household_id = ANY($1)
+	rows, _ := s.db.Keyed.Query(ctx, `SELECT `+referralColumns+` FROM referral r WHERE r.household_id = ANY($1)
 		AND `+referralInScope(scope, &a)+` ORDER BY r.household_id, r.created_at DESC, r.id DESC`, a...)
 	rs, err := pgx.CollectRows(rows, scanReferral)
 	return rs, translate(err, "referrals")
@@ -84,7 +84,7 @@ func (s *ReferralStore) FindReferralsByHouseholds(ctx context.Context, scope jar
 // applications that scope lets the caller see, in order of ID.
 func (s *ReferralStore) FindReferralsByApplications(ctx context.Context, scope jaring.Scope, applicationIDs []int64) ([]*referral.Referral, error) {
 	a := args{applicationIDs}
-	rows, _ := s.db.Pool.Query(ctx, `SELECT `+referralColumns+` FROM referral r WHERE r.application_id = ANY($1)
+	rows, _ := s.db.Keyed.Query(ctx, `SELECT `+referralColumns+` FROM referral r WHERE r.application_id = ANY($1)
 		AND `+referralInScope(scope, &a)+` ORDER BY r.application_id, r.id`, a...)
 	rs, err := pgx.CollectRows(rows, scanReferral)
 	return rs, translate(err, "referrals")

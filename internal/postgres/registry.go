@@ -47,7 +47,7 @@ func scanPerson(row pgx.CollectableRow) (*registry.Person, error) {
 // the caller see it. Returns ENOTFOUND otherwise.
 func (s *RegistryStore) FindHouseholdByKK(ctx context.Context, scope jaring.Scope, kk string) (*registry.Household, error) {
 	a := args{kk}
-	rows, _ := s.db.Pool.Query(ctx, `SELECT `+householdColumns+` FROM household h WHERE h.kk = $1 AND `+inScope(scope, &a, households), a...)
+	rows, _ := s.db.Keyed.Query(ctx, `SELECT `+householdColumns+` FROM household h WHERE h.kk = $1 AND `+inScope(scope, &a, households), a...)
 	h, err := pgx.CollectExactlyOneRow(rows, scanHousehold)
 	return h, translate(err, "household with that KK that you may see")
 }
@@ -56,7 +56,7 @@ func (s *RegistryStore) FindHouseholdByKK(ctx context.Context, scope jaring.Scop
 // caller see their household. Returns ENOTFOUND otherwise.
 func (s *RegistryStore) FindPersonByNIK(ctx context.Context, scope jaring.Scope, nik string) (*registry.Person, error) {
 	a := args{nik}
-	rows, _ := s.db.Pool.Query(ctx, `SELECT `+personColumns+` FROM person p WHERE p.nik = $1 AND `+inScope(scope, &a, persons), a...)
+	rows, _ := s.db.Keyed.Query(ctx, `SELECT `+personColumns+` FROM person p WHERE p.nik = $1 AND `+inScope(scope, &a, persons), a...)
 	p, err := pgx.CollectExactlyOneRow(rows, scanPerson)
 	return p, translate(err, "person with that NIK that you may see")
 }
@@ -112,7 +112,7 @@ func (s *RegistryStore) CountHouseholds(ctx context.Context, scope jaring.Scope,
 // FindHouseholdsByIDs returns the households in scope with the given IDs.
 func (s *RegistryStore) FindHouseholdsByIDs(ctx context.Context, scope jaring.Scope, ids []int64) ([]*registry.Household, error) {
 	a := args{ids}
-	rows, _ := s.db.Pool.Query(ctx, `SELECT `+householdColumns+` FROM household h WHERE h.id = ANY($1) AND `+inScope(scope, &a, households), a...)
+	rows, _ := s.db.Keyed.Query(ctx, `SELECT `+householdColumns+` FROM household h WHERE h.id = ANY($1) AND `+inScope(scope, &a, households), a...)
 	hs, err := pgx.CollectRows(rows, scanHousehold)
 	return hs, translate(err, "households")
 }
@@ -123,7 +123,7 @@ func (s *RegistryStore) FindHouseholdsByKKs(ctx context.Context, scope jaring.Sc
 		return nil, nil
 	}
 	a := args{kks}
-	rows, _ := s.db.Pool.Query(ctx, `SELECT `+householdColumns+` FROM household h WHERE h.kk = ANY($1) AND `+inScope(scope, &a, households), a...)
+	rows, _ := s.db.Keyed.Query(ctx, `SELECT `+householdColumns+` FROM household h WHERE h.kk = ANY($1) AND `+inScope(scope, &a, households), a...)
 	hs, err := pgx.CollectRows(rows, scanHousehold)
 	return hs, translate(err, "households")
 }
@@ -135,7 +135,7 @@ func (s *RegistryStore) FindPersonsByNIKs(ctx context.Context, scope jaring.Scop
 		return nil, nil
 	}
 	a := args{niks}
-	rows, _ := s.db.Pool.Query(ctx, `SELECT `+personColumns+` FROM person p WHERE p.nik = ANY($1) AND `+inScope(scope, &a, persons), a...)
+	rows, _ := s.db.Keyed.Query(ctx, `SELECT `+personColumns+` FROM person p WHERE p.nik = ANY($1) AND `+inScope(scope, &a, persons), a...)
 	ps, err := pgx.CollectRows(rows, scanPerson)
 	return ps, translate(err, "persons")
 }
@@ -144,7 +144,7 @@ func (s *RegistryStore) FindPersonsByNIKs(ctx context.Context, scope jaring.Scop
 // are in scope.
 func (s *RegistryStore) FindPersonsByIDs(ctx context.Context, scope jaring.Scope, ids []int64) ([]*registry.Person, error) {
 	a := args{ids}
-	rows, _ := s.db.Pool.Query(ctx, `SELECT `+personColumns+` FROM person p WHERE p.id = ANY($1) AND `+inScope(scope, &a, persons), a...)
+	rows, _ := s.db.Keyed.Query(ctx, `SELECT `+personColumns+` FROM person p WHERE p.id = ANY($1) AND `+inScope(scope, &a, persons), a...)
 	ps, err := pgx.CollectRows(rows, scanPerson)
 	return ps, translate(err, "persons")
 }
@@ -153,7 +153,7 @@ func (s *RegistryStore) FindPersonsByIDs(ctx context.Context, scope jaring.Scope
 // by household, then head first, then birth date.
 func (s *RegistryStore) FindMembers(ctx context.Context, scope jaring.Scope, householdIDs []int64) ([]*registry.Person, error) {
 	a := args{householdIDs}
-	rows, _ := s.db.Pool.Query(ctx, `SELECT `+personColumns+` FROM person p WHERE p.household_id = ANY($1) AND `+inScope(scope, &a, persons)+`
+	rows, _ := s.db.Keyed.Query(ctx, `SELECT `+personColumns+` FROM person p WHERE p.household_id = ANY($1) AND `+inScope(scope, &a, persons)+`
 		ORDER BY p.household_id, p.relationship <> 'HEAD', p.birth_date, p.id`, a...)
 	ps, err := pgx.CollectRows(rows, scanPerson)
 	return ps, translate(err, "household members")
@@ -187,7 +187,7 @@ func (s *OrganisationStore) FindOrganisationByCode(ctx context.Context, code str
 
 // FindOrganisationsByIDs returns the organisations with the given IDs.
 func (s *OrganisationStore) FindOrganisationsByIDs(ctx context.Context, ids []int64) ([]*jaring.Organisation, error) {
-	rows, _ := s.db.Pool.Query(ctx, `SELECT `+organisationColumns+` FROM organisation o WHERE o.id = ANY($1)`, ids)
+	rows, _ := s.db.Keyed.Query(ctx, `SELECT `+organisationColumns+` FROM organisation o WHERE o.id = ANY($1)`, ids)
 	os, err := pgx.CollectRows(rows, scanOrganisation)
 	return os, translate(err, "organisations")
 }

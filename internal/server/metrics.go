@@ -107,8 +107,10 @@ type PoolStater interface {
 	Stat() *pgxpool.Stat
 }
 
-// WatchPool shows the state of pool, read at each scrape.
-func (m *Metrics) WatchPool(pool PoolStater) { m.reg.MustRegister(poolCollector{pool}) }
+// WatchPool shows the state of the database pools, read at each scrape and
+// added up: the connections the process holds (its main pool and the one
+// of the lookups by key, postgres.DB.Keyed).
+func (m *Metrics) WatchPool(pools ...PoolStater) { m.reg.MustRegister(poolCollector{pools}) }
 
 // observeRequest counts a GraphQL request that ran the operation the
 // request named name, took took and answered errors of codes.
@@ -163,8 +165,8 @@ func graphQLName(s string) bool {
 	return s != ""
 }
 
-// poolCollector reads a pool's state at each scrape.
-type poolCollector struct{ pool PoolStater }
+// poolCollector reads the pools' state at each scrape.
+type poolCollector struct{ pools []PoolStater }
 
 var (
 	poolAcquired = prometheus.NewDesc("jaring_db_pool_acquired_conns",
@@ -192,17 +194,23 @@ func (poolCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
-	s := c.pool.Stat()
+	var acquired, idle, total, most, acquires, empty, canceled, wait float64
+	for _, p := range c.pools {
+		s := p.Stat()
+		acquired, idle, total, most = acquired+float64(s.AcquiredConns()), idle+float64(s.IdleConns()), total+float64(s.TotalConns()), most+float64(s.MaxConns())
+		acquires, empty, canceled = acquires+float64(s.AcquireCount()), empty+float64(s.EmptyAcquireCount()), canceled+float64(s.CanceledAcquireCount())
+		wait += s.AcquireDuration().Seconds()
+	}
 	gauge := func(d *prometheus.Desc, v float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v) }
 	counter := func(d *prometheus.Desc, v float64) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v)
 	}
-	gauge(poolAcquired, float64(s.AcquiredConns()))
-	gauge(poolIdle, float64(s.IdleConns()))
-	gauge(poolTotal, float64(s.TotalConns()))
-	gauge(poolMax, float64(s.MaxConns()))
-	counter(poolAcquires, float64(s.AcquireCount()))
-	counter(poolEmptyAcquires, float64(s.EmptyAcquireCount()))
-	counter(poolCanceled, float64(s.CanceledAcquireCount()))
-	counter(poolWait, s.AcquireDuration().Seconds())
+	gauge(poolAcquired, acquired)
+	gauge(poolIdle, idle)
+	gauge(poolTotal, total)
+	gauge(poolMax, most)
+	counter(poolAcquires, acquires)
+	counter(poolEmptyAcquires, empty)
+	counter(poolCanceled, canceled)
+	counter(poolWait, wait)
 }
