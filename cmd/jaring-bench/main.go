@@ -13,7 +13,9 @@
 //   - recordBenefits in batches of 1,000 items;
 //   - approvals, one-item recordBenefits, at 1 and at 16 clients;
 //   - approvals, decideReferral accepting a referral with its benefit, at 1
-//     and at 16 clients (decide.go).
+//     and at 16 clients (decide.go);
+//   - on the small regency, the household view and one-item recordBenefits
+//     at 1 client again: neither may slow down as the register grows.
 //
 // It prints a table and appends it, with the machine, the commit and the
 // date, to docs/performance.md. The clusters run as pgdev configures a
@@ -244,18 +246,18 @@ func run(ctx context.Context) error {
 		return nil
 	}
 
-	// The small regency: the household view's latency, for comparison.
+	// The small regency: the household view's latency and the approvals
+	// at one client, for comparison.
 	small, err := openBench(ctx, bin, s.small, s.seed, s.profile != "")
 	if err != nil {
 		return err
 	}
 	rep.seedSmall = small.seeded
-	m, err := small.householdView(ctx, s)
+	err = small.measureSmall(ctx, s, rep)
 	small.close()
 	if err != nil {
 		return err
 	}
-	rep.viewSmall = m
 
 	table := rep.markdown()
 	fmt.Print(table)
@@ -698,6 +700,31 @@ func (it *items) make(n int) []map[string]any {
 }
 
 // measureAll runs every measurement on the large regency.
+// approvals measures one-item recordBenefits at n clients.
+func (b *bench) approvals(ctx context.Context, s settings, it *items, n int) (measurement, error) {
+	fmt.Printf("approvals at %d clients on %d households…\n", n, b.households)
+	return b.attack(ctx, s, fmt.Sprintf("approvals-%d", n), n, func(t *vegeta.Target) error {
+		return b.graphQL(t, recordBenefits, map[string]any{"input": it.make(1)})
+	}, func(r *vegeta.Result) bool { return answered(r) && bytes.Contains(r.Body, []byte(`"RECORDED"`)) })
+}
+
+// measureSmall measures, on the small regency, what is compared with the
+// large one: the household view, and approvals at one client (a write whose
+// statements all take an index costs the same on either).
+func (b *bench) measureSmall(ctx context.Context, s settings, rep *report) error {
+	var err error
+	fmt.Println("household view…")
+	if rep.viewSmall, err = b.householdView(ctx, s); err != nil {
+		return err
+	}
+	if err := b.removeBenchWork(ctx); err != nil {
+		return err
+	}
+	it := &items{run: strconv.FormatInt(time.Now().Unix(), 36), niks: b.niks}
+	rep.approvalsSmall, err = b.approvals(ctx, s, it, 1)
+	return err
+}
+
 func (b *bench) measureAll(ctx context.Context, s settings, rep *report) error {
 	var err error
 	if s.runs("view") {
@@ -740,10 +767,7 @@ func (b *bench) measureAll(ctx context.Context, s settings, rep *report) error {
 		return nil
 	}
 	for _, n := range []int{1, clients} {
-		fmt.Printf("approvals at %d clients…\n", n)
-		m, err := b.attack(ctx, s, fmt.Sprintf("approvals-%d", n), n, func(t *vegeta.Target) error {
-			return b.graphQL(t, recordBenefits, map[string]any{"input": it.make(1)})
-		}, func(r *vegeta.Result) bool { return answered(r) && bytes.Contains(r.Body, []byte(`"RECORDED"`)) })
+		m, err := b.approvals(ctx, s, it, n)
 		if err != nil {
 			return err
 		}
@@ -821,6 +845,7 @@ type report struct {
 	started                            time.Time
 	seedLarge, seedSmall, durability   string
 	view, sql, floor, batch, viewSmall measurement
+	approvalsSmall                     measurement
 	floorUnaudited                     measurement
 	approvals, decisions               []measurement
 }
@@ -858,6 +883,7 @@ func (r *report) markdown() string {
 			row(fmt.Sprintf("approvals (one-item recordBenefits), %d client(s)", n), "accepted/s", r.approvals[i], "/req")
 		}
 	}
+	row(fmt.Sprintf("approvals (one-item recordBenefits), 1 client, %d households", r.settings.small), "accepted/s", r.approvalsSmall, "/req")
 	for i, n := range []int{1, clients} {
 		if i < len(r.decisions) {
 			row(fmt.Sprintf("approvals (decideReferral ACCEPT with its benefit), %d client(s)", n), "accepted/s", r.decisions[i], "/req")
@@ -884,6 +910,11 @@ func (r *report) markdown() string {
 	}
 	p("- household view p50 at %d households within 1.3× of %d: %s against %s (%.2f×) — %s\n", r.settings.large, r.settings.small,
 		ms(r.view.p50), ms(r.viewSmall.p50), growth, verdict(growth <= 1.3))
+	if a1 > 0 && r.approvalsSmall.perSecond > 0 {
+		same := a1 / r.approvalsSmall.perSecond
+		p("- approvals at 1 client at the same rate at %d households as at %d (within 10 %%): %.0f against %.0f (%.2f×) — %s\n", r.settings.large, r.settings.small,
+			a1, r.approvalsSmall.perSecond, same, verdict(same >= 0.9))
+	}
 	if r.settings.large != defaultLarge {
 		p("  (the issue asks for %d households; this run's large regency is %d)\n", defaultLarge, r.settings.large)
 	}
