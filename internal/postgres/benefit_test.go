@@ -243,10 +243,7 @@ func TestBenefitStoreContract(t *testing.T) {
 func TestRecordBatchAfterADatabaseRefusal(t *testing.T) {
 	ctx := context.Background()
 	db := fixtureDB(t)
-	if _, err := db.Pool.Exec(ctx, `ALTER TABLE benefit DROP CONSTRAINT benefit_amount_check,
-		ADD CONSTRAINT benefit_amount_check CHECK (amount >= 0 AND amount <= 1000000000 AND amount <> 777)`); err != nil {
-		t.Fatal(err)
-	}
+	refuseAmount777(t, db)
 	svc := &benefit.Service{Store: postgres.NewBenefitStore(db, nil)}
 	refused := benefit.Input{KK: kkKoba, Program: "BPNT", Payer: "DINSOS", Amount: 777, Period: year(2026), ExternalRef: "R1"}
 	again := refused
@@ -273,10 +270,7 @@ func TestRecordBatchAfterADatabaseRefusal(t *testing.T) {
 func TestRecordBatchRefusedAtTheEnd(t *testing.T) {
 	ctx := context.Background()
 	db := fixtureDB(t)
-	if _, err := db.Pool.Exec(ctx, `ALTER TABLE benefit DROP CONSTRAINT benefit_amount_check,
-		ADD CONSTRAINT benefit_amount_check CHECK (amount >= 0 AND amount <= 1000000000 AND amount <> 777)`); err != nil {
-		t.Fatal(err)
-	}
+	refuseAmount777(t, db)
 	log := postgres.NewAuditLog(db, postgres.AuditOptions{})
 	t.Cleanup(log.Close)
 	svc := &benefit.Service{Store: postgres.NewBenefitStore(db, log)}
@@ -308,5 +302,16 @@ func TestRecordBatchRefusedAtTheEnd(t *testing.T) {
 	}
 	if r, err := log.Verify(ctx); err != nil || r.Broken != nil {
 		t.Errorf("verify: %+v %v", r.Broken, err)
+	}
+}
+
+// refuseAmount777 makes the database refuse a benefit of 777 (its amount's
+// CHECK), which the service's own checks let through: a refusal only the
+// insert meets.
+func refuseAmount777(t *testing.T, db *postgres.DB) {
+	t.Helper()
+	if _, err := db.Pool.Exec(context.Background(), `ALTER TABLE benefit DROP CONSTRAINT benefit_amount_check,
+		ADD CONSTRAINT benefit_amount_check CHECK (amount >= 0 AND amount <= 1000000000 AND amount <> 777)`); err != nil {
+		t.Fatal(err)
 	}
 }
