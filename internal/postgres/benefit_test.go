@@ -315,3 +315,26 @@ func refuseAmount777(t *testing.T, db *postgres.DB) {
 		t.Fatal(err)
 	}
 }
+
+// A batch naming a program that does not exist refuses that item with the
+// field at fault and records the others: the codes are looked up with the
+// rest of the batch, not one by one.
+func TestRecordBatchUnknownCodes(t *testing.T) {
+	ctx := context.Background()
+	db := fixtureDB(t)
+	svc := &benefit.Service{Store: postgres.NewBenefitStore(db, nil)}
+	results, err := svc.Record(ctx, jaring.Actor{Org: "DINSOS", Scope: jaring.Unrestricted()}, []benefit.Input{
+		{KK: kkKoba, Program: "NO_SUCH_PROGRAM", Payer: "DINSOS", Amount: 1, Period: year(2026), ExternalRef: "U1"},
+		{KK: kkKoba, Program: "BPNT", Payer: "DINSOS", Amount: 2_400_000, Period: year(2026), ExternalRef: "U3"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := results[0]; jaring.ErrorCode(r.Err) != jaring.ENOTFOUND || jaring.ErrorField(r.Err) != "input[0].program" ||
+		!strings.Contains(jaring.ErrorMessage(r.Err), "NO_SUCH_PROGRAM") {
+		t.Errorf("item 0: %+v, want NOT_FOUND at input[0].program naming the code", r)
+	}
+	if r := results[1]; r.Status != benefit.Recorded || r.Benefit == nil || r.Benefit.ID == 0 {
+		t.Errorf("item 1: %+v, want RECORDED", r)
+	}
+}

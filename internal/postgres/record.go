@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -19,19 +20,19 @@ import (
 // benefit.Store. The households the batch touches are locked first, in ID
 // order (so that two batches never deadlock), and each input is checked
 // against its household's ledger under that lock: no other approval for the
-// household can slip in between the check and the write. The exclusion
-// constraint benefit_no_double_aid backs rule one in the database itself.
+// household can slip in between the check and the write. The trigger
+// benefit_no_double_aid (migrations 012 and 017) backs rule one in the
+// database itself.
 func (s *BenefitStore) RecordBenefits(ctx context.Context, actor jaring.Actor, inputs []benefit.Input) ([]benefit.Result, error) {
 	var results []benefit.Result
 	err := inWriteTx(ctx, s.db, func(tx pgx.Tx) error {
-		r := newRecorder(tx, actor)
+		r := newRecorder(tx, actor, len(inputs))
 		// The households locked, and everything the batch reads
 		// looked up at once, in one round trip.
 		if err := r.prefetch(ctx, inputs); err != nil {
 			return err
 		}
-		results = make([]benefit.Result, len(inputs))
-		r.batch = &batch{results: results}
+		results = r.batch.results
 		for i, in := range inputs {
 			r.batch.current = i
 			res, err := r.record(ctx, in)
@@ -208,11 +209,13 @@ type pendingBenefit struct {
 	override *benefit.Override
 }
 
-// newRecorder returns a recorder in tx. Its catalogue of kinds and
-// exclusions is read with the rest of what it looks up (prefetch).
-func newRecorder(tx pgx.Tx, actor jaring.Actor) *recorder {
+// newRecorder returns a recorder in tx for a batch of n inputs. Its
+// catalogue of kinds and exclusions is read with the rest of what it looks
+// up (prefetch).
+func newRecorder(tx pgx.Tx, actor jaring.Actor, n int) *recorder {
 	return &recorder{tx: tx, actor: actor, programs: map[string]*benefit.Program{}, scopes: map[string]benefit.Scope{},
-		codes: map[codeKey]string{}, payers: map[string]int64{}, touched: map[int64]bool{}}
+		codes: map[codeKey]string{}, payers: map[string]int64{}, touched: map[int64]bool{},
+		batch: &batch{results: make([]benefit.Result, n)}}
 }
 
 // changed is what the recorder changed, nil for nothing.
@@ -240,7 +243,7 @@ const lockHouseholdsSQL = `SELECT h.id FROM household h WHERE h.id IN (
 // record records one input. A refusal is a Result; the error is for faults
 // that must abort the transaction.
 func (r *recorder) record(ctx context.Context, in benefit.Input) (benefit.Result, error) {
-	prog, err := r.program(ctx, in.Program)
+	prog, err := r.program(in.Program)
 	if err != nil {
 		return refuseOrFail(in, err)
 	}
@@ -263,7 +266,7 @@ func (r *recorder) recordProgram(ctx context.Context, in benefit.Input, prog *be
 	if err := benefit.MayRecord(r.actor, prog, source); err != nil {
 		return refuseOrFail(in, err)
 	}
-	payerID, err := r.payer(ctx, in.Payer)
+	payerID, err := r.payer(in.Payer)
 	if err != nil {
 		return refuseOrFail(in, err)
 	}
@@ -279,12 +282,10 @@ func (r *recorder) recordProgram(ctx context.Context, in benefit.Input, prog *be
 		if !ok {
 			return refuseOrFail(in, jaring.WithField("nik", translate(pgx.ErrNoRows, "person with this NIK in the register that you may record for")))
 		}
-		pid, kk := p.id, p.kk
-		householdID = p.householdID
-		if in.KK != "" && in.KK != kk {
+		if in.KK != "" && in.KK != p.kk {
 			return refuse(jaring.Invalid("kk", "the person with this NIK belongs to another household than the one kk names"), nil)
 		}
-		personID = &pid
+		householdID, personID = p.householdID, &p.id
 	default:
 		if in.NIK != "" {
 			return refuse(jaring.Invalid("nik", "program %s is aid to a whole household (kind %s): give the household's kk, not a nik", prog.Code, prog.KindCode), nil)
@@ -321,7 +322,7 @@ func (r *recorder) recordProgram(ctx context.Context, in benefit.Input, prog *be
 	}
 	proposal := benefit.Proposal{HouseholdID: householdID, PersonID: personID, KindCode: prog.KindCode, ProgramID: prog.ID, Period: in.Period}
 	clashes := r.catalogue.FindClashes(proposal, held)
-	if r.batch != nil && slices.ContainsFunc(clashes, func(c benefit.Clash) bool { return c.Benefit.ID == 0 }) {
+	if slices.ContainsFunc(clashes, func(c benefit.Clash) bool { return c.Benefit.ID == 0 }) {
 		// A clash with a benefit of this batch, not written yet: write
 		// the batch so far, and name it by its ID.
 		if err := r.flush(ctx); err != nil {
@@ -343,18 +344,17 @@ func (r *recorder) recordProgram(ctx context.Context, in benefit.Input, prog *be
 	if len(clashes) > 0 {
 		override = in.Override
 	}
-	if prog.OwnerID != nil {
-		// A donor's means are counted in the database: what the batch
-		// holds back is written first.
-		if err := r.flush(ctx); err != nil {
-			return benefit.Result{}, err
-		}
-		if err := r.withinMeans(ctx, prog, want); err != nil {
-			return refuseOrFail(in, err)
-		}
-	} else if r.batch != nil {
+	if prog.OwnerID == nil {
 		r.hold(in, want, override) // its household is touched when it is written (flush)
 		return benefit.Result{ExternalRef: in.ExternalRef, Status: benefit.Recorded, Benefit: want, Clashes: clashes}, nil
+	}
+	// A donor's means are counted in the database: what the batch holds
+	// back is written first, and this benefit on its own.
+	if err := r.flush(ctx); err != nil {
+		return benefit.Result{}, err
+	}
+	if err := r.withinMeans(ctx, prog, want); err != nil {
+		return refuseOrFail(in, err)
 	}
 	got, err := r.insert(ctx, want, override)
 	if err != nil {
@@ -573,33 +573,22 @@ func refuseOrFail(in benefit.Input, err error) (benefit.Result, error) {
 	return benefit.Result{}, err
 }
 
-func (r *recorder) program(ctx context.Context, code string) (*benefit.Program, error) {
+// program returns the program of the code an input names, as prefetch
+// read it: a code it did not find is no program's.
+func (r *recorder) program(code string) (*benefit.Program, error) {
 	if p, ok := r.programs[code]; ok {
 		return p, nil
 	}
-	var scope benefit.Scope
-	var p benefit.Program
-	err := r.tx.QueryRow(ctx, `SELECT `+programColumns+`, k.scope FROM program p
-		JOIN benefit_kind k ON k.code = p.kind_code WHERE p.code = $1`, code).Scan(&p.ID, &p.Code, &p.Name, &p.KindCode, &p.Source, &p.OwnerID, &scope)
-	if err != nil {
-		return nil, jaring.WithField("program", translate(err, "program with the code "+code+"; the programs query lists them"))
-	}
-	r.programs[code] = &p
-	r.scopes[p.KindCode] = scope
-	return &p, nil
+	return nil, jaring.WithField("program", translate(pgx.ErrNoRows, "program with the code "+code+"; the programs query lists them"))
 }
 
-func (r *recorder) payer(ctx context.Context, code string) (int64, error) {
+// payer returns the ID of the organisation of the code an input names, as
+// prefetch read it.
+func (r *recorder) payer(code string) (int64, error) {
 	if id, ok := r.payers[code]; ok {
 		return id, nil
 	}
-	var id int64
-	err := r.tx.QueryRow(ctx, `SELECT id FROM organisation WHERE code = $1`, code).Scan(&id)
-	if err != nil {
-		return 0, jaring.WithField("payer", translate(err, "organisation with the code "+code))
-	}
-	r.payers[code] = id
-	return id, nil
+	return 0, jaring.WithField("payer", translate(pgx.ErrNoRows, "organisation with the code "+code))
 }
 
 // prefetch looks up, for a whole batch at once and in one round trip, what
@@ -751,7 +740,7 @@ func (r *recorder) written(b *benefit.Benefit) {
 // it (settle). Should the statement fail, each is written on its own, so
 // that the one at fault is refused and the others are written.
 func (r *recorder) flush(ctx context.Context) error {
-	if r.batch == nil || len(r.batch.pending) == 0 {
+	if len(r.batch.pending) == 0 {
 		return nil
 	}
 	pending := r.batch.pending
@@ -802,25 +791,17 @@ func (r *recorder) settle(ctx context.Context, pending []pendingBenefit, got []*
 // refused, the benefits are written one by one (flush) and the event
 // follows on its own.
 func (r *recorder) finish(ctx context.Context, log *AuditLog) error {
-	var pending []pendingBenefit
-	if r.batch != nil {
-		pending, r.batch.pending = r.batch.pending, nil
-	}
+	pending := r.batch.pending
+	r.batch.pending = nil
 	// What the batch changes if every insert is written.
-	may := map[int64]bool{}
-	for id := range r.touched {
-		may[id] = true
-	}
+	may := slices.Collect(maps.Keys(r.touched))
 	for _, p := range pending {
-		may[p.b.HouseholdID] = true
+		may = append(may, p.b.HouseholdID)
 	}
 	var expected *changes
 	if len(may) > 0 {
-		expected = &changes{kkOf: r.kkOf()}
-		for id := range may {
-			expected.households = append(expected.households, id)
-		}
-		slices.Sort(expected.households)
+		slices.Sort(may)
+		expected = &changes{households: slices.Compact(may), kkOf: r.kkOf()}
 	}
 	b := &pgx.Batch{}
 	var ins *queuedInsert

@@ -349,18 +349,17 @@ func recordForReferral(ctx context.Context, tx pgx.Tx, actor referral.Actor, r *
 	if in.KK == "" && in.NIK == "" {
 		in.KK = kk
 	}
-	rec := newRecorder(tx, actor)
+	rec := newRecorder(tx, actor, 1)
 	if err := rec.prefetch(ctx, []benefit.Input{in}); err != nil {
 		return benefit.Result{}, err
 	}
-	prog, err := rec.program(ctx, in.Program)
+	prog, err := rec.program(in.Program)
 	if err != nil {
 		return refuseOrFail(in, err)
 	}
 	if err := r.FulfilledBy(app, prog); err != nil {
 		return refuseOrFail(in, err)
 	}
-	rec.batch = &batch{results: make([]benefit.Result, 1)}
 	res, err := rec.recordProgram(ctx, in, prog, func(householdID int64) error {
 		if householdID != r.HouseholdID {
 			return jaring.Invalid(recipientField(in), "names another household than the one referred")
