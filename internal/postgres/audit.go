@@ -391,25 +391,24 @@ func (h *shardHeads) chain(evs []*audit.Event) {
 // the shard's newest event and the append fails on the unique (shard, seq)
 // (never forking the chain).
 func (l *AuditLog) AppendTx(ctx context.Context, tx pgx.Tx, ev *audit.Event) error {
-	e := cloneEvent(ev)
-	if err := prepareEvent(ctx, e); err != nil {
-		return err
-	}
-	if err := appendEvents(ctx, tx, []*audit.Event{e}); err != nil {
-		return fmt.Errorf("append audit event: %w", err)
-	}
-	*ev = *e
-	return nil
+	return l.appendQueued(ctx, tx, nil, ev)
 }
 
-// appendQueued appends ev, as AppendTx does, to the chain whose lock and
-// head sa queued in a batch of tx that has run (queueAuditChange).
+// appendQueued appends ev as AppendTx does; if sa is not nil, to the chain
+// whose lock and head sa queued in a batch of tx that has run
+// (queueAuditChange), one round trip less.
 func (l *AuditLog) appendQueued(ctx context.Context, tx pgx.Tx, sa *shardAppend, ev *audit.Event) error {
 	e := cloneEvent(ev)
 	if err := prepareEvent(ctx, e); err != nil {
 		return err
 	}
-	if err := sa.insert(ctx, tx, []*audit.Event{e}); err != nil {
+	var err error
+	if sa == nil {
+		err = appendEvents(ctx, tx, []*audit.Event{e})
+	} else {
+		err = sa.insert(ctx, tx, []*audit.Event{e})
+	}
+	if err != nil {
 		return fmt.Errorf("append audit event: %w", err)
 	}
 	*ev = *e

@@ -148,14 +148,7 @@ func (cr *changeRecord) write(ctx context.Context, tx pgx.Tx, touched func(house
 		}
 		kks, niks = append(kks, n.kk), append(niks, n.members...)
 	}
-	ev := cr.pending.Event(kks, niks)
-	var err error
-	if cr.chain != nil {
-		err = cr.log.appendQueued(ctx, tx, cr.chain, ev)
-	} else {
-		err = cr.log.AppendTx(ctx, tx, ev)
-	}
-	if err != nil {
+	if err := cr.log.appendQueued(ctx, tx, cr.chain, cr.pending.Event(kks, niks)); err != nil {
 		return err
 	}
 	cr.pending.Written()
